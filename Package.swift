@@ -1,0 +1,129 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "EchoChat",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "EchoPluginAPI", targets: ["EchoPluginAPI"]),
+        .executable(name: "echochat", targets: ["EchoHost"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    ],
+    targets: [
+        // The stable plugin API: protocols and value types only, no server framework.
+        .target(
+            name: "EchoPluginAPI",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Built-in plugins: each imports EchoPluginAPI and its own driver only.
+        .target(
+            name: "EchoSQLiteStorage",
+            dependencies: [
+                "EchoPluginAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/Plugins/SQLiteStorage",
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(
+            name: "CArgon2",
+            path: "Sources/Plugins/CArgon2",
+            pkgConfig: "libargon2",
+            providers: [.apt(["libargon2-dev"])]
+        ),
+        .target(
+            name: "EchoLocalAuth",
+            dependencies: ["EchoPluginAPI", "CArgon2"],
+            path: "Sources/Plugins/LocalAuth",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EchoSubroomStrategies",
+            dependencies: ["EchoPluginAPI"],
+            path: "Sources/Plugins/SubroomStrategies",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EchoBuiltinPlugins",
+            dependencies: ["EchoPluginAPI", "EchoSQLiteStorage", "EchoLocalAuth", "EchoSubroomStrategies"],
+            path: "Sources/Plugins/Builtin",
+            swiftSettings: swiftSettings
+        ),
+
+        // The `echochat` executable: configuration, plugin loading, HTTP API, CLI.
+        .executableTarget(
+            name: "EchoHost",
+            dependencies: [
+                "EchoPluginAPI",
+                "EchoBuiltinPlugins",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "EchoPluginAPITests",
+            dependencies: ["EchoPluginAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EchoSQLiteStorageTests",
+            dependencies: ["EchoSQLiteStorage", "EchoPluginAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EchoLocalAuthTests",
+            dependencies: ["EchoLocalAuth", "EchoSQLiteStorage", "EchoPluginAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EchoSubroomStrategiesTests",
+            dependencies: ["EchoSubroomStrategies", "EchoPluginAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EchoHostTests",
+            dependencies: [
+                "EchoHost",
+                "EchoPluginAPI",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

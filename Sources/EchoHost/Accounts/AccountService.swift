@@ -1,0 +1,261 @@
+import EchoPluginAPI
+import Foundation
+import Logging
+
+/// Who made a signed-in request.
+struct Principal: Sendable {
+    let user: User
+    let session: Session
+}
+
+/// Where a request came from, for rate limits and the session list.
+struct ClientInfo: Sendable {
+    let address: String
+    let userAgent: String?
+}
+
+/// A fresh access token and refresh token for a session.
+struct IssuedTokens: Sendable {
+    let accessToken: String
+    let refreshToken: String
+    let expiresIn: Int
+    let session: Session
+    let user: User
+}
+
+/// Registration, login through the auth chain, refresh-token rotation, sessions.
+struct AccountService: Sendable {
+    let storage: any Storage
+    let authChain: [(name: String, provider: any AuthProvider)]
+    let tokens: TokenService
+    let limiter: RateLimiter
+    let config: ServerConfig
+    let metrics: HostMetrics
+    let logger: Logger
+
+    private var refreshTTL: TimeInterval { TimeInterval(config.refreshTokenTTLDays) * 86_400 }
+
+    // MARK: Registration
+
+    func register(username raw: String, password: String, displayName rawDisplayName: String?, client: ClientInfo) async throws -> User {
+        if case .limited(let retryAfter) = await limiter.consume("register-address:\(client.address)", rule: config.rateLimitRegister) {
+            metrics.recordRegistration("rate_limited")
+            throw APIError.rateLimited(retryAfter: retryAfter)
+        }
+        guard let (name, provider) = authChain.first(where: { $0.provider.allowsRegistration }) else {
+            metrics.recordRegistration("disabled")
+            throw APIError.forbidden("registration_disabled", "registration is disabled on this server")
+        }
+        guard let username = Usernames.canonical(raw) else { throw APIError.badRequest(Usernames.rule, code: "invalid_username") }
+        let displayName = try rawDisplayName.map {
+            guard let name = Usernames.displayName($0) else {
+                throw APIError.badRequest("display_name must be 1–64 characters without control characters", code: "invalid_display_name")
+            }
+            return name
+        } ?? username
+        for (otherName, other) in authChain where otherName != name {
+            if try await other.knowsUsername(username) {
+                metrics.recordRegistration("taken")
+                throw APIError.conflict("username_taken", "that username is taken")
+            }
+        }
+        do {
+            let user = try await provider.register(Registration(username: username, password: password, displayName: displayName))
+            metrics.recordRegistration("created")
+            logger.info("user registered", metadata: ["user_id": "\(user.id)", "username": "\(user.username)", "auth_source": "\(name)"])
+            return user
+        } catch let error as StorageError where error.isConflict {
+            metrics.recordRegistration("taken")
+            throw APIError.conflict("username_taken", "that username is taken")
+        } catch let error as AuthError where error.isRejectedPassword {
+            metrics.recordRegistration("rejected")
+            throw APIError.badRequest(error.message, code: "weak_password")
+        }
+    }
+
+    // MARK: Login
+
+    func login(username raw: String, password: String, client: ClientInfo) async throws -> IssuedTokens {
+        if case .limited(let retryAfter) = await limiter.consume("login-address:\(client.address)", rule: config.rateLimitLoginPerAddress) {
+            metrics.recordLogin("rate_limited")
+            throw APIError.rateLimited(retryAfter: retryAfter)
+        }
+        let folded = String(raw.lowercased().prefix(Usernames.maxLength + 1))
+        // Each attempt takes one failure from the username's budget up front, and a success gives it
+        // back, so concurrent guesses cannot overrun the limit.
+        let failureKey = "login-user:\(folded)"
+        if case .limited(let retryAfter) = await limiter.consume(failureKey, rule: config.rateLimitLogin) {
+            metrics.recordLogin("rate_limited")
+            throw APIError.rateLimited(retryAfter: retryAfter)
+        }
+        guard let username = Usernames.canonical(raw), !password.isEmpty, password.utf8.count <= 4096 else {
+            metrics.recordLogin("invalid_credentials")
+            throw APIError.invalidCredentials
+        }
+        let user: User
+        do {
+            user = try await authenticate(LoginAttempt(username: username, password: password, clientAddress: client.address))
+        } catch let error as APIError {
+            metrics.recordLogin(error.code == "invalid_credentials" ? "invalid_credentials" : error.code)
+            throw error
+        } catch let error as AuthError where error.isBackendUnavailable {
+            await limiter.refund(failureKey, rule: config.rateLimitLogin)
+            metrics.recordLogin("backend_unavailable")
+            logger.warning("login backend unavailable", metadata: ["error": "\(error.message)"])
+            throw error
+        }
+        await limiter.refund(failureKey, rule: config.rateLimitLogin)
+        guard !user.isDisabled else {
+            metrics.recordLogin("disabled")
+            throw APIError.forbidden("account_disabled", "this account is disabled")
+        }
+        let issued = try await startSession(for: user, client: client)
+        metrics.recordLogin("success")
+        logger.info("login", metadata: ["user_id": "\(user.id)", "session_id": "\(issued.session.id)"])
+        return issued
+    }
+
+    /// Runs the auth chain. An existing account is only ever checked by the plugin that owns it.
+    private func authenticate(_ attempt: LoginAttempt) async throws -> User {
+        if let existing = try await storage.user(named: attempt.username) {
+            guard let owner = authChain.first(where: { $0.name == existing.authSource })?.provider else {
+                logger.warning(
+                    "login refused: the account's auth source is not configured",
+                    metadata: ["user_id": "\(existing.id)", "auth_source": "\(existing.authSource)"])
+                throw APIError.invalidCredentials
+            }
+            guard case .authenticated(let identity) = try await owner.authenticate(attempt) else {
+                throw APIError.invalidCredentials
+            }
+            return try await apply(identity, to: existing)
+        }
+        for (name, provider) in authChain {
+            switch try await provider.authenticate(attempt) {
+            case .unknownUser:
+                continue
+            case .invalidCredentials:
+                throw APIError.invalidCredentials
+            case .authenticated(let identity):
+                return try await adopt(identity, source: name)
+            }
+        }
+        throw APIError.invalidCredentials
+    }
+
+    /// Refreshes the stored profile from what the auth source says.
+    private func apply(_ identity: AuthenticatedIdentity, to user: User) async throws -> User {
+        var update = UserUpdate()
+        if let name = identity.displayName.flatMap(Usernames.displayName), name != user.displayName { update.displayName = name }
+        if let email = identity.email, email != user.email { update.email = .some(email) }
+        if let isAdmin = identity.isAdmin, isAdmin != user.isAdmin { update.isAdmin = isAdmin }
+        guard update != UserUpdate() else { return user }
+        return try await storage.updateUser(user.id, update)
+    }
+
+    /// Creates the account for a user an external source vouched for on their first login.
+    private func adopt(_ identity: AuthenticatedIdentity, source: String) async throws -> User {
+        guard let username = Usernames.canonical(identity.username) else {
+            logger.warning("login refused: the auth source returned an invalid username", metadata: ["auth_source": "\(source)"])
+            throw APIError.invalidCredentials
+        }
+        if let existing = try await storage.user(named: username) {
+            guard existing.authSource == source else { throw APIError.invalidCredentials }
+            return try await apply(identity, to: existing)
+        }
+        do {
+            return try await storage.createUser(
+                NewUser(
+                    username: username, displayName: identity.displayName.flatMap(Usernames.displayName) ?? username,
+                    email: identity.email, authSource: source, isAdmin: identity.isAdmin ?? false, createdAt: Date()),
+                credential: nil)
+        } catch let error as StorageError where error.isConflict {
+            // Another login created it a moment ago.
+            guard let existing = try await storage.user(named: username), existing.authSource == source else {
+                throw APIError.invalidCredentials
+            }
+            return existing
+        }
+    }
+
+    private func startSession(for user: User, client: ClientInfo) async throws -> IssuedTokens {
+        let now = Date()
+        let session = Session(
+            id: TokenService.newSessionID(), userID: user.id, createdAt: now, lastUsedAt: now,
+            expiresAt: now.addingTimeInterval(refreshTTL), userAgent: client.userAgent.map { String($0.prefix(256)) },
+            clientAddress: client.address)
+        let refreshToken = TokenService.newRefreshToken()
+        try await storage.createSession(session, refreshToken: TokenService.hash(refreshToken: refreshToken))
+        return IssuedTokens(
+            accessToken: try await tokens.accessToken(for: user.id, session: session.id, now: now), refreshToken: refreshToken,
+            expiresIn: Int(tokens.accessTokenTTL), session: session, user: user)
+    }
+
+    // MARK: Refresh, logout, sessions
+
+    func refresh(_ refreshToken: String) async throws -> IssuedTokens {
+        let invalid = APIError.unauthorized("invalid_refresh_token", "the refresh token is invalid or its session has ended; sign in again")
+        guard (1...512).contains(refreshToken.utf8.count) else {
+            metrics.recordRefresh("invalid")
+            throw invalid
+        }
+        let now = Date()
+        let replacement = TokenService.newRefreshToken()
+        let rotation = try await storage.rotateRefreshToken(
+            TokenService.hash(refreshToken: refreshToken), replacement: TokenService.hash(refreshToken: replacement), now: now,
+            expiresAt: now.addingTimeInterval(refreshTTL))
+        switch rotation {
+        case .rotated(let session):
+            guard let user = try await storage.user(id: session.userID), !user.isDisabled else {
+                _ = try await storage.revokeSession(session.id, at: now)
+                metrics.recordRefresh("invalid")
+                throw invalid
+            }
+            metrics.recordRefresh("rotated")
+            return IssuedTokens(
+                accessToken: try await tokens.accessToken(for: user.id, session: session.id, now: now), refreshToken: replacement,
+                expiresIn: Int(tokens.accessTokenTTL), session: session, user: user)
+        case .reused(let session):
+            metrics.recordRefresh("reused")
+            logger.warning("refresh token reused; session revoked", metadata: ["user_id": "\(session.userID)", "session_id": "\(session.id)"])
+            throw APIError.unauthorized("refresh_token_reused", "this refresh token was already used; the session has been revoked for safety")
+        case .inactive, .unknown:
+            metrics.recordRefresh("invalid")
+            throw invalid
+        }
+    }
+
+    /// The principal behind a bearer access token: valid signature and expiry, session still
+    /// active, account still enabled.
+    func principal(bearer token: String?) async throws -> Principal {
+        guard let token, !token.isEmpty else {
+            throw APIError.unauthorized("unauthorized", "sign in first: send Authorization: Bearer <access_token>")
+        }
+        guard let claims = await tokens.verifiedClaims(token), let userID = claims.userID else {
+            throw APIError.unauthorized("invalid_token", "the access token is invalid or expired")
+        }
+        guard let session = try await storage.session(id: claims.sessionID), session.userID == userID, session.isActive(at: Date()) else {
+            throw APIError.unauthorized("session_ended", "the session has ended; sign in again")
+        }
+        guard let user = try await storage.user(id: userID), !user.isDisabled else {
+            throw APIError.unauthorized("session_ended", "the account is disabled")
+        }
+        return Principal(user: user, session: session)
+    }
+
+    func logout(_ principal: Principal) async throws {
+        _ = try await storage.revokeSession(principal.session.id, at: Date())
+        logger.info("logout", metadata: ["user_id": "\(principal.user.id)", "session_id": "\(principal.session.id)"])
+    }
+
+    func sessions(of principal: Principal) async throws -> [Session] {
+        try await storage.activeSessions(of: principal.user.id, at: Date())
+    }
+
+    func revokeSession(_ id: SessionID, of principal: Principal) async throws {
+        guard let session = try await storage.session(id: id), session.userID == principal.user.id, session.isActive(at: Date()) else {
+            throw APIError.notFound("no active session with that id", code: "session_not_found")
+        }
+        _ = try await storage.revokeSession(id, at: Date())
+        logger.info("session revoked", metadata: ["user_id": "\(principal.user.id)", "session_id": "\(id)"])
+    }
+}

@@ -1,0 +1,157 @@
+import ArgumentParser
+import EchoPluginAPI
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `echochat user …`: operator tasks on the configured storage, no server needed.
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Create, promote, disable and enable accounts.",
+        subcommands: [Create.self, SetAdmin.self, Disable.self, Enable.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an account with a password (works even when registration is off).")
+
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The username.") var name: String
+        @Flag(help: "Make the account a server administrator.") var admin = false
+        @Flag(name: .customLong("password-stdin"), help: "Read the password from the first line of standard input.")
+        var passwordStdin = false
+        @Option(name: .customLong("display-name"), help: "The name shown to others (default: the username).")
+        var displayName: String?
+
+        func run() async throws {
+            guard let username = Usernames.canonical(name) else { throw ValidationError(Usernames.rule) }
+            let password = try readPassword()
+            try await withOperatorContext(options) { context in
+                let registration = Registration(
+                    username: username, password: password, displayName: displayName ?? username, isAdmin: admin)
+                // The first plugin of the chain that can create accounts gets it.
+                for (source, provider) in context.plugins.auth {
+                    do {
+                        let user = try await provider.register(registration)
+                        CLIOutput.print("created \(user.username) (id \(user.id), auth \(source)\(user.isAdmin ? ", server admin" : ""))")
+                        return
+                    } catch let error as AuthError where error.isUnsupported {
+                        continue
+                    } catch let error as StorageError where error.isConflict {
+                        throw OperatorError("a user named \(username) already exists")
+                    } catch let error as AuthError where error.isRejectedPassword {
+                        throw OperatorError(error.message)
+                    }
+                }
+                throw OperatorError("no auth plugin in plugins.json can create accounts with a password")
+            }
+        }
+
+        func readPassword() throws -> String {
+            if passwordStdin {
+                guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                    throw ValidationError("--password-stdin: standard input had no password")
+                }
+                return line
+            }
+            guard isatty(STDIN_FILENO) != 0 else {
+                throw ValidationError("no terminal to ask for a password on; pass --password-stdin")
+            }
+            guard let first = getpass("Password: ").map({ String(cString: $0) }), !first.isEmpty,
+                let second = getpass("Repeat password: ").map({ String(cString: $0) })
+            else { throw ValidationError("no password given") }
+            guard first == second else { throw ValidationError("the passwords differ") }
+            return first
+        }
+    }
+
+    struct SetAdmin: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set-admin", abstract: "Make a user a server administrator.")
+
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The username.") var name: String
+        @Flag(help: "Remove administrator rights instead.") var revoke = false
+
+        func run() async throws {
+            try await withOperatorContext(options) { context in
+                let user = try await context.user(named: name)
+                _ = try await context.plugins.storage.updateUser(user.id, UserUpdate(isAdmin: !revoke))
+                CLIOutput.print("\(user.username) is \(revoke ? "no longer" : "now") a server administrator")
+            }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable an account and end its sessions.")
+
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The username.") var name: String
+
+        func run() async throws {
+            try await withOperatorContext(options) { context in
+                let user = try await context.user(named: name)
+                _ = try await context.plugins.storage.updateUser(user.id, UserUpdate(isDisabled: true))
+                let revoked = try await context.plugins.storage.revokeSessions(of: user.id, at: Date())
+                CLIOutput.print("disabled \(user.username); ended \(revoked) session\(revoked == 1 ? "" : "s")")
+            }
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled account.")
+
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The username.") var name: String
+
+        func run() async throws {
+            try await withOperatorContext(options) { context in
+                let user = try await context.user(named: name)
+                _ = try await context.plugins.storage.updateUser(user.id, UserUpdate(isDisabled: false))
+                CLIOutput.print("enabled \(user.username)")
+            }
+        }
+    }
+}
+
+/// Plugins started for an operator command.
+struct OperatorContext {
+    let plugins: LoadedPlugins
+
+    func user(named name: String) async throws -> User {
+        guard let username = Usernames.canonical(name), let user = try await plugins.storage.user(named: username) else {
+            throw OperatorError("no user named \(name)")
+        }
+        return user
+    }
+}
+
+/// An operator command failed for a reason the operator can fix; printed without a stack.
+struct OperatorError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Starts the configured storage and auth plugins, runs `body`, and shuts them down.
+func withOperatorContext(_ options: ConfigOptions, _ body: (OperatorContext) async throws -> Void) async throws {
+    let setup = try options.loadSetup()
+    let logger = CLIOutput.logger(level: .warning)
+    try FileManager.default.createDirectory(atPath: setup.server.dataDirectory, withIntermediateDirectories: true)
+    let plugins: LoadedPlugins
+    do {
+        plugins = try await LoadedPlugins.start(setup, logger: logger, blocking: ThreadPoolExecutor())
+    } catch {
+        CLIOutput.error("cannot start: \(error)")
+        throw ExitCode(1)
+    }
+    do {
+        try await body(OperatorContext(plugins: plugins))
+    } catch let error as OperatorError {
+        await plugins.shutdown(logger: logger)
+        CLIOutput.error(error.description)
+        throw ExitCode(1)
+    } catch {
+        await plugins.shutdown(logger: logger)
+        throw error
+    }
+    await plugins.shutdown(logger: logger)
+}

@@ -1,0 +1,184 @@
+import EchoPluginAPI
+import Foundation
+import Logging
+
+/// The host's settings from `server_config.json`, after environment overrides.
+struct ServerConfig: Sendable {
+    var host = "127.0.0.1"
+    var port = 8080
+    var dataDirectory = "data"
+    var logLevel = Logger.Level.info
+    /// Peers whose `X-Forwarded-For` is believed (a reverse proxy in front of EchoChat).
+    var trustedProxies: [String] = []
+
+    var accessTokenTTLSeconds = 900
+    var refreshTokenTTLDays = 30
+    /// Base64 or plain text; generated and kept in `data_dir` when absent.
+    var tokenSigningSecret: String?
+
+    var livekitEnabled = false
+    var livekitAPIURL = "http://127.0.0.1:7880"
+    var livekitWSURL = "ws://127.0.0.1:7880"
+    var livekitAPIKey: String?
+    var livekitAPISecret: String?
+    var livekitTokenTTLSeconds = 600
+    var livekitRoomPrefix = ""
+    var livekitSubroomsEnabled = true
+    var livekitSubroomCapacity = 50
+    var livekitMaxSubrooms = 25
+
+    var rateLimitLivekitToken: RateLimitRule? = RateLimitRule(count: 120, period: 60)
+    var rateLimitLogin: RateLimitRule? = RateLimitRule(count: 10, period: 60)
+    var rateLimitLoginPerAddress: RateLimitRule? = RateLimitRule(count: 60, period: 60)
+    var rateLimitRegister: RateLimitRule? = RateLimitRule(count: 30, period: 3600)
+
+    /// Keys that are secrets: never printed by `check-config` or logged.
+    static let secretKeys: Set<String> = ["livekit_api_secret", "token_signing_secret"]
+
+    /// Reads `object` (the parsed file) and applies the environment. Unknown keys come back as
+    /// warnings; wrong types and bad values are collected as issues.
+    static func load(
+        _ object: [String: ConfigValue], environment: [String: String], file: String
+    ) -> (config: ServerConfig, warnings: [ConfigIssue], issues: [ConfigIssue]) {
+        var reader = Reader(members: object, file: file)
+        var config = ServerConfig()
+        reader.read("host", into: &config.host) { !$0.isEmpty ? nil : "must not be empty" }
+        reader.read("port", into: &config.port) { (0...65_535).contains($0) ? nil : "must be between 0 and 65535" }
+        reader.read("data_dir", into: &config.dataDirectory) { !$0.isEmpty ? nil : "must not be empty" }
+        var level: String = config.logLevel.rawValue
+        reader.read("log_level", into: &level) {
+            Logger.Level(rawValue: $0) != nil ? nil : "must be one of trace, debug, info, notice, warning, error, critical"
+        }
+        config.logLevel = Logger.Level(rawValue: level) ?? .info
+        reader.read("trusted_proxies", into: &config.trustedProxies) { _ in nil }
+        reader.read("access_token_ttl_seconds", into: &config.accessTokenTTLSeconds) {
+            (30...86_400).contains($0) ? nil : "must be between 30 and 86400"
+        }
+        reader.read("refresh_token_ttl_days", into: &config.refreshTokenTTLDays) {
+            (1...3650).contains($0) ? nil : "must be between 1 and 3650"
+        }
+        reader.readOptional("token_signing_secret", into: &config.tokenSigningSecret) {
+            $0.utf8.count >= 32 ? nil : "must be at least 32 characters long"
+        }
+        reader.read("livekit_enabled", into: &config.livekitEnabled) { _ in nil }
+        reader.read("livekit_api_url", into: &config.livekitAPIURL) { Self.isURL($0, schemes: ["http", "https"]) }
+        reader.read("livekit_ws_url", into: &config.livekitWSURL) { Self.isURL($0, schemes: ["ws", "wss"]) }
+        reader.readOptional("livekit_api_key", into: &config.livekitAPIKey) { !$0.isEmpty ? nil : "must not be empty" }
+        reader.readOptional("livekit_api_secret", into: &config.livekitAPISecret) { !$0.isEmpty ? nil : "must not be empty" }
+        reader.read("livekit_token_ttl_seconds", into: &config.livekitTokenTTLSeconds) {
+            (60...86_400).contains($0) ? nil : "must be between 60 and 86400"
+        }
+        reader.read("livekit_room_prefix", into: &config.livekitRoomPrefix) { $0.count <= 64 ? nil : "must be at most 64 characters" }
+        reader.read("livekit_subrooms_enabled", into: &config.livekitSubroomsEnabled) { _ in nil }
+        reader.read("livekit_subroom_capacity", into: &config.livekitSubroomCapacity) {
+            (1...100_000).contains($0) ? nil : "must be between 1 and 100000"
+        }
+        reader.read("livekit_max_subrooms", into: &config.livekitMaxSubrooms) {
+            (1...1000).contains($0) ? nil : "must be between 1 and 1000"
+        }
+        reader.readRateLimit("rate_limit_livekit_token", into: &config.rateLimitLivekitToken)
+        reader.readRateLimit("rate_limit_login", into: &config.rateLimitLogin)
+        reader.readRateLimit("rate_limit_login_per_address", into: &config.rateLimitLoginPerAddress)
+        reader.readRateLimit("rate_limit_register", into: &config.rateLimitRegister)
+
+        config.applyEnvironment(environment, issues: &reader.issues)
+        if config.livekitEnabled && (config.livekitAPIKey == nil || config.livekitAPISecret == nil) {
+            reader.issues.append(
+                ConfigIssue(
+                    file: file, keyPath: ["livekit_api_key"],
+                    message: "livekit_enabled is true, so livekit_api_key and livekit_api_secret (or LIVEKIT_API_KEY and LIVEKIT_API_SECRET) are required"
+                ))
+        }
+        let warnings = reader.unknownKeys().map {
+            ConfigIssue(file: file, keyPath: [$0], message: "unknown key (ignored)")
+        }
+        return (config, warnings, reader.issues)
+    }
+
+    /// Secrets and URLs from the environment win over the file.
+    private mutating func applyEnvironment(_ environment: [String: String], issues: inout [ConfigIssue]) {
+        if let value = environment["LIVEKIT_API_KEY"], !value.isEmpty { livekitAPIKey = value }
+        if let value = environment["LIVEKIT_API_SECRET"], !value.isEmpty { livekitAPISecret = value }
+        if let value = environment["LIVEKIT_API_URL"], !value.isEmpty {
+            if let problem = Self.isURL(value, schemes: ["http", "https"]) {
+                issues.append(ConfigIssue(file: "environment", keyPath: ["LIVEKIT_API_URL"], message: problem))
+            } else {
+                livekitAPIURL = value
+            }
+        }
+        if let value = environment["LIVEKIT_WS_URL"], !value.isEmpty {
+            if let problem = Self.isURL(value, schemes: ["ws", "wss"]) {
+                issues.append(ConfigIssue(file: "environment", keyPath: ["LIVEKIT_WS_URL"], message: problem))
+            } else {
+                livekitWSURL = value
+            }
+        }
+        if let value = environment["ECHOCHAT_LIVEKIT_ENABLED"], !value.isEmpty {
+            switch value.lowercased() {
+            case "1", "true", "yes", "on": livekitEnabled = true
+            case "0", "false", "no", "off": livekitEnabled = false
+            default:
+                issues.append(
+                    ConfigIssue(file: "environment", keyPath: ["ECHOCHAT_LIVEKIT_ENABLED"], message: "must be true or false, not \"\(value)\""))
+            }
+        }
+    }
+
+    private static func isURL(_ text: String, schemes: Set<String>) -> String? {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), schemes.contains(scheme), url.host != nil else {
+            return "must be a \(schemes.sorted().joined(separator: " or ")) URL with a host"
+        }
+        return nil
+    }
+}
+
+/// Reads typed values out of a JSON object and remembers which keys it read and what was wrong.
+private struct Reader {
+    let members: [String: ConfigValue]
+    let file: String
+    var issues: [ConfigIssue] = []
+    private var seen: Set<String> = []
+
+    init(members: [String: ConfigValue], file: String) {
+        self.members = members
+        self.file = file
+    }
+
+    mutating func read<T: Decodable>(_ key: String, into target: inout T, check: (T) -> String?) {
+        var value: T? = target
+        readOptional(key, into: &value, check: check)
+        if let value { target = value }
+    }
+
+    mutating func readOptional<T: Decodable>(_ key: String, into target: inout T?, check: (T) -> String?) {
+        seen.insert(key)
+        guard let raw = members[key], raw != .null else { return }
+        do {
+            let value = try ConfigDecoder().decode(T.self, from: raw)
+            if let problem = check(value) {
+                issues.append(ConfigIssue(file: file, keyPath: [key], message: problem))
+            } else {
+                target = value
+            }
+        } catch let error as ConfigurationError {
+            issues += error.issues.map { $0.located(file: file, under: [key]) }
+        } catch {
+            issues.append(ConfigIssue(file: file, keyPath: [key], message: "\(error)"))
+        }
+    }
+
+    mutating func readRateLimit(_ key: String, into target: inout RateLimitRule?) {
+        var text: String?
+        readOptional(key, into: &text) { _ in nil }
+        guard let text else { return }
+        do {
+            target = try RateLimitRule.parse(text)
+        } catch let issue as ConfigIssue {
+            issues.append(issue.located(file: file, under: [key]))
+        } catch {
+            issues.append(ConfigIssue(file: file, keyPath: [key], message: "\(error)"))
+        }
+    }
+
+    func unknownKeys() -> [String] { members.keys.filter { !seen.contains($0) }.sorted() }
+}

@@ -1,0 +1,85 @@
+import EchoPluginAPI
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// An error answered as `{"error": {"code": ..., "message": ...}}` with a fitting status.
+struct APIError: Error, HTTPResponseError, CustomStringConvertible {
+    let status: HTTPResponse.Status
+    let code: String
+    let message: String
+    var headers: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    static func badRequest(_ message: String, code: String = "invalid_request") -> APIError {
+        APIError(.badRequest, code, message)
+    }
+
+    static func unauthorized(_ code: String, _ message: String) -> APIError {
+        APIError(.unauthorized, code, message, headers: [.wwwAuthenticate: "Bearer"])
+    }
+
+    static let invalidCredentials = APIError(.unauthorized, "invalid_credentials", "wrong username or password")
+
+    static func forbidden(_ code: String, _ message: String) -> APIError { APIError(.forbidden, code, message) }
+
+    static func notFound(_ message: String, code: String = "not_found") -> APIError { APIError(.notFound, code, message) }
+
+    static func conflict(_ code: String, _ message: String) -> APIError { APIError(.conflict, code, message) }
+
+    static func rateLimited(retryAfter: Int) -> APIError {
+        var headers = HTTPFields()
+        headers[.retryAfter] = String(retryAfter)
+        return APIError(.tooManyRequests, "rate_limited", "too many requests; retry in \(retryAfter) s", headers: headers)
+    }
+
+    static let storageUnavailable = APIError(.serviceUnavailable, "storage_unavailable", "storage is unavailable; try again shortly")
+
+    static let internalError = APIError(.internalServerError, "internal_error", "the server failed to handle the request")
+
+    var description: String { "\(status.code) \(code): \(message)" }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = JSONBody.response(ErrorBody(error: .init(code: code, message: message)), status: status)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+
+    /// The API error for anything a handler threw: our own, Hummingbird's, or a backend's.
+    static func from(_ error: any Error) -> APIError? {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as StorageError where error.isUnavailable:
+            return .storageUnavailable
+        case let error as AuthError where error.isBackendUnavailable:
+            return APIError(.serviceUnavailable, "auth_backend_unavailable", "the login backend is unavailable; try again shortly")
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound: return .notFound("no such endpoint")
+            case .contentTooLarge: return APIError(.contentTooLarge, "payload_too_large", "the request body is too large")
+            case .methodNotAllowed: return APIError(.methodNotAllowed, "method_not_allowed", "method not allowed")
+            default:
+                let code = error.status.code < 500 ? "invalid_request" : "internal_error"
+                return APIError(error.status, code, error.body ?? error.status.reasonPhrase)
+            }
+        default:
+            return nil
+        }
+    }
+}
+
+struct ErrorBody: Encodable {
+    struct Detail: Encodable {
+        let code: String
+        let message: String
+    }
+    let error: Detail
+}

@@ -1,0 +1,59 @@
+import Metrics
+import NIOCore
+import Prometheus
+
+/// The host's Prometheus metrics. Each application has its own registry, so several servers in
+/// one process (tests) do not mix their counts.
+struct HostMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
+        ]
+        self.factory = factory
+    }
+
+    func recordRequest(method: String, route: String, status: Int, duration: Duration) {
+        Counter(
+            label: "echochat_http_requests_total",
+            dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory
+        ).increment()
+        Metrics.Timer(
+            label: "echochat_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory
+        ).record(duration: duration)
+    }
+
+    /// `success`, `invalid_credentials`, `rate_limited`, `disabled`, `backend_unavailable`.
+    func recordLogin(_ outcome: String) {
+        Counter(label: "echochat_logins_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+    }
+
+    /// `created`, `taken`, `rejected`, `disabled`, `rate_limited`.
+    func recordRegistration(_ outcome: String) {
+        Counter(label: "echochat_registrations_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+    }
+
+    /// `rotated`, `reused`, `invalid`.
+    func recordRefresh(_ outcome: String) {
+        Counter(label: "echochat_token_refreshes_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+    }
+
+    /// The exposition text for `/metrics`.
+    func render() -> ByteBuffer {
+        var bytes: [UInt8] = []
+        registry.emit(into: &bytes)
+        return ByteBuffer(bytes: bytes)
+    }
+}
+
+extension Metrics.Timer {
+    func record(duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

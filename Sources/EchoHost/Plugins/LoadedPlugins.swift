@@ -1,0 +1,92 @@
+import EchoPluginAPI
+import Logging
+import ServiceLifecycle
+
+/// The constructed plugins for one host process.
+struct LoadedPlugins: Sendable {
+    let storage: any StoragePlugin
+    /// The auth chain in `plugins.json` order, with each plugin's name.
+    let auth: [(name: String, provider: any AuthProvider)]
+    let subrooms: any SubroomStrategy
+    let ids: [PluginID]
+
+    /// The plugins that run background work, for the service group.
+    var services: [any Service] {
+        ([storage as Any] + auth.map { $0.provider as Any } + [subrooms as Any]).compactMap { $0 as? any Service }
+    }
+
+    var summary: String { ids.map(\.description).joined(separator: ", ") }
+
+    /// Constructs storage first (auth plugins get it in their context), then the auth chain, then
+    /// the strategy. If one fails, those already built are shut down before the error is rethrown.
+    static func start(
+        _ setup: HostSetup, logger: Logger, blocking: any BlockingExecutor, startAuth: Bool = true
+    ) async throws -> LoadedPlugins {
+        func context(_ id: PluginID, storage: (any Storage)?) -> PluginContext {
+            var pluginLogger = logger
+            pluginLogger[metadataKey: "plugin"] = "\(id)"
+            return PluginContext(logger: pluginLogger, dataDirectory: setup.server.dataDirectory, blocking: blocking, storage: storage)
+        }
+        let storage = try await build(setup.storage, setup: setup) {
+            try await setup.storage.factory.make(setup.storage.configuration, context: context(setup.storage.id, storage: nil))
+        }
+        var built: [any Plugin] = [storage]
+        do {
+            var auth: [(name: String, provider: any AuthProvider)] = []
+            for plugin in setup.auth {
+                let provider = try await build(plugin, setup: setup) {
+                    try await plugin.factory.make(plugin.configuration, context: context(plugin.id, storage: storage))
+                }
+                built.append(provider)
+                auth.append((plugin.selection.name, provider))
+            }
+            let subrooms = try await build(setup.subrooms, setup: setup) {
+                try await setup.subrooms.factory.make(setup.subrooms.configuration, context: context(setup.subrooms.id, storage: storage))
+            }
+            return LoadedPlugins(
+                storage: storage, auth: auth, subrooms: subrooms,
+                ids: [setup.storage.id] + setup.auth.map(\.id) + [setup.subrooms.id])
+        } catch {
+            await shutdown(built.reversed(), logger: logger)
+            throw error
+        }
+    }
+
+    /// Shuts every plugin down, last built first.
+    func shutdown(logger: Logger) async {
+        let plugins: [any Plugin] = [storage] + auth.map(\.provider) + [subrooms]
+        await Self.shutdown(plugins.reversed(), logger: logger)
+    }
+
+    private static func shutdown(_ plugins: [any Plugin], logger: Logger) async {
+        for plugin in plugins {
+            do {
+                try await plugin.shutdown()
+            } catch {
+                logger.warning("plugin shutdown failed", metadata: ["plugin": "\(type(of: plugin).name)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private static func build<Product, Result>(
+        _ plugin: ResolvedPlugin<Product>, setup: HostSetup, _ make: () async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await make()
+        } catch let issue as ConfigIssue {
+            throw ConfigurationError(issues: [
+                issue.located(file: setup.pluginsFile ?? HostSetup.defaultPluginsPath, plugin: plugin.id, under: plugin.selection.keyPath + ["config"])
+            ])
+        } catch {
+            throw PluginStartError(plugin: plugin.id, underlying: error)
+        }
+    }
+}
+
+/// A plugin's constructor failed for a reason other than its configuration.
+struct PluginStartError: Error, CustomStringConvertible {
+    let plugin: PluginID
+    let underlying: any Error
+
+    var description: String { "\(plugin) failed to start: \(underlying)" }
+}

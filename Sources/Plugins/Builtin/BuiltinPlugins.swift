@@ -1,0 +1,15 @@
+public import EchoPluginAPI
+import EchoLocalAuth
+import EchoSQLiteStorage
+import EchoSubroomStrategies
+
+extension PluginRegistry {
+    /// A registry holding every plugin that ships with EchoChat.
+    public static var builtin: PluginRegistry {
+        var registry = PluginRegistry()
+        registry.register(storage: SQLiteStorage.self)
+        registry.register(auth: LocalAuth.self)
+        registry.register(subrooms: CapacityStrategy.self)
+        return registry
+    }
+}

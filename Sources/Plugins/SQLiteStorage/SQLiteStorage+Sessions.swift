@@ -1,0 +1,115 @@
+public import EchoPluginAPI
+public import Foundation
+import GRDB
+
+extension SQLiteStorage {
+    public func createSession(_ session: Session, refreshToken: RefreshTokenHash) async throws {
+        try await perform { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent, client_address)
+                    VALUES (?, ?, ?, ?, ?, NULL, ?, ?)
+                    """,
+                arguments: [
+                    session.id.rawValue, session.userID.rawValue, session.createdAt.storageMilliseconds,
+                    session.lastUsedAt.storageMilliseconds, session.expiresAt.storageMilliseconds,
+                    session.userAgent, session.clientAddress,
+                ]
+            )
+            try db.execute(
+                sql: "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, used_at) VALUES (?, ?, ?, NULL)",
+                arguments: [refreshToken.rawValue, session.id.rawValue, session.createdAt.storageMilliseconds]
+            )
+        }
+    }
+
+    public func session(id: SessionID) async throws -> Session? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id.rawValue]).map(Session.init(row:))
+        }
+    }
+
+    public func activeSessions(of userID: UserID, at now: Date) async throws -> [Session] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?
+                    ORDER BY created_at DESC, id
+                    """,
+                arguments: [userID.rawValue, now.storageMilliseconds]
+            ).map(Session.init(row:))
+        }
+    }
+
+    public func rotateRefreshToken(
+        _ presented: RefreshTokenHash, replacement: RefreshTokenHash, now: Date, expiresAt: Date
+    ) async throws -> RefreshRotation {
+        try await perform { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT s.*, t.used_at AS token_used_at FROM refresh_tokens t
+                        JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ?
+                        """,
+                    arguments: [presented.rawValue]
+                )
+            else { return .unknown }
+            var session = Session(row: row)
+            let nowMilliseconds = now.storageMilliseconds
+            if (row["token_used_at"] as Int64?) != nil {
+                if session.revokedAt == nil {
+                    try db.execute(
+                        sql: "UPDATE sessions SET revoked_at = ? WHERE id = ?",
+                        arguments: [nowMilliseconds, session.id.rawValue])
+                    session.revokedAt = Date(storageMilliseconds: nowMilliseconds)
+                }
+                return .reused(session)
+            }
+            guard session.isActive(at: now) else { return .inactive(session) }
+            try db.execute(
+                sql: "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?",
+                arguments: [nowMilliseconds, presented.rawValue])
+            try db.execute(
+                sql: "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, used_at) VALUES (?, ?, ?, NULL)",
+                arguments: [replacement.rawValue, session.id.rawValue, nowMilliseconds])
+            try db.execute(
+                sql: "UPDATE sessions SET last_used_at = ?, expires_at = ? WHERE id = ?",
+                arguments: [nowMilliseconds, expiresAt.storageMilliseconds, session.id.rawValue])
+            session.lastUsedAt = Date(storageMilliseconds: nowMilliseconds)
+            session.expiresAt = Date(storageMilliseconds: expiresAt.storageMilliseconds)
+            return .rotated(session)
+        }
+    }
+
+    public func revokeSession(_ id: SessionID, at now: Date) async throws -> Bool {
+        try await perform { db in
+            try db.execute(
+                sql: "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND expires_at > ?",
+                arguments: [now.storageMilliseconds, id.rawValue, now.storageMilliseconds])
+            return db.changesCount > 0
+        }
+    }
+
+    public func revokeSessions(of userID: UserID, at now: Date) async throws -> Int {
+        try await perform { db in
+            try db.execute(
+                sql: "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?",
+                arguments: [now.storageMilliseconds, userID.rawValue, now.storageMilliseconds])
+            return db.changesCount
+        }
+    }
+}
+
+extension Session {
+    init(row: Row) {
+        self.init(
+            id: SessionID(row["id"] as String), userID: UserID(row["user_id"] as Int64),
+            createdAt: Date(storageMilliseconds: row["created_at"]), lastUsedAt: Date(storageMilliseconds: row["last_used_at"]),
+            expiresAt: Date(storageMilliseconds: row["expires_at"]),
+            revokedAt: (row["revoked_at"] as Int64?).map(Date.init(storageMilliseconds:)),
+            userAgent: row["user_agent"], clientAddress: row["client_address"]
+        )
+    }
+}
