@@ -61,6 +61,8 @@ struct APIError: Error, HTTPResponseError, CustomStringConvertible {
             return .storageUnavailable
         case let error as AuthError where error.isBackendUnavailable:
             return APIError(.serviceUnavailable, "auth_backend_unavailable", "the login backend is unavailable; try again shortly")
+        case is NIOTooManyBytesError:
+            return JSONBody.tooLarge
         case let error as HTTPError:
             switch error.status {
             case .notFound: return .notFound("no such endpoint")

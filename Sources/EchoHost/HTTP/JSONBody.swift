@@ -9,6 +9,8 @@ enum JSONBody {
     /// The largest JSON request body accepted.
     static let maxRequestBytes = 64 * 1024
 
+    static let tooLarge = APIError(.contentTooLarge, "payload_too_large", "the request body must be at most \(maxRequestBytes / 1024) KiB")
+
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -30,8 +32,10 @@ enum JSONBody {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: maxRequestBytes)
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, "payload_too_large", "the request body must be at most \(maxRequestBytes / 1024) KiB")
+            throw tooLarge
         }
         guard buffer.readableBytes > 0 else { throw APIError.badRequest("a JSON body is required", code: "invalid_json") }
         let decoder = JSONDecoder()

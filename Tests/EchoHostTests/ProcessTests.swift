@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+/// The `echochat` executable run as an operator runs it.
+@Suite("The echochat process")
+struct ProcessTests {
+    @Test("with no configuration files it starts on the embedded defaults")
+    func startsOnDefaults() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try ServerProcess(["serve", "--port", "0"], in: directory.path)
+        let port = try await server.waitForPort()
+        #expect(server.outputText.contains("EchoChat listening on http://127.0.0.1:\(port) (storage.sqlite, auth.local, subrooms.capacity)"))
+        #expect(FileManager.default.fileExists(atPath: directory.file("data/echochat.sqlite")))
+        let client = HTTPTestClient(port: port)
+        #expect(try await client.get("/health").status == 200)
+        let (access, _) = try await client.signUp("first")
+        #expect(try await client.get("/api/me", token: access).status == 200)
+        // The generated signing secret is private to the owner.
+        let attributes = try FileManager.default.attributesOfItem(atPath: directory.file("data/token_signing_secret"))
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+    }
+
+    @Test("a registration answered 201 survives SIGKILL right after")
+    func registrationSurvivesSIGKILL() async throws {
+        let directory = try TemporaryDirectory()
+        for round in 1...3 {
+            let server = try ServerProcess(["serve", "--port", "0"], in: directory.path)
+            let client = HTTPTestClient(port: try await server.waitForPort())
+            let response = try await client.register("survivor\(round)")
+            #expect(response.status == 201)
+            server.signal(SIGKILL)
+            _ = try await server.waitForExit()
+
+            let restarted = try ServerProcess(["serve", "--port", "0"], in: directory.path)
+            let again = HTTPTestClient(port: try await restarted.waitForPort())
+            for earlier in 1...round {
+                #expect(try await again.login("survivor\(earlier)").status == 200, "survivor\(earlier) after kill \(round)")
+            }
+            restarted.signal(SIGKILL)
+            _ = try await restarted.waitForExit()
+        }
+    }
+
+    @Test("SIGTERM and SIGINT shut the server down gracefully", arguments: [SIGTERM, SIGINT])
+    func gracefulShutdown(signal: Int32) async throws {
+        let directory = try TemporaryDirectory()
+        let server = try ServerProcess(["--port", "0"], in: directory.path)
+        _ = try await server.waitForPort()
+        server.signal(signal)
+        #expect(try await server.waitForExit() == 0)
+        #expect(server.outputText.contains("EchoChat stopped"))
+    }
+
+    @Test("operators create the first admin, promote and disable users without a server")
+    func operatorCommands() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("plugins.json", text: #"{"auth": [{"plugin": "local", "config": {"allow_registration": false}}]}"#)
+        let created = try await ServerProcess.run(["user", "create", "Root", "--admin", "--password-stdin"], in: directory.path, stdin: "root password 1\n")
+        #expect(created.status == 0, "\(created.output)")
+        #expect(created.output.contains("created root"))
+        #expect(!created.output.contains("root password 1"))
+        let duplicate = try await ServerProcess.run(["user", "create", "root", "--password-stdin"], in: directory.path, stdin: "another password\n")
+        #expect(duplicate.status != 0)
+        #expect(duplicate.output.contains("already exists"))
+        #expect(try await ServerProcess.run(["user", "create", "mallory", "--password-stdin"], in: directory.path, stdin: "mallory password\n").status == 0)
+        let weak = try await ServerProcess.run(["user", "create", "weak", "--password-stdin"], in: directory.path, stdin: "short\n")
+        #expect(weak.status != 0)
+
+        let server = try ServerProcess(["serve", "--port", "0"], in: directory.path)
+        let client = HTTPTestClient(port: try await server.waitForPort())
+        let rootLogin = try await client.login("root", password: "root password 1")
+        #expect((rootLogin["user"] as? [String: Any])?["is_admin"] as? Bool == true)
+        let malloryLogin = try await client.login("mallory", password: "mallory password")
+        let malloryToken = try #require(malloryLogin["access_token"] as? String)
+        #expect((malloryLogin["user"] as? [String: Any])?["is_admin"] as? Bool == false)
+
+        // Runs while the server is up, on the same database.
+        #expect(try await ServerProcess.run(["user", "set-admin", "Mallory"], in: directory.path).status == 0)
+        let me = try await client.get("/api/me", token: malloryToken)
+        #expect((me["user"] as? [String: Any])?["is_admin"] as? Bool == true)
+
+        let disabled = try await ServerProcess.run(["user", "disable", "mallory"], in: directory.path)
+        #expect(disabled.status == 0)
+        #expect(disabled.output.contains("ended 1 session"))
+        #expect(try await client.get("/api/me", token: malloryToken).status == 401)
+        let refused = try await client.login("mallory", password: "mallory password")
+        #expect(refused.status == 403)
+        #expect(refused.errorCode == "account_disabled")
+        #expect(try await ServerProcess.run(["user", "enable", "mallory"], in: directory.path).status == 0)
+        #expect(try await client.login("mallory", password: "mallory password").status == 200)
+        #expect(try await ServerProcess.run(["user", "disable", "nobody"], in: directory.path).status != 0)
+        server.signal(SIGTERM)
+        _ = try await server.waitForExit()
+    }
+}

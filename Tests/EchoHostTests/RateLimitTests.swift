@@ -1,0 +1,106 @@
+import Foundation
+import HTTPTypes
+import Testing
+
+@testable import EchoHost
+
+@Suite("Rate limits")
+struct RateLimitTests {
+    @Test("the 11th failed login for one username within a minute gets 429 with Retry-After; others are unaffected")
+    func failedLoginsPerUsername() async throws {
+        try await TestServer.run { client, _ in
+            _ = try await client.register("alice")
+            _ = try await client.register("bob")
+            for attempt in 1...10 {
+                let result = try await client.login("alice", password: "guess \(attempt)")
+                #expect(result.status == 401, "attempt \(attempt)")
+            }
+            let eleventh = try await client.login("alice", password: "guess 11")
+            #expect(eleventh.status == 429)
+            #expect(eleventh.errorCode == "rate_limited")
+            let retryAfter = try #require(eleventh.headers[.retryAfter].flatMap(Int.init))
+            #expect((1...60).contains(retryAfter))
+            // Even the right password waits: the limit is checked before the password.
+            #expect(try await client.login("alice").status == 429)
+            // Another user from the same address is not affected.
+            #expect(try await client.login("bob").status == 200)
+            #expect(try await client.login("bob", password: "wrong").status == 401)
+        }
+    }
+
+    @Test("successful logins do not use up the failure budget")
+    func successesAreFree() async throws {
+        try await TestServer.run(config: ["rate_limit_login": "3 per minute"]) { client, _ in
+            _ = try await client.register("carol")
+            for _ in 1...6 { #expect(try await client.login("carol").status == 200) }
+            for _ in 1...3 { #expect(try await client.login("carol", password: "nope").status == 401) }
+            #expect(try await client.login("carol", password: "nope").status == 429)
+        }
+    }
+
+    @Test("per-address login and registration limits answer 429")
+    func perAddressLimits() async throws {
+        let config: [String: Any] = ["rate_limit_login_per_address": "4 per minute", "rate_limit_register": "2 per hour"]
+        try await TestServer.run(config: config) { client, _ in
+            #expect(try await client.register("u1").status == 201)
+            #expect(try await client.register("u2").status == 201)
+            let third = try await client.register("u3")
+            #expect(third.status == 429)
+            #expect(third.headers[.retryAfter].flatMap(Int.init).map { $0 > 1000 } == true)
+            for name in ["u1", "u2", "x1", "x2"] { #expect(try await client.login(name).status != 429) }
+            #expect(try await client.login("u1").status == 429)
+        }
+    }
+
+    @Test("\"off\" disables a limit")
+    func off() async throws {
+        try await TestServer.run(config: ["rate_limit_login": "off", "rate_limit_login_per_address": "off"]) { client, _ in
+            _ = try await client.register("dave")
+            for _ in 1...15 { #expect(try await client.login("dave", password: "nope").status == 401) }
+        }
+    }
+
+    @Test(
+        "GCRA admits a burst of N, then one every period/N",
+        arguments: [(10, 60.0), (3, 1.0), (30, 3600.0)]
+    )
+    func limiterArithmetic(count: Int, period: Double) async {
+        let limiter = RateLimiter()
+        let rule = RateLimitRule(count: count, period: period)
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        for _ in 0..<count { #expect(await limiter.consume("k", rule: rule, now: start) == .allowed) }
+        guard case .limited(let retryAfter) = await limiter.consume("k", rule: rule, now: start) else {
+            Issue.record("burst + 1 was admitted")
+            return
+        }
+        #expect(retryAfter == max(1, Int((period / Double(count)).rounded(.up))))
+        let later = start.addingTimeInterval(period / Double(count) + 0.001)
+        #expect(await limiter.consume("k", rule: rule, now: later) == .allowed)
+        #expect(await limiter.consume("k", rule: rule, now: later) != .allowed)
+        #expect(await limiter.consume("other", rule: rule, now: later) == .allowed)
+    }
+
+    @Test("rule syntax", arguments: [
+        ("10 per minute", RateLimitRule(count: 10, period: 60)), ("1 per second", RateLimitRule(count: 1, period: 1)),
+        ("30 per hour", RateLimitRule(count: 30, period: 3600)), ("5 per days", RateLimitRule(count: 5, period: 86_400)),
+    ])
+    func ruleSyntax(text: String, rule: RateLimitRule) throws {
+        #expect(try RateLimitRule.parse(text) == rule)
+    }
+
+    @Test("bad rule syntax is refused", arguments: ["10/minute", "0 per minute", "ten per minute", "10 per fortnight", ""])
+    func badRuleSyntax(text: String) {
+        #expect(throws: (any Error).self) { try RateLimitRule.parse(text) }
+    }
+
+    @Test("X-Forwarded-For is believed only from trusted proxies")
+    func clientAddress() throws {
+        let peer = try SocketAddress(ipAddress: "10.0.0.5", port: 4000)
+        #expect(ClientAddress.resolve(peer: peer, forwardedFor: "1.2.3.4", trustedProxies: []) == "10.0.0.5")
+        #expect(ClientAddress.resolve(peer: peer, forwardedFor: "1.2.3.4", trustedProxies: ["10.0.0.5"]) == "1.2.3.4")
+        #expect(ClientAddress.resolve(peer: peer, forwardedFor: "6.6.6.6, 1.2.3.4, 10.0.0.6", trustedProxies: ["10.0.0.5", "10.0.0.6"]) == "1.2.3.4")
+        #expect(ClientAddress.resolve(peer: peer, forwardedFor: nil, trustedProxies: ["10.0.0.5"]) == "10.0.0.5")
+    }
+}
+
+import NIOCore
