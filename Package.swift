@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "EchoPluginAPI", targets: ["EchoPluginAPI"]),
+        .library(name: "EchoPluginTesting", targets: ["EchoPluginTesting"]),
         .executable(name: "echochat", targets: ["EchoHost"]),
     ],
     dependencies: [
@@ -72,6 +73,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Conformance checks and test helpers for plugin authors.
+        .target(
+            name: "EchoPluginTesting",
+            dependencies: ["EchoPluginAPI", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
         // The `echochat` executable: configuration, plugin loading, HTTP API, CLI.
         .executableTarget(
             name: "EchoHost",
@@ -100,12 +108,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EchoSQLiteStorageTests",
-            dependencies: ["EchoSQLiteStorage", "EchoPluginAPI"],
+            dependencies: ["EchoSQLiteStorage", "EchoPluginAPI", "EchoPluginTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EchoLocalAuthTests",
-            dependencies: ["EchoLocalAuth", "EchoSQLiteStorage", "EchoPluginAPI"],
+            dependencies: ["EchoLocalAuth", "EchoSQLiteStorage", "EchoPluginAPI", "EchoPluginTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

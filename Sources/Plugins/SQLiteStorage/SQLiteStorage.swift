@@ -146,3 +146,12 @@ extension Date {
         self.init(timeIntervalSince1970: Double(storageMilliseconds) / 1000)
     }
 }
+
+extension SQLiteStorage {
+    /// The journal mode and the writer's `synchronous` level, for diagnostics.
+    public func pragmas() async throws -> (journalMode: String, synchronous: Int) {
+        try await perform { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import EchoPluginAPI
+import EchoPluginTesting
+import EchoSQLiteStorage
+import Foundation
+import GRDB
+import Testing
+
+/// A database in a temporary directory, removed afterwards.
+final class TemporaryDatabase: Sendable {
+    let directory: String
+    var path: String { directory + "/echochat.sqlite" }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("echochat-sqlite-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func open(synchronous: SQLiteStorage.Configuration.Synchronous = .full) async throws -> SQLiteStorage {
+        try await SQLiteStorage(
+            configuration: .init(path: path, synchronous: synchronous), context: PluginTestContext.make(dataDirectory: directory))
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+}
+
+@Suite("storage.sqlite")
+struct SQLiteStorageTests {
+    @Test("passes the storage conformance suite", arguments: StorageConformance.checks.map(\.name))
+    func conformance(_ check: String) async throws {
+        let database = try TemporaryDatabase()
+        try await StorageConformance.run(check) { try await database.open() }
+    }
+
+    @Test("runs in WAL mode with the configured synchronous level on the writer", arguments: [
+        (SQLiteStorage.Configuration.Synchronous.full, 2), (.normal, 1),
+    ])
+    func durabilitySettings(level: SQLiteStorage.Configuration.Synchronous, pragma: Int) async throws {
+        let database = try TemporaryDatabase()
+        let storage = try await database.open(synchronous: level)
+        try await storage.checkHealth()
+        let (mode, synchronous) = try await storage.pragmas()
+        #expect(mode == "wal")
+        #expect(synchronous == pragma)
+        try await storage.shutdown()
+    }
+
+    @Test("data outlives the process's storage object, and migrations run once")
+    func reopen() async throws {
+        let database = try TemporaryDatabase()
+        let first = try await database.open()
+        let alice = try await first.createUser(
+            NewUser(username: "alice", displayName: "Alice", authSource: "local", createdAt: Date()), credential: nil)
+        try await first.shutdown()
+        let second = try await database.open()
+        #expect(try await second.user(named: "alice")?.id == alice.id)
+        try await second.shutdown()
+    }
+
+    @Test("refuses a database that a newer release migrated")
+    func newerSchemaRefused() async throws {
+        let database = try TemporaryDatabase()
+        try await database.open().shutdown()
+        let queue = try DatabaseQueue(path: database.path)
+        try await queue.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99_from_the_future')")
+        }
+        try queue.close()
+        do {
+            _ = try await database.open()
+            Issue.record("opened a database migrated by a newer release")
+        } catch let error as StorageError {
+            #expect(error.isIncompatibleSchema)
+            #expect(error.message.contains("v99_from_the_future"))
+        }
+    }
+
+    @Test("a bad configuration names the key", arguments: [
+        (#"{"synchronous": "sometimes"}"#, "synchronous"), (#"{"path": ""}"#, "path"), (#"{"busy_timeout_ms": -1}"#, "busy_timeout_ms"),
+        (#"{"journal": "wal"}"#, "journal"),
+    ])
+    func badConfiguration(json: String, key: String) throws {
+        var registry = PluginRegistry()
+        registry.register(storage: SQLiteStorage.self)
+        let factory = try #require(registry.storageFactory(named: "sqlite"))
+        let value = try JSONDecoder().decode(ConfigValue.self, from: Data(json.utf8))
+        do {
+            _ = try factory.configuration(from: value)
+            Issue.record("accepted \(json)")
+        } catch let error as ConfigurationError {
+            #expect(error.issues.first?.keyPath == [key])
+        }
+    }
+}

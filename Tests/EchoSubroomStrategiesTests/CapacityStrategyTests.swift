@@ -1,0 +1,61 @@
+import EchoPluginAPI
+import EchoSubroomStrategies
+import Foundation
+import Testing
+
+@Suite("subrooms.capacity")
+struct CapacityStrategyTests {
+    static let limits = SubroomLimits(capacity: 3, maxSubrooms: 3)
+
+    static func snapshot(_ counts: [Int]) -> SubroomSnapshot {
+        var next: Int64 = 100
+        let subrooms = counts.enumerated().map { index, count in
+            SubroomOccupancy(
+                index: index + 1,
+                seats: (0..<count).map { _ in
+                    next += 1
+                    return SubroomSeat(userID: UserID(next), state: .joined)
+                })
+        }
+        return SubroomSnapshot(room: "Lobby", subrooms: subrooms, limits: limits)
+    }
+
+    @Test(
+        "fills sub-room 1, then 2, never above capacity, refuses when all are full",
+        arguments: [
+            ([], nil as Int?, 1 as Int?),
+            ([2], nil, 1),
+            ([3], nil, 2),
+            ([3, 3], nil, 3),
+            ([3, 3, 3], nil, nil),
+            ([3, 1, 3], nil, 2),  // a seat freed in the middle is reused first
+            ([0, 0], 3, 3),  // a requested sub-room with space is honoured
+            ([1, 3], 2, 1),  // a full requested sub-room falls back to the first with space
+            ([1], 9, 1),  // beyond max_subrooms: ignored
+            ([3, 3, 3], 2, nil),
+        ]
+    )
+    func decisions(counts: [Int], preferred: Int?, expected: Int?) {
+        let strategy = CapacityStrategy(configuration: .init())
+        let decision = strategy.decide(
+            SubroomRequest(userID: UserID(1), preferredIndex: preferred), in: Self.snapshot(counts), now: Date(timeIntervalSince1970: 0))
+        #expect(decision.assignedIndex == expected, "\(counts) preferring \(preferred.map(String.init) ?? "-"): \(decision)")
+        if expected == nil { #expect(decision.refusalReason != nil) }
+    }
+
+    @Test("its own configuration wins over the host defaults")
+    func configurationWins() {
+        let strategy = CapacityStrategy(configuration: .init(capacity: 1, maxSubrooms: 2))
+        let now = Date(timeIntervalSince1970: 0)
+        #expect(strategy.decide(SubroomRequest(userID: UserID(1)), in: Self.snapshot([1]), now: now).assignedIndex == 2)
+        #expect(strategy.decide(SubroomRequest(userID: UserID(1)), in: Self.snapshot([1, 1]), now: now).assignedIndex == nil)
+    }
+
+    @Test("reservations count like joined participants")
+    func reservationsCount() {
+        let seats = (1...3).map { SubroomSeat(userID: UserID(Int64($0)), state: $0 == 1 ? .joined : .reserved) }
+        let snapshot = SubroomSnapshot(room: "Lobby", subrooms: [SubroomOccupancy(index: 1, seats: seats)], limits: Self.limits)
+        let decision = CapacityStrategy(configuration: .init()).decide(SubroomRequest(userID: UserID(9)), in: snapshot, now: Date())
+        #expect(decision.assignedIndex == 2)
+    }
+}
