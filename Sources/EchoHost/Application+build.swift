@@ -10,13 +10,15 @@ import UnixSignals
 struct EchoServer: Sendable {
     let application: Application<RouterResponder<EchoRequestContext>>
     let plugins: LoadedPlugins
+    /// Host background work: housekeeping timers.
+    let services: [any Service]
     let logger: Logger
 
     /// Runs until a shutdown signal (or cancellation), then shuts the plugins down.
     func run(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) async throws {
         let group = ServiceGroup(
             configuration: .init(
-                services: [application] + plugins.services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+                services: [application] + services + plugins.services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
         do {
             try await group.run()
         } catch {
@@ -56,6 +58,7 @@ func buildServer(
     let summary = plugins.summary
     let application = Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .seconds(75))),
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: "EchoChat"),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? server.port
@@ -64,5 +67,6 @@ func buildServer(
         },
         logger: logger
     )
-    return EchoServer(application: application, plugins: plugins, logger: logger)
+    return EchoServer(
+        application: application, plugins: plugins, services: [SessionJanitor(storage: plugins.storage, logger: logger)], logger: logger)
 }

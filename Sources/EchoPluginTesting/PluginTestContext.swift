@@ -23,6 +23,7 @@ public struct DispatchBlockingExecutor: BlockingExecutor {
     /// Creates an executor.
     public init() {}
 
+    /// Runs `work` on a global Dispatch queue.
     public func run<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {

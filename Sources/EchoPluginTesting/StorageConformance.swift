@@ -33,6 +33,7 @@ public enum StorageConformance {
         Check(name: "refresh tokens rotate; a reused one revokes the session", body: refreshRotation),
         Check(name: "of concurrent refreshes with one token exactly one rotates", body: concurrentRotation),
         Check(name: "revoking sessions ends them", body: revocation),
+        Check(name: "ended sessions are deleted with their refresh tokens", body: sessionCleanup),
         Check(name: "health check passes on a working backend", body: health),
     ]
 
@@ -166,6 +167,28 @@ public enum StorageConformance {
         try expect(try await storage.revokeSession(SessionID("nope"), at: now) == false, "unknown session")
         try expect(try await storage.revokeSessions(of: alice.id, at: now) == 2, "the other two")
         try expect(try await storage.activeSessions(of: alice.id, at: now).isEmpty, "none left")
+    }
+
+    static func sessionCleanup(_ storage: any Storage) async throws {
+        let alice = try await storage.createUser(newUser("alice"), credential: nil)
+        try await storage.createSession(session("expired", of: alice.id, at: t0, days: 1), refreshToken: RefreshTokenHash(rawValue: "h1"))
+        try await storage.createSession(session("revoked", of: alice.id, at: t0), refreshToken: RefreshTokenHash(rawValue: "h2"))
+        try await storage.createSession(session("recently-revoked", of: alice.id, at: t0), refreshToken: RefreshTokenHash(rawValue: "h3"))
+        try await storage.createSession(session("active", of: alice.id, at: t0), refreshToken: RefreshTokenHash(rawValue: "h4"))
+        _ = try await storage.revokeSession(SessionID("revoked"), at: t0.addingTimeInterval(3600))
+        _ = try await storage.revokeSession(SessionID("recently-revoked"), at: t0.addingTimeInterval(5 * 86_400))
+        let deleted = try await storage.deleteSessions(endedBefore: t0.addingTimeInterval(2 * 86_400))
+        try expect(deleted == 2, "expected 2 ended sessions deleted, got \(deleted)")
+        try expect(try await storage.session(id: SessionID("expired")) == nil, "expired session deleted")
+        try expect(try await storage.session(id: SessionID("revoked")) == nil, "revoked session deleted")
+        try expect(try await storage.session(id: SessionID("recently-revoked")) != nil, "recently revoked session kept")
+        guard case .unknown = try await storage.rotateRefreshToken(
+            RefreshTokenHash(rawValue: "h1"), replacement: RefreshTokenHash(rawValue: "x"), now: t0, expiresAt: t0)
+        else { throw ConformanceFailure("a deleted session's refresh token is still known") }
+        guard case .rotated = try await storage.rotateRefreshToken(
+            RefreshTokenHash(rawValue: "h4"), replacement: RefreshTokenHash(rawValue: "h5"), now: t0.addingTimeInterval(2 * 86_400),
+            expiresAt: t0.addingTimeInterval(60 * 86_400))
+        else { throw ConformanceFailure("an active session was touched by cleanup") }
     }
 
     static func health(_ storage: any Storage) async throws {

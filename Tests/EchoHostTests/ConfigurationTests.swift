@@ -26,6 +26,7 @@ struct FutureStorage: StoragePlugin {
     { .unknown }
     func revokeSession(_ id: SessionID, at now: Date) async throws -> Bool { false }
     func revokeSessions(of userID: UserID, at now: Date) async throws -> Int { 0 }
+    func deleteSessions(endedBefore cutoff: Date) async throws -> Int { 0 }
 }
 
 @Suite("Start-up configuration")

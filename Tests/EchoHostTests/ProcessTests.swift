@@ -22,6 +22,28 @@ struct ProcessTests {
         #expect(try await server.waitForExit() == 0)
     }
 
+    @Test("even at trace level the logs carry no passwords or tokens")
+    func noSecretsInLogs() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("server_config.json", text: #"{"token_signing_secret": "a-configured-signing-secret-of-more-than-32-chars"}"#)
+        let server = try ServerProcess(["serve", "--port", "0", "--log-level", "trace"], in: directory.path)
+        let client = HTTPTestClient(port: try await server.waitForPort())
+        let password = "very secret passphrase 42"
+        let (access, refresh) = try await client.signUp("tracy", password: password)
+        let rotated = try await client.post("/api/auth/refresh", ["refresh_token": refresh])
+        let newRefresh = try #require(rotated["refresh_token"] as? String)
+        _ = try await client.post("/api/auth/refresh", ["refresh_token": refresh])  // reuse: logged as a warning
+        _ = try await client.login("tracy", password: "wrong \(password)")
+        _ = try await client.get("/api/me?access_token=\(access)", token: access)
+        server.signal(SIGTERM)
+        _ = try await server.waitForExit()
+        let log = server.outputText
+        #expect(log.contains("refresh token reused"))
+        for secret in [password, access, refresh, newRefresh, "a-configured-signing-secret"] {
+            #expect(!log.contains(secret), "a secret leaked into the log")
+        }
+    }
+
     @Test("a registration answered 201 survives SIGKILL right after")
     func registrationSurvivesSIGKILL() async throws {
         let directory = try TemporaryDirectory()

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import NIOCore
 import Testing
 
 @testable import EchoHost
@@ -102,5 +103,3 @@ struct RateLimitTests {
         #expect(ClientAddress.resolve(peer: peer, forwardedFor: nil, trustedProxies: ["10.0.0.5"]) == "10.0.0.5")
     }
 }
-
-import NIOCore

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The canonical form of usernames, shared by every auth source: `Alice` and `alice` are one account.
 enum Usernames {
     static let maxLength = 64
@@ -27,5 +29,3 @@ enum Usernames {
         return trimmed
     }
 }
-
-import Foundation

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EchoPluginAPI
+import Foundation
 
 /// `echochat check-config`: validates both files and every plugin's config without starting anything.
 struct CheckConfigCommand: ParsableCommand {
@@ -55,5 +56,3 @@ struct CheckConfigCommand: ParsableCommand {
         return value == .null ? "(defaults)" : redact(value).description
     }
 }
-
-import Foundation

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EchoPluginAPI
+import Logging
 
 /// `echochat serve`: runs the server until SIGTERM or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
@@ -38,5 +39,3 @@ struct ServeCommand: AsyncParsableCommand {
         try await server.run()
     }
 }
-
-import Logging

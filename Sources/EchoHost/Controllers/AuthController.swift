@@ -1,6 +1,7 @@
 import EchoPluginAPI
 import HTTPTypes
 import Hummingbird
+import Foundation
 
 /// `/api/auth/*` and `/api/me`.
 struct AuthController {
@@ -79,5 +80,3 @@ struct AuthController {
         return parts[1].trimmingCharacters(in: .whitespaces)
     }
 }
-
-import Foundation

@@ -3,12 +3,19 @@
 /// The host hands each plugin its `config` object as a `ConfigValue`; ``ConfigDecoder`` turns it
 /// into the plugin's `Configuration` type strictly.
 public enum ConfigValue: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// JSON `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number without fraction or exponent that fits 64 bits.
     case integer(Int64)
+    /// Any other number.
     case double(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([ConfigValue])
+    /// An object.
     case object([String: ConfigValue])
 
     public init(from decoder: any Decoder) throws {

@@ -29,4 +29,8 @@ public protocol SessionStore: Sendable {
 
     /// Revokes every active session of a user; returns how many.
     func revokeSessions(of userID: UserID, at now: Date) async throws -> Int
+
+    /// Deletes sessions, with their refresh tokens, that expired or were revoked before `cutoff`;
+    /// returns how many. The host calls it periodically so storage does not grow without bound.
+    func deleteSessions(endedBefore cutoff: Date) async throws -> Int
 }

@@ -24,9 +24,13 @@ public protocol SubroomStrategy: Plugin {
 
 /// A media source a participant can publish, named as in LiveKit's grants.
 public enum TrackSource: String, CaseIterable, Hashable, Codable, Sendable {
+    /// Audio from a microphone.
     case microphone
+    /// Video from a camera.
     case camera
+    /// A shared screen's video.
     case screenShare = "screen_share"
+    /// A shared screen's audio.
     case screenShareAudio = "screen_share_audio"
 }
 

@@ -102,6 +102,18 @@ extension SQLiteStorage {
     }
 }
 
+extension SQLiteStorage {
+    public func deleteSessions(endedBefore cutoff: Date) async throws -> Int {
+        try await perform { db in
+            let cutoff = cutoff.storageMilliseconds
+            try db.execute(
+                sql: "DELETE FROM sessions WHERE expires_at < ? OR (revoked_at IS NOT NULL AND revoked_at < ?)",
+                arguments: [cutoff, cutoff])
+            return db.changesCount
+        }
+    }
+}
+
 extension Session {
     init(row: Row) {
         self.init(
