@@ -38,7 +38,8 @@ func buildServer(
 ) async throws -> EchoServer {
     let server = setup.server
     do {
-        try FileManager.default.createDirectory(atPath: server.dataDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: server.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     } catch {
         throw SetupError("cannot create data_dir \(server.dataDirectory): \(error.localizedDescription)")
     }
@@ -68,5 +69,8 @@ func buildServer(
         logger: logger
     )
     return EchoServer(
-        application: application, plugins: plugins, services: [SessionJanitor(storage: plugins.storage, logger: logger)], logger: logger)
+        application: application, plugins: plugins, services: [
+            SessionJanitor(
+                storage: plugins.storage, logger: logger, usedTokenRetention: TimeInterval(server.refreshTokenTTLDays) * 86_400)
+        ], logger: logger)
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `echochat`: the EchoChat server and its operator commands.
 @main
@@ -9,4 +10,19 @@ struct EchoChatCommand: AsyncParsableCommand {
         subcommands: [ServeCommand.self, CheckConfigCommand.self, UserCommand.self],
         defaultSubcommand: ServeCommand.self
     )
+
+    static func main() async {
+        // Everything EchoChat writes (database, signing secret) is for its own user only.
+        umask(0o077)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

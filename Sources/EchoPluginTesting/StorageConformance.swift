@@ -177,16 +177,30 @@ public enum StorageConformance {
         try await storage.createSession(session("active", of: alice.id, at: t0), refreshToken: RefreshTokenHash(rawValue: "h4"))
         _ = try await storage.revokeSession(SessionID("revoked"), at: t0.addingTimeInterval(3600))
         _ = try await storage.revokeSession(SessionID("recently-revoked"), at: t0.addingTimeInterval(5 * 86_400))
-        let deleted = try await storage.deleteSessions(endedBefore: t0.addingTimeInterval(2 * 86_400))
+        guard case .rotated = try await storage.rotateRefreshToken(
+            RefreshTokenHash(rawValue: "h4"), replacement: RefreshTokenHash(rawValue: "h5"), now: t0.addingTimeInterval(86_400),
+            expiresAt: t0.addingTimeInterval(60 * 86_400))
+        else { throw ConformanceFailure("an active session did not rotate") }
+
+        let deleted = try await storage.pruneSessions(
+            endedBefore: t0.addingTimeInterval(2 * 86_400), usedTokensBefore: t0.addingTimeInterval(3 * 86_400))
         try expect(deleted == 2, "expected 2 ended sessions deleted, got \(deleted)")
         try expect(try await storage.session(id: SessionID("expired")) == nil, "expired session deleted")
         try expect(try await storage.session(id: SessionID("revoked")) == nil, "revoked session deleted")
         try expect(try await storage.session(id: SessionID("recently-revoked")) != nil, "recently revoked session kept")
+        // A new session under a deleted one's id must not inherit its refresh tokens.
+        try await storage.createSession(session("expired", of: alice.id, at: t0.addingTimeInterval(4 * 86_400)), refreshToken: RefreshTokenHash(rawValue: "h6"))
         guard case .unknown = try await storage.rotateRefreshToken(
-            RefreshTokenHash(rawValue: "h1"), replacement: RefreshTokenHash(rawValue: "x"), now: t0, expiresAt: t0)
-        else { throw ConformanceFailure("a deleted session's refresh token is still known") }
+            RefreshTokenHash(rawValue: "h1"), replacement: RefreshTokenHash(rawValue: "x1"), now: t0.addingTimeInterval(4 * 86_400),
+            expiresAt: t0.addingTimeInterval(60 * 86_400))
+        else { throw ConformanceFailure("a deleted session's refresh token survived the cleanup") }
+        // Used tokens past the retention are forgotten; the current one still rotates.
+        guard case .unknown = try await storage.rotateRefreshToken(
+            RefreshTokenHash(rawValue: "h4"), replacement: RefreshTokenHash(rawValue: "x2"), now: t0.addingTimeInterval(4 * 86_400),
+            expiresAt: t0.addingTimeInterval(60 * 86_400))
+        else { throw ConformanceFailure("a used refresh token past the retention was kept") }
         guard case .rotated = try await storage.rotateRefreshToken(
-            RefreshTokenHash(rawValue: "h4"), replacement: RefreshTokenHash(rawValue: "h5"), now: t0.addingTimeInterval(2 * 86_400),
+            RefreshTokenHash(rawValue: "h5"), replacement: RefreshTokenHash(rawValue: "h7"), now: t0.addingTimeInterval(4 * 86_400),
             expiresAt: t0.addingTimeInterval(60 * 86_400))
         else { throw ConformanceFailure("an active session was touched by cleanup") }
     }

@@ -101,6 +101,11 @@ struct AccountFlowTests {
             let short = try await client.register("erin", password: "short")
             #expect(short.status == 400)
             #expect(short.errorCode == "weak_password")
+            for spoof in ["\u{202E}nimda", "a\u{200B}b", "", String(repeating: "x", count: 65), "tab\there"] {
+                let result = try await client.post("/api/auth/register", ["username": "erin", "password": "long enough", "display_name": spoof])
+                #expect(result.errorCode == "invalid_display_name", "\(spoof.unicodeScalars.map { String($0.value, radix: 16) })")
+            }
+            #expect(try await client.post("/api/auth/register", ["username": "emoji", "password": "long enough", "display_name": "Ann 👩‍💻"]).status == 201)
             let missing = try await client.post("/api/auth/register", ["username": "erin"])
             #expect(missing.status == 400)
             #expect((missing.json["error"] as? [String: Any])?["message"] as? String == "missing field \"password\"")

@@ -1,4 +1,5 @@
 import EchoBuiltinPlugins
+import ArgumentParser
 import EchoPluginAPI
 import Foundation
 import Testing
@@ -6,27 +7,12 @@ import Testing
 @testable import EchoHost
 
 /// A plugin built against a future major version of the plugin API.
-struct FutureStorage: StoragePlugin {
+struct FutureStrategy: SubroomStrategy {
     static let name = "future"
     static let apiVersion = PluginAPIVersion(2, 0)
     typealias Configuration = EmptyPluginConfiguration
-    init(configuration: Configuration, context: PluginContext) async throws { fatalError("never constructed") }
-    func checkHealth() async throws {}
-    func user(id: UserID) async throws -> User? { nil }
-    func user(named username: String) async throws -> User? { nil }
-    func createUser(_ user: NewUser, credential: Credential?) async throws -> User { fatalError() }
-    func updateUser(_ id: UserID, _ update: UserUpdate) async throws -> User { fatalError() }
-    func credential(of userID: UserID, kind: String) async throws -> Credential? { nil }
-    func setCredential(_ credential: Credential, of userID: UserID) async throws {}
-    func createSession(_ session: Session, refreshToken: RefreshTokenHash) async throws {}
-    func session(id: SessionID) async throws -> Session? { nil }
-    func activeSessions(of userID: UserID, at now: Date) async throws -> [Session] { [] }
-    func rotateRefreshToken(_ presented: RefreshTokenHash, replacement: RefreshTokenHash, now: Date, expiresAt: Date) async throws
-        -> RefreshRotation
-    { .unknown }
-    func revokeSession(_ id: SessionID, at now: Date) async throws -> Bool { false }
-    func revokeSessions(of userID: UserID, at now: Date) async throws -> Int { 0 }
-    func deleteSessions(endedBefore cutoff: Date) async throws -> Int { 0 }
+    init(configuration: Configuration, context: PluginContext) async throws {}
+    func decide(_ request: SubroomRequest, in snapshot: SubroomSnapshot, now: Date) -> SubroomDecision { .assign(1) }
 }
 
 @Suite("Start-up configuration")
@@ -111,10 +97,10 @@ struct ConfigurationTests {
     @Test("a plugin written for an incompatible plugin-API version stops start-up, naming file, slot and plugin")
     func incompatibleAPIVersion() throws {
         let directory = try TemporaryDirectory()
-        try directory.write("plugins.json", text: #"{"storage": {"plugin": "future"}}"#)
+        try directory.write("plugins.json", text: #"{"subrooms": {"plugin": "future"}}"#)
         var registry = PluginRegistry.builtin
-        registry.register(storage: FutureStorage.self)
-        #expect(!PluginAPIVersion.current.canLoad(pluginWrittenFor: FutureStorage.apiVersion))
+        registry.register(subrooms: FutureStrategy.self)
+        #expect(!PluginAPIVersion.current.canLoad(pluginWrittenFor: FutureStrategy.apiVersion))
         do {
             _ = try HostSetup.load(configPath: nil, pluginsPath: directory.file("plugins.json"), registry: registry, environment: [:])
             Issue.record("start-up accepted a plugin for EchoPluginAPI 2.0")
@@ -122,10 +108,13 @@ struct ConfigurationTests {
             #expect(error.issues.count == 1)
             let message = error.description
             #expect(message.contains("plugins.json"))
-            #expect(message.contains("storage.plugin"))
-            #expect(message.contains("storage.future"))
+            #expect(message.contains("subrooms.plugin"))
+            #expect(message.contains("subrooms.future"))
             #expect(message.contains("EchoPluginAPI 2.0"))
         }
+        // The command line turns it into exit status 2, as for every configuration error.
+        let options = try ConfigOptions.parse(["--plugins", directory.file("plugins.json")])
+        #expect(throws: ExitCode(2)) { try options.loadSetup(registry: registry) }
     }
 
     @Test("check-config prints the effective setup without secrets")

@@ -33,6 +33,8 @@ struct AccountService: Sendable {
     let metrics: HostMetrics
     let logger: Logger
 
+    static let maxSessionsPerUser = 100
+
     private var refreshTTL: TimeInterval { TimeInterval(config.refreshTokenTTLDays) * 86_400 }
 
     // MARK: Registration
@@ -76,17 +78,16 @@ struct AccountService: Sendable {
     // MARK: Login
 
     func login(username raw: String, password: String, client: ClientInfo) async throws -> IssuedTokens {
-        if case .limited(let retryAfter) = await limiter.consume("login-address:\(client.address)", rule: config.rateLimitLoginPerAddress) {
-            metrics.recordLogin("rate_limited")
-            throw APIError.rateLimited(retryAfter: retryAfter)
-        }
-        let folded = String(raw.lowercased().prefix(Usernames.maxLength + 1))
-        // Each attempt takes one failure from the username's budget up front, and a success gives it
-        // back, so concurrent guesses cannot overrun the limit.
-        let failureKey = "login-user:\(folded)"
-        if case .limited(let retryAfter) = await limiter.consume(failureKey, rule: config.rateLimitLogin) {
-            metrics.recordLogin("rate_limited")
-            throw APIError.rateLimited(retryAfter: retryAfter)
+        // Each attempt takes one failure from the address's and the username's budgets up front,
+        // and a success gives both back, so concurrent guesses cannot overrun a limit.
+        let addressKey = "login-address:\(client.address)"
+        let usernameKey = "login-user:" + String(decoding: raw.lowercased().utf8.prefix(4 * Usernames.maxLength), as: UTF8.self)
+        for (key, rule) in [(addressKey, config.rateLimitLoginPerAddress), (usernameKey, config.rateLimitLogin)] {
+            if case .limited(let retryAfter) = await limiter.consume(key, rule: rule) {
+                if key == usernameKey { await limiter.refund(addressKey) }
+                metrics.recordLogin("rate_limited")
+                throw APIError.rateLimited(retryAfter: retryAfter)
+            }
         }
         guard let username = Usernames.canonical(raw), !password.isEmpty, password.utf8.count <= 4096 else {
             metrics.recordLogin("invalid_credentials")
@@ -95,16 +96,20 @@ struct AccountService: Sendable {
         let user: User
         do {
             user = try await authenticate(LoginAttempt(username: username, password: password, clientAddress: client.address))
-        } catch let error as APIError {
-            metrics.recordLogin(error.code == "invalid_credentials" ? "invalid_credentials" : error.code)
+        } catch let error as APIError where error.code == APIError.invalidCredentials.code {
+            metrics.recordLogin("invalid_credentials")
             throw error
-        } catch let error as AuthError where error.isBackendUnavailable {
-            await limiter.refund(failureKey, rule: config.rateLimitLogin)
-            metrics.recordLogin("backend_unavailable")
-            logger.warning("login backend unavailable", metadata: ["error": "\(error.message)"])
+        } catch {
+            // Not a wrong password: a backend failed. The attempt does not count against anyone.
+            await limiter.refund(usernameKey)
+            await limiter.refund(addressKey)
+            let backendDown = (error as? AuthError)?.isBackendUnavailable == true
+            metrics.recordLogin(backendDown ? "backend_unavailable" : "error")
+            logger.warning("login failed in a backend", metadata: ["error": "\(error)"])
             throw error
         }
-        await limiter.refund(failureKey, rule: config.rateLimitLogin)
+        await limiter.refund(usernameKey)
+        await limiter.refund(addressKey)
         guard !user.isDisabled else {
             metrics.recordLogin("disabled")
             throw APIError.forbidden("account_disabled", "this account is disabled")
@@ -185,6 +190,11 @@ struct AccountService: Sendable {
             clientAddress: client.address)
         let refreshToken = TokenService.newRefreshToken()
         try await storage.createSession(session, refreshToken: TokenService.hash(refreshToken: refreshToken))
+        // A user keeps at most `maxSessionsPerUser` sessions; signing in once more ends the oldest.
+        let active = try await storage.activeSessions(of: user.id, at: now)
+        for stale in active.dropFirst(Self.maxSessionsPerUser) {
+            _ = try await storage.revokeSession(stale.id, at: now)
+        }
         return IssuedTokens(
             accessToken: try await tokens.accessToken(for: user.id, session: session.id, now: now), refreshToken: refreshToken,
             expiresIn: Int(tokens.accessTokenTTL), session: session, user: user)

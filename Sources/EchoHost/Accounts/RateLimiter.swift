@@ -1,10 +1,11 @@
 import Foundation
 
-/// Counts events per key with the generic cell rate algorithm: `N per period` admits a burst of
-/// N, then one more every period/N. O(1) memory per key; idle keys are pruned.
+/// Counts events per key in a sliding window: a rule `N per period` refuses an event while N
+/// events of that key lie within the last period. Memory is at most N timestamps per key, and
+/// keys whose window has passed are pruned.
 actor RateLimiter {
-    /// Per key: the theoretical arrival time of the next event.
-    private var arrivals: [String: Double] = [:]
+    /// Per key: the times of the events inside the window, oldest first.
+    private var events: [String: [Double]] = [:]
     private var insertsSincePrune = 0
 
     enum Decision: Equatable {
@@ -17,33 +18,30 @@ actor RateLimiter {
     func consume(_ key: String, rule: RateLimitRule?, now: Date = Date()) -> Decision {
         guard let rule else { return .allowed }
         let now = now.timeIntervalSince1970
-        let interval = rule.period / Double(rule.count)
-        let next = max(arrivals[key] ?? now, now) + interval
-        let excess = next - now - rule.period
-        if excess > 1e-9 {
-            return .limited(retryAfter: max(1, Int(excess.rounded(.up))))
+        var times = events[key, default: []]
+        times.removeAll { $0 <= now - rule.period }
+        if times.count >= rule.count, let oldest = times.first {
+            events[key] = times
+            return .limited(retryAfter: max(1, Int((oldest + rule.period - now).rounded(.up))))
         }
-        arrivals[key] = next
+        times.append(now)
+        events[key] = times
         insertsSincePrune += 1
-        if insertsSincePrune >= 4096 { prune(now: now) }
+        if insertsSincePrune >= 4096 { prune(now: now, longestPeriod: 86_400) }
         return .allowed
     }
 
-    /// Gives back one event recorded by ``consume(_:rule:now:)`` (a login that turned out to succeed).
-    func refund(_ key: String, rule: RateLimitRule?, now: Date = Date()) {
-        guard let rule, let arrival = arrivals[key] else { return }
-        let remaining = arrival - rule.period / Double(rule.count)
-        if remaining <= now.timeIntervalSince1970 {
-            arrivals[key] = nil
-        } else {
-            arrivals[key] = remaining
-        }
+    /// Takes back the latest event recorded for `key` (a login that turned out to succeed).
+    func refund(_ key: String) {
+        guard var times = events[key], !times.isEmpty else { return }
+        times.removeLast()
+        events[key] = times.isEmpty ? nil : times
     }
 
-    private func prune(now: Double) {
-        arrivals = arrivals.filter { $0.value > now }
+    private func prune(now: Double, longestPeriod: Double) {
+        events = events.filter { ($0.value.last ?? 0) > now - longestPeriod }
         insertsSincePrune = 0
     }
 
-    var trackedKeys: Int { arrivals.count }
+    var trackedKeys: Int { events.count }
 }

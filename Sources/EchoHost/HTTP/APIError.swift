@@ -57,8 +57,12 @@ struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         switch error {
         case let error as APIError:
             return error
-        case let error as StorageError where error.isUnavailable:
+        case let error as StorageError where error.isUnavailable || error.isIncompatibleSchema:
             return .storageUnavailable
+        case let error as StorageError where error.isNotFound:
+            return .notFound("it no longer exists")
+        case let error as StorageError where error.isConflict:
+            return .conflict("conflict", "a concurrent change conflicts with this request; try again")
         case let error as AuthError where error.isBackendUnavailable:
             return APIError(.serviceUnavailable, "auth_backend_unavailable", "the login backend is unavailable; try again shortly")
         case is NIOTooManyBytesError:

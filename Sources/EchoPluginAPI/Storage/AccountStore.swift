@@ -13,6 +13,9 @@ public protocol AccountStore: Sendable {
     /// The user with this identifier, or `nil`.
     func user(id: UserID) async throws -> User?
 
+    /// The users with these identifiers that exist, in any order.
+    func users(ids: Set<UserID>) async throws -> [User]
+
     /// The user with this canonical username, or `nil`.
     func user(named username: String) async throws -> User?
 

@@ -30,7 +30,8 @@ public protocol SessionStore: Sendable {
     /// Revokes every active session of a user; returns how many.
     func revokeSessions(of userID: UserID, at now: Date) async throws -> Int
 
-    /// Deletes sessions, with their refresh tokens, that expired or were revoked before `cutoff`;
-    /// returns how many. The host calls it periodically so storage does not grow without bound.
-    func deleteSessions(endedBefore cutoff: Date) async throws -> Int
+    /// Deletes sessions, with their refresh tokens, that expired or were revoked before
+    /// `endedBefore`, and used refresh tokens of live sessions used before `usedBefore`; returns
+    /// how many sessions went. The host calls it periodically so storage stays bounded.
+    func pruneSessions(endedBefore: Date, usedTokensBefore usedBefore: Date) async throws -> Int
 }

@@ -9,6 +9,16 @@ extension SQLiteStorage {
         }
     }
 
+    public func users(ids: Set<UserID>) async throws -> [User] {
+        guard !ids.isEmpty else { return [] }
+        return try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM users WHERE id IN (\(databaseQuestionMarks(count: ids.count)))",
+                arguments: StatementArguments(ids.map(\.rawValue))
+            ).map(User.init(row:))
+        }
+    }
+
     public func user(named username: String) async throws -> User? {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(User.init(row:))

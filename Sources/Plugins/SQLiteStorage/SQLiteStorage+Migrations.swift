@@ -47,6 +47,71 @@ extension SQLiteStorage {
                     """
             )
         }
+        migrator.registerMigration("v2_rooms") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE rooms (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL,
+                        name_key TEXT NOT NULL UNIQUE,
+                        topic TEXT NOT NULL DEFAULT '',
+                        visibility TEXT NOT NULL,
+                        is_readonly INTEGER NOT NULL DEFAULT 0,
+                        slowmode_seconds INTEGER NOT NULL DEFAULT 0,
+                        voice_enabled INTEGER NOT NULL DEFAULT 1,
+                        voice_allow_video INTEGER NOT NULL DEFAULT 1,
+                        voice_allow_screen_share INTEGER NOT NULL DEFAULT 1,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE memberships (
+                        room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        role TEXT NOT NULL,
+                        joined_at INTEGER NOT NULL,
+                        PRIMARY KEY (room_id, user_id)
+                    );
+                    CREATE INDEX memberships_by_user ON memberships(user_id);
+                    CREATE TABLE invites (
+                        room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        invited_by INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (room_id, user_id)
+                    );
+                    CREATE TABLE bans (
+                        room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        banned_by INTEGER NOT NULL,
+                        reason TEXT,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (room_id, user_id)
+                    );
+                    CREATE TABLE messages (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                        author_id INTEGER NOT NULL REFERENCES users(id),
+                        body TEXT NOT NULL,
+                        client_id TEXT,
+                        created_at INTEGER NOT NULL,
+                        edited_at INTEGER,
+                        deleted_at INTEGER
+                    );
+                    CREATE INDEX messages_by_room ON messages(room_id, id);
+                    CREATE INDEX messages_by_author ON messages(room_id, author_id, created_at);
+                    CREATE UNIQUE INDEX messages_by_client_id ON messages(room_id, author_id, client_id) WHERE client_id IS NOT NULL;
+                    CREATE TABLE audit_log (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                        actor_id INTEGER NOT NULL,
+                        action TEXT NOT NULL,
+                        target_id INTEGER,
+                        detail TEXT,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX audit_log_by_room ON audit_log(room_id, id);
+                    """
+            )
+        }
         return migrator
     }
 

@@ -103,13 +103,17 @@ extension SQLiteStorage {
 }
 
 extension SQLiteStorage {
-    public func deleteSessions(endedBefore cutoff: Date) async throws -> Int {
+    public func pruneSessions(endedBefore: Date, usedTokensBefore usedBefore: Date) async throws -> Int {
         try await perform { db in
-            let cutoff = cutoff.storageMilliseconds
+            let cutoff = endedBefore.storageMilliseconds
             try db.execute(
-                sql: "DELETE FROM sessions WHERE expires_at < ? OR (revoked_at IS NOT NULL AND revoked_at < ?)",
+                sql: "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE expires_at < ? OR revoked_at < ?)",
                 arguments: [cutoff, cutoff])
-            return db.changesCount
+            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ?", arguments: [cutoff, cutoff])
+            let deleted = db.changesCount
+            try db.execute(
+                sql: "DELETE FROM refresh_tokens WHERE used_at IS NOT NULL AND used_at < ?", arguments: [usedBefore.storageMilliseconds])
+            return deleted
         }
     }
 }

@@ -78,23 +78,28 @@ public struct SQLiteStorage: StoragePlugin {
         } catch {
             throw StorageError.unavailable("cannot open SQLite database \(path): \(Self.describe(error))")
         }
-        // DatabasePool sets NORMAL on its writer after our setup; set the durability level last, and check it.
-        let level = configuration.synchronous == .full ? 2 : 1
-        let effective = try await pool.writeWithoutTransaction { db -> Int in
-            try db.execute(sql: "PRAGMA synchronous = \(level)")
-            return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+        do {
+            // DatabasePool sets NORMAL on its writer after our setup; set the durability level last, and check it.
+            let level = configuration.synchronous == .full ? 2 : 1
+            let effective = try await pool.writeWithoutTransaction { db -> Int in
+                try db.execute(sql: "PRAGMA synchronous = \(level)")
+                return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+            }
+            guard effective == level else {
+                throw StorageError.unavailable("SQLite refused synchronous=\(configuration.synchronous.rawValue)")
+            }
+            try await Self.migrate(pool)
+        } catch {
+            try? pool.close()  // the start-up error below is the one worth reporting
+            throw error
         }
-        guard effective == level else {
-            throw StorageError.unavailable("SQLite refused synchronous=\(configuration.synchronous.rawValue)")
-        }
-        try await Self.migrate(pool)
         self.pool = pool
         self.path = path
         context.logger.debug("SQLite database ready", metadata: ["path": "\(path)", "synchronous": "\(configuration.synchronous.rawValue)"])
     }
 
     public func checkHealth() async throws {
-        try await perform { db in _ = try Int.fetchOne(db, sql: "SELECT 1") }
+        try await read { db in _ = try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
     public func shutdown() async throws {

@@ -55,6 +55,7 @@ enum TestServer {
         }
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
+                defer { continuation.finish() }  // a server that fails to start ends the wait for its port
                 try await server.run(gracefulShutdownSignals: [])
                 return nil
             }
