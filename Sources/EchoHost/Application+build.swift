@@ -1,6 +1,7 @@
 import EchoPluginAPI
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -18,7 +19,7 @@ struct EchoServer: Sendable {
     func run(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) async throws {
         let group = ServiceGroup(
             configuration: .init(
-                services: [application] + services + plugins.services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+                services: plugins.services + services + [application], gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
         do {
             try await group.run()
         } catch {
@@ -47,19 +48,37 @@ func buildServer(
     let tokens = await TokenService(secret: secret, accessTokenTTL: TimeInterval(server.accessTokenTTLSeconds))
     let plugins = try await LoadedPlugins.start(setup, logger: logger, blocking: ThreadPoolExecutor())
 
+    let hub = ConnectionHub(metrics: metrics)
+    let bus = LocalEventBus(hub: hub)
     let accounts = AccountService(
         storage: plugins.storage, authChain: plugins.auth, tokens: tokens, limiter: RateLimiter(), config: server,
-        metrics: metrics, logger: logger)
+        metrics: metrics, logger: logger, bus: bus)
+    let writer = MessageWriter(storage: plugins.storage, bus: bus, logger: logger)
+    let rooms = RoomService(storage: plugins.storage, bus: bus, logger: logger)
+    let messages = MessageService(storage: plugins.storage, bus: bus, writer: writer, maxBodyLength: server.messageMaxLength)
+    let gateway = RealTimeGateway(accounts: accounts, storage: plugins.storage, hub: hub, logger: logger, metrics: metrics)
 
     let router = Router(context: EchoRequestContext.self)
     router.add(middleware: APIMiddleware(metrics: metrics, logger: logger))
     OperationsController(storage: plugins.storage, metrics: metrics, logger: logger).addRoutes(to: router)
     AuthController(accounts: accounts, trustedProxies: Set(server.trustedProxies)).addRoutes(to: router)
+    RoomsController(accounts: accounts, rooms: rooms, messages: messages).addRoutes(to: router)
+    router.get(RouterPath(RealTimeGateway.path)) { request, _ -> Response in
+        // Reached only when the request was not upgraded: a plain GET, or a bad token (answered 401 here).
+        if let token = AuthController.bearerToken(request) ?? request.uri.queryParameters.get("access_token").map({ String($0) }) {
+            _ = try await accounts.principal(bearer: token)
+        }
+        throw APIError(.badRequest, "websocket_required", "connect with a WebSocket upgrade")
+    }
 
     let summary = plugins.summary
     let application = Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .seconds(75))),
+        server: .http1WebSocketUpgrade(
+            configuration: .init(
+                http1: .init(idleTimeout: .seconds(75)),
+                ws: .init(maxFrameSize: RealTimeGateway.maxInboundMessage, autoPing: .enabled(timePeriod: .seconds(30)))),
+            shouldUpgrade: { request, channel, _ in try await gateway.shouldUpgrade(request, channel: channel) }),
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: "EchoChat"),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? server.port
@@ -70,6 +89,7 @@ func buildServer(
     )
     return EchoServer(
         application: application, plugins: plugins, services: [
+            writer,
             SessionJanitor(
                 storage: plugins.storage, logger: logger, usedTokenRetention: TimeInterval(server.refreshTokenTTLDays) * 86_400)
         ], logger: logger)

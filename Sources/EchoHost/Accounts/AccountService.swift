@@ -1,11 +1,14 @@
 import EchoPluginAPI
 import Foundation
+import JWTKit
 import Logging
 
 /// Who made a signed-in request.
 struct Principal: Sendable {
     let user: User
     let session: Session
+    /// When the access token that proved it expires.
+    var accessTokenExpiresAt: Date?
 }
 
 /// Where a request came from, for rate limits and the session list.
@@ -32,6 +35,8 @@ struct AccountService: Sendable {
     let config: ServerConfig
     let metrics: HostMetrics
     let logger: Logger
+    /// Told about ended sessions, so that their real-time connections close at once.
+    let bus: any EventBus
 
     static let maxSessionsPerUser = 100
 
@@ -194,6 +199,7 @@ struct AccountService: Sendable {
         let active = try await storage.activeSessions(of: user.id, at: now)
         for stale in active.dropFirst(Self.maxSessionsPerUser) {
             _ = try await storage.revokeSession(stale.id, at: now)
+            await bus.publish(.sessionEnded(stale.id))
         }
         return IssuedTokens(
             accessToken: try await tokens.accessToken(for: user.id, session: session.id, now: now), refreshToken: refreshToken,
@@ -225,6 +231,7 @@ struct AccountService: Sendable {
                 accessToken: try await tokens.accessToken(for: user.id, session: session.id, now: now), refreshToken: replacement,
                 expiresIn: Int(tokens.accessTokenTTL), session: session, user: user)
         case .reused(let session):
+            await bus.publish(.sessionEnded(session.id))
             metrics.recordRefresh("reused")
             logger.warning("refresh token reused; session revoked", metadata: ["user_id": "\(session.userID)", "session_id": "\(session.id)"])
             throw APIError.unauthorized("refresh_token_reused", "this refresh token was already used; the session has been revoked for safety")
@@ -249,11 +256,12 @@ struct AccountService: Sendable {
         guard let user = try await storage.user(id: userID), !user.isDisabled else {
             throw APIError.unauthorized("session_ended", "the account is disabled")
         }
-        return Principal(user: user, session: session)
+        return Principal(user: user, session: session, accessTokenExpiresAt: claims.exp.value)
     }
 
     func logout(_ principal: Principal) async throws {
         _ = try await storage.revokeSession(principal.session.id, at: Date())
+        await bus.publish(.sessionEnded(principal.session.id))
         logger.info("logout", metadata: ["user_id": "\(principal.user.id)", "session_id": "\(principal.session.id)"])
     }
 
@@ -266,6 +274,7 @@ struct AccountService: Sendable {
             throw APIError.notFound("no active session with that id", code: "session_not_found")
         }
         _ = try await storage.revokeSession(id, at: Date())
+        await bus.publish(.sessionEnded(id))
         logger.info("session revoked", metadata: ["user_id": "\(principal.user.id)", "session_id": "\(id)"])
     }
 }

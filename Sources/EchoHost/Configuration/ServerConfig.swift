@@ -27,6 +27,9 @@ struct ServerConfig: Sendable {
     var livekitSubroomCapacity = 50
     var livekitMaxSubrooms = 25
 
+    /// The longest chat message, in characters.
+    var messageMaxLength = 4000
+
     var rateLimitLivekitToken: RateLimitRule? = RateLimitRule(count: 120, period: 60)
     var rateLimitLogin: RateLimitRule? = RateLimitRule(count: 10, period: 60)
     var rateLimitLoginPerAddress: RateLimitRule? = RateLimitRule(count: 60, period: 60)
@@ -75,6 +78,9 @@ struct ServerConfig: Sendable {
         }
         reader.read("livekit_max_subrooms", into: &config.livekitMaxSubrooms) {
             (1...1000).contains($0) ? nil : "must be between 1 and 1000"
+        }
+        reader.read("message_max_length", into: &config.messageMaxLength) {
+            (1...100_000).contains($0) ? nil : "must be between 1 and 100000"
         }
         reader.readRateLimit("rate_limit_livekit_token", into: &config.rateLimitLivekitToken)
         reader.readRateLimit("rate_limit_login", into: &config.rateLimitLogin)

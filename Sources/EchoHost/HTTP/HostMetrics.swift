@@ -43,6 +43,16 @@ struct HostMetrics: Sendable {
         Counter(label: "echochat_token_refreshes_total", dimensions: [("outcome", outcome)], factory: factory).increment()
     }
 
+    /// Open real-time connections on this instance.
+    func setRealtimeConnections(_ count: Int) {
+        Gauge(label: "echochat_realtime_connections", factory: factory).record(count)
+    }
+
+    /// A real-time client was disconnected because it stopped reading.
+    func recordSlowDisconnect() {
+        Counter(label: "echochat_realtime_slow_disconnects_total", factory: factory).increment()
+    }
+
     /// The exposition text for `/metrics`.
     func render() -> ByteBuffer {
         var bytes: [UInt8] = []

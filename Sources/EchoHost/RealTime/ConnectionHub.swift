@@ -1,0 +1,125 @@
+import EchoPluginAPI
+import Synchronization
+
+/// What a connection's writer sends next.
+enum OutboundFrame: Sendable, Equatable {
+    case text(String)
+    /// Close the connection with this reason (session ended, too slow).
+    case close(code: UInt16, reason: String)
+}
+
+/// A connection's bounded queue of frames. When a client stops reading and the queue fills, the
+/// connection is given up on: it never slows the others or grows without bound.
+final class Outbox: Sendable {
+    let stream: AsyncStream<OutboundFrame>
+    private let continuation: AsyncStream<OutboundFrame>.Continuation
+    private let onOverflow: @Sendable () -> Void
+    private let overflowed = Atomic<Bool>(false)
+
+    init(capacity: Int, onOverflow: @escaping @Sendable () -> Void) {
+        (stream, continuation) = AsyncStream.makeStream(of: OutboundFrame.self, bufferingPolicy: .bufferingOldest(capacity))
+        self.onOverflow = onOverflow
+    }
+
+    /// Queues a frame; on overflow, ends the stream and calls `onOverflow` once.
+    func send(_ frame: OutboundFrame) {
+        if case .dropped = continuation.yield(frame) {
+            guard !overflowed.exchange(true, ordering: .relaxed) else { return }
+            continuation.finish()
+            onOverflow()
+        }
+    }
+
+    func finish() { continuation.finish() }
+
+    var didOverflow: Bool { overflowed.load(ordering: .relaxed) }
+}
+
+/// The real-time connections of this instance, indexed by room and by user, so that an event is
+/// handed to exactly the connections of the room's members.
+final class ConnectionHub: Sendable {
+    struct Connection: Sendable {
+        let userID: UserID
+        let sessionID: SessionID
+        var rooms: Set<RoomID>
+        let outbox: Outbox
+    }
+
+    private struct State {
+        var nextID = 0
+        var connections: [Int: Connection] = [:]
+        var byRoom: [RoomID: Set<Int>] = [:]
+        var byUser: [UserID: Set<Int>] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let metrics: HostMetrics?
+
+    init(metrics: HostMetrics? = nil) {
+        self.metrics = metrics
+    }
+
+    /// Registers a connection receiving `rooms`; returns its handle.
+    func register(userID: UserID, sessionID: SessionID, rooms: Set<RoomID>, outbox: Outbox) -> Int {
+        state.withLock { state in
+            state.nextID += 1
+            let id = state.nextID
+            state.connections[id] = Connection(userID: userID, sessionID: sessionID, rooms: rooms, outbox: outbox)
+            for room in rooms { state.byRoom[room, default: []].insert(id) }
+            state.byUser[userID, default: []].insert(id)
+            metrics?.setRealtimeConnections(state.connections.count)
+            return id
+        }
+    }
+
+    func unregister(_ id: Int) {
+        state.withLock { state in
+            guard let connection = state.connections.removeValue(forKey: id) else { return }
+            for room in connection.rooms { Self.remove(id, from: room, in: &state) }
+            state.byUser[connection.userID]?.remove(id)
+            if state.byUser[connection.userID]?.isEmpty == true { state.byUser[connection.userID] = nil }
+            metrics?.setRealtimeConnections(state.connections.count)
+        }
+    }
+
+    /// Hands the event to the room's connections, then applies its membership change.
+    func deliver(_ event: RoomEvent) {
+        let outboxes: [Outbox] = state.withLock { state in
+            if case .joined(let user) = event.membership {
+                for id in state.byUser[user] ?? [] {
+                    state.connections[id]?.rooms.insert(event.roomID)
+                    state.byRoom[event.roomID, default: []].insert(id)
+                }
+            }
+            let receivers = (state.byRoom[event.roomID] ?? []).compactMap { state.connections[$0]?.outbox }
+            if case .left(let user) = event.membership {
+                for id in state.byUser[user] ?? [] {
+                    state.connections[id]?.rooms.remove(event.roomID)
+                    Self.remove(id, from: event.roomID, in: &state)
+                }
+            }
+            return receivers
+        }
+        for outbox in outboxes { outbox.send(.text(event.frame)) }
+    }
+
+    /// Closes the connections of an ended session or a disabled user.
+    func end(_ signal: SessionSignal) {
+        let outboxes: [Outbox] = state.withLock { state in
+            switch signal {
+            case .sessionEnded(let session):
+                return state.connections.values.filter { $0.sessionID == session }.map(\.outbox)
+            case .userDisabled(let user):
+                return (state.byUser[user] ?? []).compactMap { state.connections[$0]?.outbox }
+            }
+        }
+        for outbox in outboxes { outbox.send(.close(code: 4001, reason: "session ended")) }
+    }
+
+    var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    private static func remove(_ id: Int, from room: RoomID, in state: inout State) {
+        state.byRoom[room]?.remove(id)
+        if state.byRoom[room]?.isEmpty == true { state.byRoom[room] = nil }
+    }
+}

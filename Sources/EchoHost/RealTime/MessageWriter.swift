@@ -1,0 +1,98 @@
+import EchoPluginAPI
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Stores posted messages in batches (group commit) and publishes them in id order.
+///
+/// Concurrent posts queue here; one loop takes everything queued, stores it with a single
+/// `appendMessages` call (one transaction, one sync), answers each poster, and publishes the new
+/// messages in the order storage numbered them. With one writer loop per instance, delivery order
+/// within a room follows message ids.
+final class MessageWriter: Service {
+    /// A post waiting to be stored.
+    struct Post: Sendable {
+        let message: NewMessage
+        let room: Room
+        let author: AuthorBody
+    }
+
+    private struct Pending: Sendable {
+        let post: Post
+        let continuation: CheckedContinuation<AppendedMessage, any Error>
+    }
+
+    private let storage: any Storage
+    private let bus: any EventBus
+    private let logger: Logger
+    private let maxBatch: Int
+    private let pending = Mutex<(queue: [Pending], isStopped: Bool)>(([], false))
+    private let wakeUps: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    init(storage: any Storage, bus: any EventBus, logger: Logger, maxBatch: Int = 512) {
+        self.storage = storage
+        self.bus = bus
+        self.logger = logger
+        self.maxBatch = maxBatch
+        (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Stores a message (or finds its earlier copy by client ID) and returns once it is committed.
+    func append(_ post: Post) async throws -> AppendedMessage {
+        try await withCheckedThrowingContinuation { continuation in
+            let accepted = pending.withLock { state -> Bool in
+                guard !state.isStopped else { return false }
+                state.queue.append(Pending(post: post, continuation: continuation))
+                return true
+            }
+            if accepted {
+                wake.yield()
+            } else {
+                continuation.resume(throwing: StorageError.unavailable("the server is shutting down"))
+            }
+        }
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            for await _ in wakeUps {
+                await drain()
+            }
+        } onGracefulShutdown: {
+            self.wake.finish()
+        }
+        // Nothing is accepted after this; whatever was queued is still written.
+        pending.withLock { $0.isStopped = true }
+        await drain()
+    }
+
+    private func drain() async {
+        while true {
+            let batch: [Pending] = pending.withLock { state in
+                let count = min(state.queue.count, maxBatch)
+                defer { state.queue.removeFirst(count) }
+                return Array(state.queue.prefix(count))
+            }
+            guard !batch.isEmpty else { return }
+            await write(batch)
+        }
+    }
+
+    private func write(_ batch: [Pending]) async {
+        do {
+            let results = try await storage.appendMessages(batch.map(\.post.message))
+            for (pending, result) in zip(batch, results) { pending.continuation.resume(returning: result) }
+            for (pending, result) in zip(batch, results) where !result.isDuplicate {
+                let body = MessageBody(result.message, room: pending.post.room.name, author: pending.post.author)
+                await bus.publish(RoomEvent.make("message.created", room: pending.post.room, key: "message", payload: body))
+            }
+        } catch let error as StorageError where !error.isUnavailable && batch.count > 1 {
+            // One bad message (its room deleted a moment ago) must not fail the others: retry singly.
+            for pending in batch { await write([pending]) }
+        } catch {
+            for pending in batch { pending.continuation.resume(throwing: error) }
+        }
+    }
+}

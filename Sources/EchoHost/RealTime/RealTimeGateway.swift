@@ -1,0 +1,231 @@
+import EchoPluginAPI
+import Foundation
+import HTTPTypes
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// `GET /api/ws`: one WebSocket per signed-in client, carrying the events of the rooms the user
+/// belongs to.
+///
+/// A client authenticates with `Authorization: Bearer`, `?access_token=`, or a first frame
+/// `{"type":"auth","token":"…"}`. Each connection has a bounded outbox: a client that stops
+/// reading is disconnected when it fills, and never holds up anyone else. The connection ends
+/// when its access token expires (a client may send a fresh one as an `auth` frame to stay on),
+/// and at once when its session is revoked or its account disabled.
+struct RealTimeGateway: Sendable {
+    let accounts: AccountService
+    let storage: any Storage
+    let hub: ConnectionHub
+    let logger: Logger
+    let metrics: HostMetrics
+    var outboxCapacity = 1024
+    var authTimeout: Duration = .seconds(10)
+    var revalidationInterval: TimeInterval = 30
+    static let path = "/api/ws"
+    static let maxInboundMessage = 16 * 1024
+
+    /// Decides whether an HTTP request becomes a WebSocket. A request with a bad token is not
+    /// upgraded; the HTTP route then answers it with the JSON 401.
+    func shouldUpgrade(_ request: HTTPRequest, channel: any Channel) async throws
+        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+    {
+        guard let path = request.path, Self.requestPath(path) == Self.path else { return .dontUpgrade }
+        var principal: Principal?
+        if let token = Self.token(of: request) {
+            do {
+                principal = try await accounts.principal(bearer: token)
+            } catch {
+                return .dontUpgrade
+            }
+        }
+        let initial = principal
+        return .upgrade([:]) { inbound, outbound, _ in
+            try await self.serve(initial, inbound: inbound, outbound: outbound, channel: channel)
+        }
+    }
+
+    static func requestPath(_ path: String) -> Substring { path.split(separator: "?", maxSplits: 1).first ?? "" }
+
+    /// The bearer token of the upgrade request, from the header or the `access_token` query parameter.
+    static func token(of request: HTTPRequest) -> String? {
+        if let header = request.headerFields[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]) }
+        }
+        guard let path = request.path, let query = path.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0] == "access_token" { return String(parts[1]).removingPercentEncoding }
+        }
+        return nil
+    }
+
+    private func serve(
+        _ initial: Principal?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel
+    ) async throws {
+        var messages = inbound.messages(maxSize: Self.maxInboundMessage).makeAsyncIterator()
+        var principal = initial
+        if principal == nil {
+            principal = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await Task.sleep(for: self.authTimeout)
+                    channel.close(promise: nil)  // no auth frame in time
+                }
+                defer { group.cancelAll() }
+                return try await authenticateByFirstFrame(&messages, outbound: outbound)
+            }
+        }
+        guard let principal else { return }
+        let expiry = ExpiryBox(principal.accessTokenExpiresAt)
+        let outbox = Outbox(capacity: outboxCapacity) { [logger, metrics] in
+            metrics.recordSlowDisconnect()
+            logger.info("closing a real-time connection that stopped reading", metadata: ["user_id": "\(principal.user.id)"])
+            channel.close(promise: nil)
+        }
+        let rooms = Set(try await storage.roomIDs(of: principal.user.id))
+        let id = hub.register(userID: principal.user.id, sessionID: principal.session.id, rooms: rooms, outbox: outbox)
+        defer {
+            hub.unregister(id)
+            outbox.finish()
+        }
+        outbox.send(.text(Self.frame(ReadyFrame(user: UserBody(principal.user), rooms: rooms.count))))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await self.write(outbox, to: outbound, channel: channel)
+                } catch {
+                    channel.close(promise: nil)  // the peer is gone; end the reader too
+                }
+            }
+            group.addTask { await self.watch(principal, expiry: expiry, outbox: outbox) }
+            do {
+                while let message = try await messages.next() {
+                    await handle(message, from: principal, expiry: expiry, outbox: outbox)
+                }
+            } catch {
+                logger.debug("real-time connection ended", metadata: ["error": "\(error)"])
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func authenticateByFirstFrame(
+        _ messages: inout WebSocketInboundMessageStream.AsyncIterator, outbound: WebSocketOutboundWriter
+    ) async throws -> Principal? {
+        guard case .text(let text)? = try await messages.next(), let frame = ClientFrame.parse(text), frame.type == "auth", let token = frame.token else {
+            try await outbound.close(WebSocketErrorCode(codeNumber: 4001), reason: "authenticate first: {\"type\":\"auth\",\"token\":\"...\"}")
+            return nil
+        }
+        do {
+            return try await accounts.principal(bearer: token)
+        } catch {
+            try await outbound.close(WebSocketErrorCode(codeNumber: 4001), reason: "invalid or expired access token")
+            return nil
+        }
+    }
+
+    private func handle(_ message: WebSocketMessage, from principal: Principal, expiry: ExpiryBox, outbox: Outbox) async {
+        guard case .text(let text) = message, let frame = ClientFrame.parse(text) else {
+            outbox.send(.text(Self.frame(ErrorFrame(code: "invalid_frame", message: "frames are JSON objects with a \"type\""))))
+            return
+        }
+        switch frame.type {
+        case "ping":
+            outbox.send(.text(#"{"type":"pong"}"#))
+        case "auth":
+            // A fresh access token of the same session keeps the connection open past the old one's expiry.
+            guard let token = frame.token, let renewed = try? await accounts.principal(bearer: token),
+                renewed.session.id == principal.session.id
+            else {
+                outbox.send(.text(Self.frame(ErrorFrame(code: "invalid_token", message: "that token does not renew this connection"))))
+                return
+            }
+            expiry.set(renewed.accessTokenExpiresAt)
+            outbox.send(.text(#"{"type":"auth.ok"}"#))
+        default:
+            outbox.send(.text(Self.frame(ErrorFrame(code: "unknown_type", message: "unknown frame type"))))
+        }
+    }
+
+    /// Sends queued frames in order; a close frame ends the connection.
+    private func write(_ outbox: Outbox, to outbound: WebSocketOutboundWriter, channel: any Channel) async throws {
+        for await frame in outbox.stream {
+            switch frame {
+            case .text(let text):
+                try await outbound.write(.text(text))
+            case .close(let code, let reason):
+                try await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason)
+                try await Task.sleep(for: .seconds(5))
+                channel.close(promise: nil)
+                return
+            }
+        }
+        if outbox.didOverflow { channel.close(promise: nil) }
+    }
+
+    /// Ends the connection when the access token expires, and re-checks the session regularly so
+    /// that revocations made elsewhere (another instance, the operator CLI) take effect.
+    private func watch(_ principal: Principal, expiry: ExpiryBox, outbox: Outbox) async {
+        while !Task.isCancelled {
+            let now = Date()
+            let expiresAt = expiry.value ?? now.addingTimeInterval(revalidationInterval)
+            let wait = min(revalidationInterval, max(0, expiresAt.timeIntervalSince(now)))
+            do {
+                try await Task.sleep(for: .milliseconds(Int64(wait * 1000) + 1))
+            } catch {
+                return
+            }
+            if let expiresAt = expiry.value, expiresAt <= Date() {
+                outbox.send(.close(code: 4001, reason: "access token expired"))
+                return
+            }
+            do {
+                let session = try await storage.session(id: principal.session.id)
+                let user = try await storage.user(id: principal.user.id)
+                if session?.isActive(at: Date()) != true || user?.isDisabled != false {
+                    outbox.send(.close(code: 4001, reason: "session ended"))
+                    return
+                }
+            } catch {
+                logger.debug("session re-check failed; will retry", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    static func frame(_ value: some Encodable) -> String {
+        String(decoding: (try? JSONBody.encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
+
+/// The access token expiry of a connection, renewed by `auth` frames.
+final class ExpiryBox: Sendable {
+    private let state: Mutex<Date?>
+    init(_ value: Date?) { state = Mutex(value) }
+    var value: Date? { state.withLock { $0 } }
+    func set(_ value: Date?) { state.withLock { $0 = value } }
+}
+
+struct ClientFrame: Decodable {
+    let type: String
+    let token: String?
+
+    static func parse(_ text: String) -> ClientFrame? {
+        try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8))
+    }
+}
+
+struct ReadyFrame: Encodable {
+    let type = "ready"
+    let user: UserBody
+    let rooms: Int
+}
+
+struct ErrorFrame: Encodable {
+    let type = "error"
+    let code: String
+    let message: String
+}
+

@@ -1,0 +1,75 @@
+import EchoPluginAPI
+import Foundation
+
+/// A change in a room, with its WebSocket frame encoded once for every receiver.
+struct RoomEvent: Sendable {
+    /// How the event changes who receives the room's events.
+    enum MembershipChange: Sendable, Equatable {
+        /// Start delivering the room to this user's connections (after this event).
+        case joined(UserID)
+        /// Stop delivering the room to this user's connections (after this event).
+        case left(UserID)
+    }
+
+    let roomID: RoomID
+    /// The JSON text sent to subscribers.
+    let frame: String
+    let membership: MembershipChange?
+
+    init(roomID: RoomID, frame: String, membership: MembershipChange? = nil) {
+        self.roomID = roomID
+        self.frame = frame
+        self.membership = membership
+    }
+
+    /// Encodes `{"type": type, "room": name, <key>: payload}`.
+    static func make<Payload: Encodable>(
+        _ type: String, room: Room, key: String, payload: Payload, membership: MembershipChange? = nil
+    ) -> RoomEvent {
+        let frame = EventFrame(type: type, room: room.name, key: key, payload: payload)
+        let data = (try? JSONBody.encoder.encode(frame)) ?? Data()
+        return RoomEvent(roomID: room.id, frame: String(decoding: data, as: UTF8.self), membership: membership)
+    }
+}
+
+/// Ends real-time connections whose session or account stopped being valid.
+enum SessionSignal: Sendable, Equatable {
+    case sessionEnded(SessionID)
+    case userDisabled(UserID)
+}
+
+private struct EventFrame<Payload: Encodable>: Encodable {
+    let type: String
+    let room: String
+    let key: String
+    let payload: Payload
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(type, forKey: Key(stringValue: "type"))
+        try container.encode(room, forKey: Key(stringValue: "room"))
+        try container.encode(payload, forKey: Key(stringValue: key))
+    }
+}
+
+/// Carries room events and session signals to every instance's connections. In-process now;
+/// a PostgreSQL LISTEN/NOTIFY bus takes its place when several instances share a database.
+protocol EventBus: Sendable {
+    func publish(_ event: RoomEvent) async
+    func publish(_ signal: SessionSignal) async
+}
+
+/// The bus of a single instance: delivers straight to its connection hub.
+struct LocalEventBus: EventBus {
+    let hub: ConnectionHub
+
+    func publish(_ event: RoomEvent) async { hub.deliver(event) }
+    func publish(_ signal: SessionSignal) async { hub.end(signal) }
+}

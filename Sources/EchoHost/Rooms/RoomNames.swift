@@ -1,0 +1,19 @@
+import Foundation
+
+/// Room names: 1–80 characters of letters, digits, space and `_ - . # [ ]`, not starting or ending
+/// with a space. A trailing `(N)` is reserved for voice sub-rooms, and `(` is not allowed at all.
+enum RoomNames {
+    static let rule = "room names are 1–80 characters of letters, digits, spaces and _ - . # [ ], without leading or trailing spaces"
+
+    static func isValid(_ name: String) -> Bool {
+        guard (1...80).contains(name.count), name.first != " ", name.last != " " else { return false }
+        return name.unicodeScalars.allSatisfy { scalar in
+            scalar.properties.isAlphabetic || scalar.properties.numericType == .decimal || " _-.#[]".unicodeScalars.contains(scalar)
+        }
+    }
+
+    /// A path segment decoded (`General%20Chat` → `General Chat`), or `nil` when it is not valid UTF-8.
+    static func fromPath(_ segment: String) -> String? {
+        segment.removingPercentEncoding
+    }
+}

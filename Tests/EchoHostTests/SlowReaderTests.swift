@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+@testable import EchoHost
+
+/// A WebSocket client that completes the handshake and then never reads.
+struct StalledSocket: ~Copyable {
+    let descriptor: Int32
+
+    init(port: Int, token: String) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var small: Int32 = 4096
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw TestFailure("connect failed") }
+        let request =
+            "GET /api/ws?access_token=\(token) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        _ = request.withCString { send(descriptor, $0, strlen($0), 0) }
+        // Read the 101 response head, then stop reading.
+        var head = [UInt8]()
+        var byte: UInt8 = 0
+        while !head.suffix(4).elementsEqual([13, 10, 13, 10]), recv(descriptor, &byte, 1, 0) == 1 { head.append(byte) }
+        guard String(decoding: head, as: UTF8.self).hasPrefix("HTTP/1.1 101") else { throw TestFailure("no upgrade") }
+    }
+
+    /// Drains what the server sent and reports whether the server closed the connection.
+    func serverClosed(within timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while ContinuousClock.now < deadline {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 200) > 0 else { continue }
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count == 0 { return true }
+            if count < 0 { return errno == ECONNRESET }
+        }
+        return false
+    }
+
+    deinit { close(descriptor) }
+}
+
+@Suite("Slow readers")
+struct SlowReaderTests {
+    @Test("a client that stops reading is disconnected and does not delay the others")
+    func stalledClientIsDropped() async throws {
+        try await TestServer.run(config: ["rate_limit_login_per_address": "off"]) { client, _ in
+            let tokens = try await RealTimeTests.setUpRoom(client, "Lobby", ["alice", "bob", "stuck"])
+            let stalled = try StalledSocket(port: client.port, token: tokens["stuck"]!)
+            let listener = TestSocket(port: client.port, query: "access_token=\(tokens["bob"]!)")
+            _ = await listener.next(type: "ready")
+            let body = String(repeating: "x", count: 3900)
+            let total = 3000
+            let received = Task {
+                var count = 0
+                while count < total, await listener.next(type: "message.created") != nil { count += 1 }
+                return count
+            }
+            let start = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for sender in 0..<4 {
+                    group.addTask {
+                        for index in stride(from: sender, to: total, by: 4) {
+                            let result = try await client.post("/api/rooms/Lobby/messages", ["body": "\(index) \(body)"], token: tokens["alice"])
+                            guard result.status == 201 else { throw TestFailure("post failed: \(result.status)") }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(await received.value == total)
+            let elapsed = ContinuousClock.now - start
+            let closedByServer = stalled.serverClosed(within: .seconds(20))
+            #expect(closedByServer)
+            let metrics = try await client.get("/metrics")
+            #expect(metrics.text.contains("echochat_realtime_connections 1"))
+            #expect(metrics.text.contains("echochat_realtime_slow_disconnects_total 1"))
+            print("slow reader: \(total) messages of 4 KB delivered to the listener in \(elapsed)")
+            listener.disconnect()
+        }
+    }
+}
