@@ -5,7 +5,7 @@ import GRDB
 extension SQLiteStorage {
     public func user(id: UserID) async throws -> User? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id.rawValue]).map(User.init(row:))
+            try db.row("SELECT * FROM users WHERE id = ?", [id.rawValue]).map(User.init(row:))
         }
     }
 
@@ -21,19 +21,18 @@ extension SQLiteStorage {
 
     public func user(named username: String) async throws -> User? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(User.init(row:))
+            try db.row("SELECT * FROM users WHERE username = ?", [username]).map(User.init(row:))
         }
     }
 
     public func createUser(_ user: NewUser, credential: Credential?) async throws -> User {
         try await perform { db in
             let now = user.createdAt.storageMilliseconds
-            try db.execute(
-                sql: """
-                    INSERT INTO users (username, display_name, email, auth_source, is_admin, is_disabled, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, 0, ?, ?)
-                    """,
-                arguments: [user.username, user.displayName, user.email, user.authSource, user.isAdmin, now, now]
+            try db.run(
+                """
+                INSERT INTO users (username, display_name, email, auth_source, is_admin, is_disabled, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, 0, ?, ?)
+                """, [user.username, user.displayName, user.email, user.authSource, user.isAdmin, now, now]
             )
             let id = db.lastInsertedRowID
             if let credential {
@@ -70,7 +69,7 @@ extension SQLiteStorage {
             assignments.append("updated_at = ?")
             _ = arguments.append(contentsOf: [Date().storageMilliseconds, id.rawValue])
             try db.execute(sql: "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id.rawValue]) else {
+            guard let row = try db.row("SELECT * FROM users WHERE id = ?", [id.rawValue]) else {
                 throw StorageError.notFound("no user with id \(id)")
             }
             return User(row: row)
@@ -79,9 +78,8 @@ extension SQLiteStorage {
 
     public func credential(of userID: UserID, kind: String) async throws -> Credential? {
         try await read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT kind, secret, updated_at FROM credentials WHERE user_id = ? AND kind = ?",
-                arguments: [userID.rawValue, kind]
+            try db.row(
+                "SELECT kind, secret, updated_at FROM credentials WHERE user_id = ? AND kind = ?", [userID.rawValue, kind]
             ).map { Credential(kind: $0["kind"], secret: $0["secret"], updatedAt: Date(storageMilliseconds: $0["updated_at"])) }
         }
     }
@@ -91,12 +89,11 @@ extension SQLiteStorage {
     }
 
     static func upsert(_ credential: Credential, of userID: Int64, in db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO credentials (user_id, kind, secret, updated_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (user_id, kind) DO UPDATE SET secret = excluded.secret, updated_at = excluded.updated_at
-                """,
-            arguments: [userID, credential.kind, credential.secret, credential.updatedAt.storageMilliseconds]
+        try db.run(
+            """
+            INSERT INTO credentials (user_id, kind, secret, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (user_id, kind) DO UPDATE SET secret = excluded.secret, updated_at = excluded.updated_at
+            """, [userID, credential.kind, credential.secret, credential.updatedAt.storageMilliseconds]
         )
     }
 }

@@ -28,26 +28,25 @@ extension SQLiteStorage {
 
     public func messages(in roomID: RoomID, before: MessageID?, limit: Int) async throws -> [Message] {
         try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM messages WHERE room_id = ? AND id < ? AND deleted_at IS NULL ORDER BY id DESC LIMIT ?",
-                arguments: [roomID.rawValue, before?.rawValue ?? Int64.max, limit]
+            try db.rows(
+                "SELECT * FROM messages WHERE room_id = ? AND id < ? AND deleted_at IS NULL ORDER BY id DESC LIMIT ?",
+                [roomID.rawValue, before?.rawValue ?? Int64.max, limit]
             ).map(Message.init(row:))
         }
     }
 
     public func message(id: MessageID) async throws -> Message? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [id.rawValue]).map(Message.init(row:))
+            try db.row("SELECT * FROM messages WHERE id = ?", [id.rawValue]).map(Message.init(row:))
         }
     }
 
     public func editMessage(_ id: MessageID, body: String, at date: Date) async throws -> Message {
         try await perform { db in
-            try db.execute(
-                sql: "UPDATE messages SET body = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL",
-                arguments: [body, date.storageMilliseconds, id.rawValue])
-            guard db.changesCount > 0, let row = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [id.rawValue])
+            try db.run(
+                "UPDATE messages SET body = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL",
+                [body, date.storageMilliseconds, id.rawValue])
+            guard db.changesCount > 0, let row = try db.row("SELECT * FROM messages WHERE id = ?", [id.rawValue])
             else { throw StorageError.notFound("no message with id \(id)") }
             return Message(row: row)
         }
@@ -55,9 +54,8 @@ extension SQLiteStorage {
 
     public func deleteMessage(_ id: MessageID, at date: Date, audit: AuditRecord?) async throws -> Message {
         try await perform { db in
-            try db.execute(
-                sql: "UPDATE messages SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", arguments: [date.storageMilliseconds, id.rawValue])
-            guard db.changesCount > 0, let row = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [id.rawValue])
+            try db.run("UPDATE messages SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", [date.storageMilliseconds, id.rawValue])
+            guard db.changesCount > 0, let row = try db.row("SELECT * FROM messages WHERE id = ?", [id.rawValue])
             else { throw StorageError.notFound("no message with id \(id)") }
             let message = Message(row: row)
             try Self.record(audit, in: message.roomID, db)

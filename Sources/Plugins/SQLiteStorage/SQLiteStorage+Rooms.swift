@@ -6,27 +6,27 @@ extension SQLiteStorage {
     public func createRoom(_ room: NewRoom, owner: UserID) async throws -> Room {
         try await perform { db in
             let created = room.createdAt.storageMilliseconds
-            try db.execute(
-                sql: """
-                    INSERT INTO rooms (name, name_key, topic, visibility, is_readonly, slowmode_seconds,
-                        voice_enabled, voice_allow_video, voice_allow_screen_share, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
+            try db.run(
+                """
+                INSERT INTO rooms (name, name_key, topic, visibility, is_readonly, slowmode_seconds,
+                    voice_enabled, voice_allow_video, voice_allow_screen_share, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
                     room.name, room.name.lowercased(), room.topic, room.visibility.rawValue, room.isReadonly, room.slowmodeSeconds,
                     room.voice.enabled, room.voice.allowVideo, room.voice.allowScreenShare, created,
                 ])
             let id = db.lastInsertedRowID
-            try db.execute(
-                sql: "INSERT INTO memberships (room_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)",
-                arguments: [id, owner.rawValue, RoomRole.owner.rawValue, created])
+            try db.run(
+                "INSERT INTO memberships (room_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)",
+                [id, owner.rawValue, RoomRole.owner.rawValue, created])
             return try Self.fetchRoom(id: id, in: db)!
         }
     }
 
     public func room(named name: String) async throws -> Room? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM rooms WHERE name_key = ?", arguments: [name.lowercased()]).map(Room.init(row:))
+            try db.row("SELECT * FROM rooms WHERE name_key = ?", [name.lowercased()]).map(Room.init(row:))
         }
     }
 
@@ -36,29 +36,25 @@ extension SQLiteStorage {
 
     public func rooms(visibleTo userID: UserID) async throws -> [RoomListing] {
         try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT r.*, m.role AS my_role FROM rooms r
-                    LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = ?
-                    WHERE r.visibility = 'public' OR m.user_id IS NOT NULL
-                    ORDER BY r.name_key
-                    """,
-                arguments: [userID.rawValue]
+            try db.rows(
+                """
+                SELECT r.*, m.role AS my_role FROM rooms r
+                LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = ?
+                WHERE r.visibility = 'public' OR m.user_id IS NOT NULL
+                ORDER BY r.name_key
+                """, [userID.rawValue]
             ).map { RoomListing(room: Room(row: $0), role: ($0["my_role"] as String?).flatMap(RoomRole.init(rawValue:))) }
         }
     }
 
     public func allRooms(for userID: UserID) async throws -> [RoomListing] {
         try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT r.*, m.role AS my_role FROM rooms r
-                    LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = ?
-                    ORDER BY r.name_key
-                    """,
-                arguments: [userID.rawValue]
+            try db.rows(
+                """
+                SELECT r.*, m.role AS my_role FROM rooms r
+                LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = ?
+                ORDER BY r.name_key
+                """, [userID.rawValue]
             ).map { RoomListing(room: Room(row: $0), role: ($0["my_role"] as String?).flatMap(RoomRole.init(rawValue:))) }
         }
     }
@@ -92,7 +88,7 @@ extension SQLiteStorage {
 
     public func deleteRoom(_ id: RoomID) async throws {
         try await perform { db in
-            try db.execute(sql: "DELETE FROM rooms WHERE id = ?", arguments: [id.rawValue])
+            try db.run("DELETE FROM rooms WHERE id = ?", [id.rawValue])
             guard db.changesCount > 0 else { throw StorageError.notFound("no room with id \(id)") }
         }
     }
@@ -103,14 +99,12 @@ extension SQLiteStorage {
 
     public func members(of roomID: RoomID) async throws -> [RoomMember] {
         try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT u.*, m.role AS member_role, m.joined_at AS member_joined_at FROM memberships m
-                    JOIN users u ON u.id = m.user_id WHERE m.room_id = ?
-                    ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'moderator' THEN 2 ELSE 3 END, u.username
-                    """,
-                arguments: [roomID.rawValue]
+            try db.rows(
+                """
+                SELECT u.*, m.role AS member_role, m.joined_at AS member_joined_at FROM memberships m
+                JOIN users u ON u.id = m.user_id WHERE m.room_id = ?
+                ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'moderator' THEN 2 ELSE 3 END, u.username
+                """, [roomID.rawValue]
             ).map { row in
                 let user = User(row: row)
                 return RoomMember(
@@ -125,7 +119,8 @@ extension SQLiteStorage {
     public func memberCount(of roomID: RoomID, role: RoomRole) async throws -> Int {
         try await read { db in
             try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM memberships WHERE room_id = ? AND role = ?", arguments: [roomID.rawValue, role.rawValue]) ?? 0
+                db, sql: "SELECT count(*) FROM memberships WHERE room_id = ? AND role = ?", arguments: [roomID.rawValue, role.rawValue])
+                ?? 0
         }
     }
 
@@ -138,20 +133,18 @@ extension SQLiteStorage {
 
     public func addMember(_ membership: Membership) async throws -> Membership {
         try await perform { db in
-            try db.execute(
-                sql: "INSERT INTO memberships (room_id, user_id, role, joined_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                arguments: [membership.roomID.rawValue, membership.userID.rawValue, membership.role.rawValue, membership.joinedAt.storageMilliseconds])
-            try db.execute(
-                sql: "DELETE FROM invites WHERE room_id = ? AND user_id = ?", arguments: [membership.roomID.rawValue, membership.userID.rawValue])
+            try db.run(
+                "INSERT INTO memberships (room_id, user_id, role, joined_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [membership.roomID.rawValue, membership.userID.rawValue, membership.role.rawValue, membership.joinedAt.storageMilliseconds])
+            try db.run("DELETE FROM invites WHERE room_id = ? AND user_id = ?", [membership.roomID.rawValue, membership.userID.rawValue])
             return try Self.fetchMembership(membership.userID, membership.roomID, db)!
         }
     }
 
     public func setRole(_ role: RoomRole, of userID: UserID, in roomID: RoomID, audit: AuditRecord?) async throws -> Membership {
         try await perform { db in
-            try db.execute(
-                sql: "UPDATE memberships SET role = ? WHERE room_id = ? AND user_id = ?",
-                arguments: [role.rawValue, roomID.rawValue, userID.rawValue])
+            try db.run(
+                "UPDATE memberships SET role = ? WHERE room_id = ? AND user_id = ?", [role.rawValue, roomID.rawValue, userID.rawValue])
             guard let membership = try Self.fetchMembership(userID, roomID, db) else {
                 throw StorageError.notFound("user \(userID) is not a member of room \(roomID)")
             }
@@ -165,17 +158,16 @@ extension SQLiteStorage {
             guard try Self.fetchMembership(newOwner, roomID, db) != nil else {
                 throw StorageError.notFound("user \(newOwner) is not a member of room \(roomID)")
             }
-            try db.execute(
-                sql: "UPDATE memberships SET role = 'owner' WHERE room_id = ? AND user_id = ?", arguments: [roomID.rawValue, newOwner.rawValue])
-            try db.execute(
-                sql: "UPDATE memberships SET role = 'admin' WHERE room_id = ? AND user_id = ?", arguments: [roomID.rawValue, previousOwner.rawValue])
+            try db.run("UPDATE memberships SET role = 'owner' WHERE room_id = ? AND user_id = ?", [roomID.rawValue, newOwner.rawValue])
+            try db.run(
+                "UPDATE memberships SET role = 'admin' WHERE room_id = ? AND user_id = ?", [roomID.rawValue, previousOwner.rawValue])
             try Self.record(audit, in: roomID, db)
         }
     }
 
     public func removeMember(_ userID: UserID, from roomID: RoomID, audit: AuditRecord?) async throws -> Bool {
         try await perform { db in
-            try db.execute(sql: "DELETE FROM memberships WHERE room_id = ? AND user_id = ?", arguments: [roomID.rawValue, userID.rawValue])
+            try db.run("DELETE FROM memberships WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])
             let removed = db.changesCount > 0
             if removed { try Self.record(audit, in: roomID, db) }
             return removed
@@ -184,9 +176,9 @@ extension SQLiteStorage {
 
     public func invite(_ userID: UserID, to roomID: RoomID, by inviter: UserID, at date: Date, audit: AuditRecord?) async throws {
         try await perform { db in
-            try db.execute(
-                sql: "INSERT INTO invites (room_id, user_id, invited_by, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                arguments: [roomID.rawValue, userID.rawValue, inviter.rawValue, date.storageMilliseconds])
+            try db.run(
+                "INSERT INTO invites (room_id, user_id, invited_by, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [roomID.rawValue, userID.rawValue, inviter.rawValue, date.storageMilliseconds])
             try Self.record(audit, in: roomID, db)
         }
     }
@@ -194,7 +186,8 @@ extension SQLiteStorage {
     public func hasInvite(_ userID: UserID, to roomID: RoomID) async throws -> Bool {
         try await read { db in
             try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM invites WHERE room_id = ? AND user_id = ?)", arguments: [roomID.rawValue, userID.rawValue]
+                db, sql: "SELECT EXISTS (SELECT 1 FROM invites WHERE room_id = ? AND user_id = ?)",
+                arguments: [roomID.rawValue, userID.rawValue]
             ) ?? false
         }
     }
@@ -202,22 +195,21 @@ extension SQLiteStorage {
     public func ban(_ ban: RoomBan, audit: AuditRecord?) async throws {
         try await perform { db in
             let arguments: StatementArguments = [ban.roomID.rawValue, ban.userID.rawValue]
-            try db.execute(sql: "DELETE FROM memberships WHERE room_id = ? AND user_id = ?", arguments: arguments)
-            try db.execute(sql: "DELETE FROM invites WHERE room_id = ? AND user_id = ?", arguments: arguments)
-            try db.execute(
-                sql: """
-                    INSERT INTO bans (room_id, user_id, banned_by, reason, created_at) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (room_id, user_id) DO UPDATE SET banned_by = excluded.banned_by, reason = excluded.reason,
-                        created_at = excluded.created_at
-                    """,
-                arguments: [ban.roomID.rawValue, ban.userID.rawValue, ban.bannedBy.rawValue, ban.reason, ban.createdAt.storageMilliseconds])
+            try db.run("DELETE FROM memberships WHERE room_id = ? AND user_id = ?", arguments)
+            try db.run("DELETE FROM invites WHERE room_id = ? AND user_id = ?", arguments)
+            try db.run(
+                """
+                INSERT INTO bans (room_id, user_id, banned_by, reason, created_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (room_id, user_id) DO UPDATE SET banned_by = excluded.banned_by, reason = excluded.reason,
+                    created_at = excluded.created_at
+                """, [ban.roomID.rawValue, ban.userID.rawValue, ban.bannedBy.rawValue, ban.reason, ban.createdAt.storageMilliseconds])
             try Self.record(audit, in: ban.roomID, db)
         }
     }
 
     public func unban(_ userID: UserID, in roomID: RoomID, audit: AuditRecord?) async throws -> Bool {
         try await perform { db in
-            try db.execute(sql: "DELETE FROM bans WHERE room_id = ? AND user_id = ?", arguments: [roomID.rawValue, userID.rawValue])
+            try db.run("DELETE FROM bans WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])
             let removed = db.changesCount > 0
             if removed { try Self.record(audit, in: roomID, db) }
             return removed
@@ -226,23 +218,23 @@ extension SQLiteStorage {
 
     public func ban(of userID: UserID, in roomID: RoomID) async throws -> RoomBan? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM bans WHERE room_id = ? AND user_id = ?", arguments: [roomID.rawValue, userID.rawValue])
+            try db.row("SELECT * FROM bans WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])
                 .map(RoomBan.init(row:))
         }
     }
 
     public func bans(in roomID: RoomID) async throws -> [RoomBan] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM bans WHERE room_id = ? ORDER BY created_at DESC, user_id", arguments: [roomID.rawValue])
+            try db.rows("SELECT * FROM bans WHERE room_id = ? ORDER BY created_at DESC, user_id", [roomID.rawValue])
                 .map(RoomBan.init(row:))
         }
     }
 
     public func auditLog(of roomID: RoomID, before: Int64?, limit: Int) async throws -> [AuditEntry] {
         try await read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM audit_log WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
-                arguments: [roomID.rawValue, before ?? Int64.max, limit]
+            try db.rows(
+                "SELECT * FROM audit_log WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                [roomID.rawValue, before ?? Int64.max, limit]
             ).map { row in
                 AuditEntry(
                     id: row["id"], roomID: roomID, actorID: UserID(row["actor_id"] as Int64), action: row["action"],
@@ -254,18 +246,21 @@ extension SQLiteStorage {
 
     static func record(_ audit: AuditRecord?, in roomID: RoomID, _ db: Database) throws {
         guard let audit else { return }
-        try db.execute(
-            sql: "INSERT INTO audit_log (room_id, actor_id, action, target_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [roomID.rawValue, audit.actorID.rawValue, audit.action, audit.targetID?.rawValue, audit.detail, audit.createdAt.storageMilliseconds])
+        try db.run(
+            "INSERT INTO audit_log (room_id, actor_id, action, target_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                roomID.rawValue, audit.actorID.rawValue, audit.action, audit.targetID?.rawValue, audit.detail,
+                audit.createdAt.storageMilliseconds,
+            ])
     }
 
     static func fetchRoom(id: Int64, in db: Database) throws -> Room? {
-        try Row.fetchOne(db, sql: "SELECT * FROM rooms WHERE id = ?", arguments: [id]).map(Room.init(row:))
+        try db.row("SELECT * FROM rooms WHERE id = ?", [id]).map(Room.init(row:))
     }
 
     static func fetchMembership(_ userID: UserID, _ roomID: RoomID, _ db: Database) throws -> Membership? {
-        try Row.fetchOne(
-            db, sql: "SELECT * FROM memberships WHERE room_id = ? AND user_id = ?", arguments: [roomID.rawValue, userID.rawValue]
+        try db.row(
+            "SELECT * FROM memberships WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue]
         ).map { row in
             Membership(
                 roomID: roomID, userID: userID, role: RoomRole(rawValue: row["role"]) ?? .member,
@@ -280,7 +275,8 @@ extension Room {
             id: RoomID(row["id"] as Int64), name: row["name"], topic: row["topic"],
             visibility: RoomVisibility(rawValue: row["visibility"]) ?? .private, isReadonly: row["is_readonly"],
             slowmodeSeconds: row["slowmode_seconds"],
-            voice: VoiceSettings(enabled: row["voice_enabled"], allowVideo: row["voice_allow_video"], allowScreenShare: row["voice_allow_screen_share"]),
+            voice: VoiceSettings(
+                enabled: row["voice_enabled"], allowVideo: row["voice_allow_video"], allowScreenShare: row["voice_allow_screen_share"]),
             createdAt: Date(storageMilliseconds: row["created_at"]))
     }
 }

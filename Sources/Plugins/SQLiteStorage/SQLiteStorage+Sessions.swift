@@ -5,39 +5,37 @@ import GRDB
 extension SQLiteStorage {
     public func createSession(_ session: Session, refreshToken: RefreshTokenHash) async throws {
         try await perform { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent, client_address)
-                    VALUES (?, ?, ?, ?, ?, NULL, ?, ?)
-                    """,
-                arguments: [
+            try db.run(
+                """
+                INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent, client_address)
+                VALUES (?, ?, ?, ?, ?, NULL, ?, ?)
+                """,
+                [
                     session.id.rawValue, session.userID.rawValue, session.createdAt.storageMilliseconds,
                     session.lastUsedAt.storageMilliseconds, session.expiresAt.storageMilliseconds,
                     session.userAgent, session.clientAddress,
                 ]
             )
-            try db.execute(
-                sql: "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, used_at) VALUES (?, ?, ?, NULL)",
-                arguments: [refreshToken.rawValue, session.id.rawValue, session.createdAt.storageMilliseconds]
+            try db.run(
+                "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, used_at) VALUES (?, ?, ?, NULL)",
+                [refreshToken.rawValue, session.id.rawValue, session.createdAt.storageMilliseconds]
             )
         }
     }
 
     public func session(id: SessionID) async throws -> Session? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id.rawValue]).map(Session.init(row:))
+            try db.row("SELECT * FROM sessions WHERE id = ?", [id.rawValue]).map(Session.init(row:))
         }
     }
 
     public func activeSessions(of userID: UserID, at now: Date) async throws -> [Session] {
         try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?
-                    ORDER BY created_at DESC, id
-                    """,
-                arguments: [userID.rawValue, now.storageMilliseconds]
+            try db.rows(
+                """
+                SELECT * FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?
+                ORDER BY created_at DESC, id
+                """, [userID.rawValue, now.storageMilliseconds]
             ).map(Session.init(row:))
         }
     }
@@ -47,36 +45,30 @@ extension SQLiteStorage {
     ) async throws -> RefreshRotation {
         try await perform { db in
             guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT s.*, t.used_at AS token_used_at FROM refresh_tokens t
-                        JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ?
-                        """,
-                    arguments: [presented.rawValue]
+                let row = try db.row(
+                    """
+                    SELECT s.*, t.used_at AS token_used_at FROM refresh_tokens t
+                    JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ?
+                    """, [presented.rawValue]
                 )
             else { return .unknown }
             var session = Session(row: row)
             let nowMilliseconds = now.storageMilliseconds
             if (row["token_used_at"] as Int64?) != nil {
                 if session.revokedAt == nil {
-                    try db.execute(
-                        sql: "UPDATE sessions SET revoked_at = ? WHERE id = ?",
-                        arguments: [nowMilliseconds, session.id.rawValue])
+                    try db.run("UPDATE sessions SET revoked_at = ? WHERE id = ?", [nowMilliseconds, session.id.rawValue])
                     session.revokedAt = Date(storageMilliseconds: nowMilliseconds)
                 }
                 return .reused(session)
             }
             guard session.isActive(at: now) else { return .inactive(session) }
-            try db.execute(
-                sql: "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?",
-                arguments: [nowMilliseconds, presented.rawValue])
-            try db.execute(
-                sql: "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, used_at) VALUES (?, ?, ?, NULL)",
-                arguments: [replacement.rawValue, session.id.rawValue, nowMilliseconds])
-            try db.execute(
-                sql: "UPDATE sessions SET last_used_at = ?, expires_at = ? WHERE id = ?",
-                arguments: [nowMilliseconds, expiresAt.storageMilliseconds, session.id.rawValue])
+            try db.run("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?", [nowMilliseconds, presented.rawValue])
+            try db.run(
+                "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, used_at) VALUES (?, ?, ?, NULL)",
+                [replacement.rawValue, session.id.rawValue, nowMilliseconds])
+            try db.run(
+                "UPDATE sessions SET last_used_at = ?, expires_at = ? WHERE id = ?",
+                [nowMilliseconds, expiresAt.storageMilliseconds, session.id.rawValue])
             session.lastUsedAt = Date(storageMilliseconds: nowMilliseconds)
             session.expiresAt = Date(storageMilliseconds: expiresAt.storageMilliseconds)
             return .rotated(session)
@@ -85,18 +77,18 @@ extension SQLiteStorage {
 
     public func revokeSession(_ id: SessionID, at now: Date) async throws -> Bool {
         try await perform { db in
-            try db.execute(
-                sql: "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND expires_at > ?",
-                arguments: [now.storageMilliseconds, id.rawValue, now.storageMilliseconds])
+            try db.run(
+                "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND expires_at > ?",
+                [now.storageMilliseconds, id.rawValue, now.storageMilliseconds])
             return db.changesCount > 0
         }
     }
 
     public func revokeSessions(of userID: UserID, at now: Date) async throws -> Int {
         try await perform { db in
-            try db.execute(
-                sql: "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?",
-                arguments: [now.storageMilliseconds, userID.rawValue, now.storageMilliseconds])
+            try db.run(
+                "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?",
+                [now.storageMilliseconds, userID.rawValue, now.storageMilliseconds])
             return db.changesCount
         }
     }
@@ -106,13 +98,12 @@ extension SQLiteStorage {
     public func pruneSessions(endedBefore: Date, usedTokensBefore usedBefore: Date) async throws -> Int {
         try await perform { db in
             let cutoff = endedBefore.storageMilliseconds
-            try db.execute(
-                sql: "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE expires_at < ? OR revoked_at < ?)",
-                arguments: [cutoff, cutoff])
-            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ?", arguments: [cutoff, cutoff])
+            try db.run(
+                "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE expires_at < ? OR revoked_at < ?)",
+                [cutoff, cutoff])
+            try db.run("DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ?", [cutoff, cutoff])
             let deleted = db.changesCount
-            try db.execute(
-                sql: "DELETE FROM refresh_tokens WHERE used_at IS NOT NULL AND used_at < ?", arguments: [usedBefore.storageMilliseconds])
+            try db.run("DELETE FROM refresh_tokens WHERE used_at IS NOT NULL AND used_at < ?", [usedBefore.storageMilliseconds])
             return deleted
         }
     }

@@ -95,7 +95,8 @@ public struct SQLiteStorage: StoragePlugin {
         }
         self.pool = pool
         self.path = path
-        context.logger.debug("SQLite database ready", metadata: ["path": "\(path)", "synchronous": "\(configuration.synchronous.rawValue)"])
+        context.logger.debug(
+            "SQLite database ready", metadata: ["path": "\(path)", "synchronous": "\(configuration.synchronous.rawValue)"])
     }
 
     public func checkHealth() async throws {
@@ -158,5 +159,25 @@ extension SQLiteStorage {
         try await perform { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
         }
+    }
+}
+
+extension Database {
+    // Statements go through the connection's statement cache, so hot queries are compiled once
+    // per connection rather than on every call.
+
+    /// Runs a statement.
+    func run(_ sql: String, _ arguments: StatementArguments = []) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    /// The first row of a query, or `nil`.
+    func row(_ sql: String, _ arguments: StatementArguments = []) throws -> Row? {
+        try Row.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    /// All rows of a query.
+    func rows(_ sql: String, _ arguments: StatementArguments = []) throws -> [Row] {
+        try Row.fetchAll(cachedStatement(sql: sql), arguments: arguments)
     }
 }
