@@ -1,36 +1,84 @@
 import EchoPluginAPI
+import NIOCore
 import Synchronization
 
 /// What a connection's writer sends next.
 enum OutboundFrame: Sendable, Equatable {
-    case text(String)
-    /// Close the connection with this reason (session ended, too slow).
+    /// A text frame's payload, encoded once and shared by every receiver.
+    case text(ByteBuffer)
+    /// Close the connection with this reason (session ended, token expired).
     case close(code: UInt16, reason: String)
+
+    static func text(_ string: String) -> OutboundFrame { .text(ByteBuffer(string: string)) }
 }
 
 /// A connection's bounded queue of frames. When a client stops reading and the queue fills, the
 /// connection is given up on: it never slows the others or grows without bound.
 final class Outbox: Sendable {
-    let stream: AsyncStream<OutboundFrame>
-    private let continuation: AsyncStream<OutboundFrame>.Continuation
+    private struct State {
+        var frames: [OutboundFrame] = []
+        var isFinished = false
+        var waiter: CheckedContinuation<[OutboundFrame]?, Never>?
+    }
+
+    private let capacity: Int
+    private let state = Mutex(State())
     private let onOverflow: @Sendable () -> Void
     private let overflowed = Atomic<Bool>(false)
 
     init(capacity: Int, onOverflow: @escaping @Sendable () -> Void) {
-        (stream, continuation) = AsyncStream.makeStream(of: OutboundFrame.self, bufferingPolicy: .bufferingOldest(capacity))
+        self.capacity = capacity
         self.onOverflow = onOverflow
     }
 
-    /// Queues a frame; on overflow, ends the stream and calls `onOverflow` once.
+    /// Queues a frame; on overflow, ends the queue and calls `onOverflow` once.
     func send(_ frame: OutboundFrame) {
-        if case .dropped = continuation.yield(frame) {
-            guard !overflowed.exchange(true, ordering: .relaxed) else { return }
-            continuation.finish()
-            onOverflow()
+        let overflow: Bool = state.withLock { state in
+            guard !state.isFinished else { return false }
+            guard state.frames.count < capacity else {
+                state.isFinished = true
+                state.frames.removeAll()
+                state.waiter.take()?.resume(returning: nil)
+                return true
+            }
+            state.frames.append(frame)
+            if let waiter = state.waiter.take() {
+                waiter.resume(returning: state.frames)
+                state.frames.removeAll(keepingCapacity: true)
+            }
+            return false
+        }
+        if overflow, !overflowed.exchange(true, ordering: .relaxed) { onOverflow() }
+    }
+
+    /// Everything queued, waiting for at least one frame; `nil` once the queue has ended.
+    func nextBatch() async -> [OutboundFrame]? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                state.withLock { state in
+                    if !state.frames.isEmpty {
+                        let batch = state.frames
+                        state.frames.removeAll(keepingCapacity: true)
+                        continuation.resume(returning: batch)
+                    } else if state.isFinished {
+                        continuation.resume(returning: nil)
+                    } else {
+                        state.waiter = continuation
+                    }
+                }
+            }
+        } onCancel: {
+            finish()
         }
     }
 
-    func finish() { continuation.finish() }
+    /// Ends the queue; the writer receives what is left, then `nil`.
+    func finish() {
+        state.withLock { state in
+            state.isFinished = true
+            state.waiter.take()?.resume(returning: nil)
+        }
+    }
 
     var didOverflow: Bool { overflowed.load(ordering: .relaxed) }
 }
@@ -100,7 +148,8 @@ final class ConnectionHub: Sendable {
             }
             return receivers
         }
-        for outbox in outboxes { outbox.send(.text(event.frame)) }
+        let frame = OutboundFrame.text(event.frame)
+        for outbox in outboxes { outbox.send(frame) }
     }
 
     /// Closes the connections of an ended session or a disabled user.

@@ -150,14 +150,36 @@ struct RealTimeGateway: Sendable {
         }
     }
 
-    /// Sends queued frames in order; a close frame ends the connection.
+    /// Sends queued frames in order, everything queued in one write and one flush; a close frame
+    /// ends the connection.
+    ///
+    /// Text frames go straight into the connection's channel (past the WebSocket writer, which
+    /// flushes every frame on its own), and the next batch waits until the previous one reached the
+    /// socket, so a client that stops reading makes its outbox fill rather than this server's memory.
     private func write(_ outbox: Outbox, to outbound: WebSocketOutboundWriter, channel: any Channel) async throws {
-        for await frame in outbox.stream {
-            switch frame {
-            case .text(let text):
-                try await outbound.write(.text(text))
-            case .close(let code, let reason):
-                try await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason)
+        while let batch = await outbox.nextBatch() {
+            var payloads: [ByteBuffer] = []
+            var closing: (code: UInt16, reason: String)?
+            for frame in batch {
+                switch frame {
+                case .text(let payload): payloads.append(payload)
+                case .close(let code, let reason): closing = (code, reason)
+                }
+                if closing != nil { break }
+            }
+            if !payloads.isEmpty {
+                let written = channel.eventLoop.makePromise(of: Void.self)
+                channel.eventLoop.execute { [payloads] in
+                    for (index, payload) in payloads.enumerated() {
+                        let frame = WebSocketFrame(fin: true, opcode: .text, data: payload)
+                        channel.write(frame, promise: index == payloads.count - 1 ? written : nil)
+                    }
+                    channel.flush()
+                }
+                try await written.futureResult.get()
+            }
+            if let closing {
+                try await outbound.close(WebSocketErrorCode(codeNumber: Int(closing.code)), reason: closing.reason)
                 try await Task.sleep(for: .seconds(5))
                 channel.close(promise: nil)
                 return

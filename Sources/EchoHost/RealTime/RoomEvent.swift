@@ -1,5 +1,6 @@
 import EchoPluginAPI
 import Foundation
+import NIOCore
 
 /// A change in a room, with its WebSocket frame encoded once for every receiver.
 struct RoomEvent: Sendable {
@@ -12,11 +13,11 @@ struct RoomEvent: Sendable {
     }
 
     let roomID: RoomID
-    /// The JSON text sent to subscribers.
-    let frame: String
+    /// The JSON text sent to subscribers, encoded once.
+    let frame: ByteBuffer
     let membership: MembershipChange?
 
-    init(roomID: RoomID, frame: String, membership: MembershipChange? = nil) {
+    init(roomID: RoomID, frame: ByteBuffer, membership: MembershipChange? = nil) {
         self.roomID = roomID
         self.frame = frame
         self.membership = membership
@@ -28,7 +29,7 @@ struct RoomEvent: Sendable {
     ) -> RoomEvent {
         let frame = EventFrame(type: type, room: room.name, key: key, payload: payload)
         let data = (try? JSONBody.encoder.encode(frame)) ?? Data()
-        return RoomEvent(roomID: room.id, frame: String(decoding: data, as: UTF8.self), membership: membership)
+        return RoomEvent(roomID: room.id, frame: ByteBuffer(bytes: data), membership: membership)
     }
 }
 
