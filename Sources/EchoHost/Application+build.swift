@@ -90,6 +90,7 @@ func buildServer(
     return EchoServer(
         application: application, plugins: plugins, services: [
             writer,
+            ConnectionWatchdog(hub: hub, storage: plugins.storage, logger: logger),
             SessionJanitor(
                 storage: plugins.storage, logger: logger, usedTokenRetention: TimeInterval(server.refreshTokenTTLDays) * 86_400)
         ], logger: logger)

@@ -1,4 +1,5 @@
 import EchoPluginAPI
+import Foundation
 import NIOCore
 import Synchronization
 
@@ -91,6 +92,8 @@ final class ConnectionHub: Sendable {
         let sessionID: SessionID
         var rooms: Set<RoomID>
         let outbox: Outbox
+        /// When the access token the connection was opened (or last renewed) with expires.
+        var expiresAt: Date?
     }
 
     private struct State {
@@ -108,11 +111,11 @@ final class ConnectionHub: Sendable {
     }
 
     /// Registers a connection receiving `rooms`; returns its handle.
-    func register(userID: UserID, sessionID: SessionID, rooms: Set<RoomID>, outbox: Outbox) -> Int {
+    func register(userID: UserID, sessionID: SessionID, rooms: Set<RoomID>, outbox: Outbox, expiresAt: Date?) -> Int {
         state.withLock { state in
             state.nextID += 1
             let id = state.nextID
-            state.connections[id] = Connection(userID: userID, sessionID: sessionID, rooms: rooms, outbox: outbox)
+            state.connections[id] = Connection(userID: userID, sessionID: sessionID, rooms: rooms, outbox: outbox, expiresAt: expiresAt)
             for room in rooms { state.byRoom[room, default: []].insert(id) }
             state.byUser[userID, default: []].insert(id)
             metrics?.setRealtimeConnections(state.connections.count)
@@ -163,6 +166,26 @@ final class ConnectionHub: Sendable {
             }
         }
         for outbox in outboxes { outbox.send(.close(code: 4001, reason: "session ended")) }
+    }
+
+    /// Moves a connection's expiry (the client sent a fresh access token).
+    func renew(_ id: Int, expiresAt: Date?) {
+        state.withLock { $0.connections[id]?.expiresAt = expiresAt }
+    }
+
+    /// Closes the connections whose access token expired by `now`.
+    func closeExpired(at now: Date) {
+        let expired = state.withLock { state in
+            state.connections.values.filter { $0.expiresAt.map { $0 <= now } ?? false }.map(\.outbox)
+        }
+        for outbox in expired { outbox.send(.close(code: 4001, reason: "access token expired")) }
+    }
+
+    /// The sessions with open connections, and their users.
+    var openSessions: [SessionID: UserID] {
+        state.withLock { state in
+            Dictionary(state.connections.values.map { ($0.sessionID, $0.userID) }, uniquingKeysWith: { first, _ in first })
+        }
     }
 
     var connectionCount: Int { state.withLock { $0.connections.count } }

@@ -23,7 +23,6 @@ struct RealTimeGateway: Sendable {
     let metrics: HostMetrics
     var outboxCapacity = 1024
     var authTimeout: Duration = .seconds(10)
-    var revalidationInterval: TimeInterval = 30
     static let path = "/api/ws"
     static let maxInboundMessage = 16 * 1024
 
@@ -79,14 +78,15 @@ struct RealTimeGateway: Sendable {
             }
         }
         guard let principal else { return }
-        let expiry = ExpiryBox(principal.accessTokenExpiresAt)
         let outbox = Outbox(capacity: outboxCapacity) { [logger, metrics] in
             metrics.recordSlowDisconnect()
             logger.info("closing a real-time connection that stopped reading", metadata: ["user_id": "\(principal.user.id)"])
             channel.close(promise: nil)
         }
         let rooms = Set(try await storage.roomIDs(of: principal.user.id))
-        let id = hub.register(userID: principal.user.id, sessionID: principal.session.id, rooms: rooms, outbox: outbox)
+        let id = hub.register(
+            userID: principal.user.id, sessionID: principal.session.id, rooms: rooms, outbox: outbox,
+            expiresAt: principal.accessTokenExpiresAt)
         defer {
             hub.unregister(id)
             outbox.finish()
@@ -100,10 +100,9 @@ struct RealTimeGateway: Sendable {
                     channel.close(promise: nil)  // the peer is gone; end the reader too
                 }
             }
-            group.addTask { await self.watch(principal, expiry: expiry, outbox: outbox) }
             do {
                 while let message = try await messages.next() {
-                    await handle(message, from: principal, expiry: expiry, outbox: outbox)
+                    await handle(message, from: principal, connection: id, outbox: outbox)
                 }
             } catch {
                 logger.debug("real-time connection ended", metadata: ["error": "\(error)"])
@@ -127,7 +126,7 @@ struct RealTimeGateway: Sendable {
         }
     }
 
-    private func handle(_ message: WebSocketMessage, from principal: Principal, expiry: ExpiryBox, outbox: Outbox) async {
+    private func handle(_ message: WebSocketMessage, from principal: Principal, connection: Int, outbox: Outbox) async {
         guard case .text(let text) = message, let frame = ClientFrame.parse(text) else {
             outbox.send(.text(Self.frame(ErrorFrame(code: "invalid_frame", message: "frames are JSON objects with a \"type\""))))
             return
@@ -143,7 +142,7 @@ struct RealTimeGateway: Sendable {
                 outbox.send(.text(Self.frame(ErrorFrame(code: "invalid_token", message: "that token does not renew this connection"))))
                 return
             }
-            expiry.set(renewed.accessTokenExpiresAt)
+            hub.renew(connection, expiresAt: renewed.accessTokenExpiresAt)
             outbox.send(.text(#"{"type":"auth.ok"}"#))
         default:
             outbox.send(.text(Self.frame(ErrorFrame(code: "unknown_type", message: "unknown frame type"))))
@@ -188,46 +187,9 @@ struct RealTimeGateway: Sendable {
         if outbox.didOverflow { channel.close(promise: nil) }
     }
 
-    /// Ends the connection when the access token expires, and re-checks the session regularly so
-    /// that revocations made elsewhere (another instance, the operator CLI) take effect.
-    private func watch(_ principal: Principal, expiry: ExpiryBox, outbox: Outbox) async {
-        while !Task.isCancelled {
-            let now = Date()
-            let expiresAt = expiry.value ?? now.addingTimeInterval(revalidationInterval)
-            let wait = min(revalidationInterval, max(0, expiresAt.timeIntervalSince(now)))
-            do {
-                try await Task.sleep(for: .milliseconds(Int64(wait * 1000) + 1))
-            } catch {
-                return
-            }
-            if let expiresAt = expiry.value, expiresAt <= Date() {
-                outbox.send(.close(code: 4001, reason: "access token expired"))
-                return
-            }
-            do {
-                let session = try await storage.session(id: principal.session.id)
-                let user = try await storage.user(id: principal.user.id)
-                if session?.isActive(at: Date()) != true || user?.isDisabled != false {
-                    outbox.send(.close(code: 4001, reason: "session ended"))
-                    return
-                }
-            } catch {
-                logger.debug("session re-check failed; will retry", metadata: ["error": "\(error)"])
-            }
-        }
-    }
-
     static func frame(_ value: some Encodable) -> String {
         String(decoding: (try? JSONBody.encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
     }
-}
-
-/// The access token expiry of a connection, renewed by `auth` frames.
-final class ExpiryBox: Sendable {
-    private let state: Mutex<Date?>
-    init(_ value: Date?) { state = Mutex(value) }
-    var value: Date? { state.withLock { $0 } }
-    func set(_ value: Date?) { state.withLock { $0 = value } }
 }
 
 struct ClientFrame: Decodable {
