@@ -1,5 +1,6 @@
 import EchoPluginAPI
 import Foundation
+import HTTPTypes
 import Testing
 
 @testable import EchoHost
@@ -119,6 +120,30 @@ struct RealTimeTests {
             #expect(await socket.next(type: "member.joined") != nil)
             _ = try await client.post("/api/rooms/Fresh/messages", ["body": "welcome"], token: newcomer)
             #expect(await socket.next(type: "message.created")?["room"] as? String == "Fresh")
+            socket.disconnect()
+        }
+    }
+
+    @Test("edits, deletions, role changes, room updates and new rooms reach open sockets")
+    func otherEvents() async throws {
+        try await TestServer.run { client, _ in
+            let tokens = try await Self.setUpRoom(client, "Lobby", ["olivia", "mark"])
+            let socket = TestSocket(port: client.port, query: "access_token=\(tokens["mark"]!)")
+            _ = await socket.next(type: "ready")
+            let id = try #require(try await client.post("/api/rooms/Lobby/messages", ["body": "draft"], token: tokens["olivia"])["id"] as? Int)
+            _ = await socket.next(type: "message.created")
+            _ = try await client.request(.patch, "/api/rooms/Lobby/messages/\(id)", json: ["body": "final"], token: tokens["olivia"])
+            #expect(((await socket.next(type: "message.updated"))?["message"] as? [String: Any])?["body"] as? String == "final")
+            _ = try await client.request(.delete, "/api/rooms/Lobby/messages/\(id)", token: tokens["olivia"])
+            #expect(((await socket.next(type: "message.deleted"))?["message"] as? [String: Any])?["id"] as? Int == id)
+            _ = try await client.request(.put, "/api/rooms/Lobby/members/mark", json: ["role": "moderator"], token: tokens["olivia"])
+            #expect(((await socket.next(type: "member.role_changed"))?["member"] as? [String: Any])?["role"] as? String == "moderator")
+            _ = try await client.request(.patch, "/api/rooms/Lobby", json: ["topic": "fresh"], token: tokens["olivia"])
+            #expect(((await socket.next(type: "room.updated"))?["room_info"] as? [String: Any])?["topic"] as? String == "fresh")
+            // A room created while the socket is open is delivered on it too.
+            _ = try await client.post("/api/rooms", ["name": "Mine"], token: tokens["mark"])
+            _ = try await client.post("/api/rooms/Mine/messages", ["body": "first"], token: tokens["mark"])
+            #expect(await socket.next(type: "message.created")?["room"] as? String == "Mine")
             socket.disconnect()
         }
     }

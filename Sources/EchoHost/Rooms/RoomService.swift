@@ -72,6 +72,8 @@ struct RoomService: Sendable {
         do {
             let created = try await storage.createRoom(room, owner: principal.user.id)
             logger.info("room created", metadata: ["room": "\(created.name)", "user_id": "\(principal.user.id)"])
+            // Subscribes the creator's open sockets to the new room.
+            await publishMember("member.joined", created, principal.user, .owner, membership: .joined(principal.user.id))
             return created
         } catch let error as StorageError where error.isConflict {
             throw APIError.conflict("room_exists", "a room with that name exists")
