@@ -2,6 +2,7 @@ import Crypto
 import EchoPluginAPI
 import Foundation
 import JWTKit
+import Synchronization
 
 /// The claims of an EchoChat access token.
 struct AccessClaims: JWTPayload {
@@ -34,6 +35,8 @@ struct TokenService: Sendable {
 
     private let keys: JWTKeyCollection
     let accessTokenTTL: TimeInterval
+    /// Tokens whose signature was already checked; a client presents the same one for minutes.
+    private let verified = VerifiedTokenCache(capacity: 10_000)
 
     init(secret: String, accessTokenTTL: TimeInterval) async {
         self.keys = JWTKeyCollection()
@@ -52,8 +55,13 @@ struct TokenService: Sendable {
     /// The verified claims, or `nil` for a token that is malformed, forged, expired, or uses
     /// any algorithm but HS256 (including `none`).
     func verifiedClaims(_ token: String) async -> AccessClaims? {
+        if let claims = verified.claims(for: token) {
+            // Verified before; only the expiry can have changed since.
+            return claims.exp.value > Date() ? claims : nil
+        }
         guard token.utf8.count <= 4096, Self.headerAlgorithm(of: token) == Self.algorithm else { return nil }
         guard let claims = try? await keys.verify(token, as: AccessClaims.self), claims.userID != nil else { return nil }
+        verified.insert(claims, for: token)
         return claims
     }
 
@@ -80,6 +88,23 @@ struct TokenService: Sendable {
     static func randomBytes(_ count: Int) -> Data {
         var generator = SystemRandomNumberGenerator()
         return Data((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    }
+}
+
+/// A bounded map from token text to its verified claims; emptied when full.
+final class VerifiedTokenCache: Sendable {
+    private let capacity: Int
+    private let entries = Mutex<[String: AccessClaims]>([:])
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func claims(for token: String) -> AccessClaims? { entries.withLock { $0[token] } }
+
+    func insert(_ claims: AccessClaims, for token: String) {
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[token] = claims
+        }
     }
 }
 

@@ -168,7 +168,8 @@ struct RoomsController {
         router.post("/api/rooms/{name}/messages") { request, context in
             let access = try await access(request, context)
             let body = try await JSONBody.decode(PostRequest.self, from: request)
-            return JSONBody.response(try await messages.post(access, body: body.body, clientID: body.clientId), status: .created)
+            let json = try await messages.post(access, body: body.body, clientID: body.clientId)
+            return Response(status: .created, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: json))
         }
         router.patch("/api/rooms/{name}/messages/{id}") { request, context in
             let access = try await access(request, context)

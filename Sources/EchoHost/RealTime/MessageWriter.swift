@@ -1,6 +1,7 @@
 import EchoPluginAPI
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Synchronization
 
@@ -18,9 +19,15 @@ final class MessageWriter: Service {
         let author: AuthorBody
     }
 
+    /// A stored message and its JSON, encoded once for the poster's response and the room's event.
+    struct Written: Sendable {
+        let result: AppendedMessage
+        let json: ByteBuffer
+    }
+
     private struct Pending: Sendable {
         let post: Post
-        let continuation: CheckedContinuation<AppendedMessage, any Error>
+        let continuation: CheckedContinuation<Written, any Error>
     }
 
     private let storage: any Storage
@@ -40,7 +47,7 @@ final class MessageWriter: Service {
     }
 
     /// Stores a message (or finds its earlier copy by client ID) and returns once it is committed.
-    func append(_ post: Post) async throws -> AppendedMessage {
+    func append(_ post: Post) async throws -> Written {
         try await withCheckedThrowingContinuation { continuation in
             let accepted = pending.withLock { state -> Bool in
                 guard !state.isStopped else { return false }
@@ -83,11 +90,16 @@ final class MessageWriter: Service {
     private func write(_ batch: [Pending]) async {
         do {
             let results = try await storage.appendMessages(batch.map(\.post.message))
-            for (pending, result) in zip(batch, results) { pending.continuation.resume(returning: result) }
-            for (pending, result) in zip(batch, results) where !result.isDuplicate {
+            var events: [RoomEvent] = []
+            for (pending, result) in zip(batch, results) {
                 let body = MessageBody(result.message, room: pending.post.room.name, author: pending.post.author)
-                await bus.publish(RoomEvent.make("message.created", room: pending.post.room, key: "message", payload: body))
+                let json = ByteBuffer(bytes: try JSONBody.encoder.encode(body))
+                pending.continuation.resume(returning: Written(result: result, json: json))
+                if !result.isDuplicate {
+                    events.append(RoomEvent.wrapping(json, as: "message.created", key: "message", room: pending.post.room))
+                }
             }
+            for event in events { await bus.publish(event) }
         } catch let error as StorageError where !error.isUnavailable && batch.count > 1 {
             // One bad message (its room deleted a moment ago) must not fail the others: retry singly.
             for pending in batch { await write([pending]) }

@@ -23,6 +23,18 @@ struct RoomEvent: Sendable {
         self.membership = membership
     }
 
+    /// `{<key>: json, "room": name, "type": type}` around an already encoded payload, with the
+    /// keys in the order the encoder sorts them.
+    static func wrapping(_ json: ByteBuffer, as type: String, key: String, room: Room) -> RoomEvent {
+        let name = (try? JSONBody.encoder.encode(room.name)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+        var frame = ByteBuffer()
+        frame.reserveCapacity(json.readableBytes + name.utf8.count + key.utf8.count + type.utf8.count + 32)
+        frame.writeString("{\"\(key)\":")
+        frame.writeImmutableBuffer(json)
+        frame.writeString(",\"room\":\(name),\"type\":\"\(type)\"}")
+        return RoomEvent(roomID: room.id, frame: frame)
+    }
+
     /// Encodes `{"type": type, "room": name, <key>: payload}`.
     static func make<Payload: Encodable>(
         _ type: String, room: Room, key: String, payload: Payload, membership: MembershipChange? = nil

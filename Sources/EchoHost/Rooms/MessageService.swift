@@ -2,6 +2,7 @@ import EchoPluginAPI
 import Foundation
 import HTTPTypes
 import Logging
+import NIOCore
 
 /// Posting, editing, deleting and reading messages.
 struct MessageService: Sendable {
@@ -22,7 +23,8 @@ struct MessageService: Sendable {
             nextBefore: messages.count == limit ? messages.last?.id.rawValue : nil)
     }
 
-    func post(_ access: RoomAccess, body: String, clientID: String?) async throws -> MessageBody {
+    /// Posts a message; returns the stored message as JSON.
+    func post(_ access: RoomAccess, body: String, clientID: String?) async throws -> ByteBuffer {
         try access.require(.post)
         let body = try validated(body)
         if let clientID, !(1...128).contains(clientID.utf8.count) || clientID.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
@@ -32,11 +34,11 @@ struct MessageService: Sendable {
         try await checkSlowmode(access, now: now)
         let user = access.principal.user
         let author = AuthorBody(user)
-        let result = try await writer.append(
+        let written = try await writer.append(
             MessageWriter.Post(
                 message: NewMessage(roomID: access.room.id, authorID: user.id, body: body, clientID: clientID, createdAt: now),
                 room: access.room, author: author))
-        return MessageBody(result.message, room: access.room.name, author: author)
+        return written.json
     }
 
     func edit(_ access: RoomAccess, id: MessageID, body: String) async throws -> MessageBody {
