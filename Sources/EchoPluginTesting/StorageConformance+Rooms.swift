@@ -6,7 +6,7 @@ extension StorageConformance {
         Check(name: "rooms are created with their owner, unique regardless of case", body: roomsCreated),
         Check(name: "room lists hold public rooms and the user's own, with roles", body: roomLists),
         Check(name: "memberships, roles and ownership transfer", body: memberships),
-        Check(name: "bans remove membership and invites; unban lifts them", body: bans),
+        Check(name: "bans remove membership and invites and keep the user out; unban lifts them", body: bans),
         Check(name: "moderation actions land in the audit log", body: auditLog),
         Check(name: "messages get increasing ids and page newest first, each once", body: messagePages),
         Check(name: "the same client_id from the same author yields one message", body: idempotentMessages),
@@ -94,7 +94,14 @@ extension StorageConformance {
         try expect(try await storage.unban(bob.id, in: lobby.id, audit: nil), "unbanned")
         try expect(try await storage.ban(of: bob.id, in: lobby.id) == nil, "ban lifted")
         try expect(try await storage.unban(bob.id, in: lobby.id, audit: nil) == false, "unban once")
-        _ = try await storage.addMember(Membership(roomID: lobby.id, userID: carol.id, role: .member, joinedAt: t0))
+        do {
+            _ = try await storage.addMember(Membership(roomID: lobby.id, userID: carol.id, role: .member, joinedAt: t0))
+            throw ConformanceFailure("a banned user was added as a member")
+        } catch let error as StorageError {
+            try expect(error.isConflict, "banned user joining: conflict")
+        }
+        try expect(try await storage.membership(of: carol.id, in: lobby.id) == nil, "no membership for a banned user")
+        _ = try await storage.addMember(Membership(roomID: lobby.id, userID: bob.id, role: .member, joinedAt: t0))
     }
 
     static func auditLog(_ storage: any Storage) async throws {

@@ -51,6 +51,21 @@ struct RoomHTTPTests {
             #expect(try await client.get("/api/rooms/Staff", token: guest).errorCode == "room_not_found")
             #expect(try await client.post("/api/rooms/Staff/join", token: guest).status == 404)
             #expect((try await client.get("/api/rooms", token: guest)["rooms"] as? [Any])?.isEmpty == true)
+            // Whatever an outsider sends, the answer is the one a missing room gets.
+            let probes: [HTTPResult] = [
+                try await client.get("/api/rooms/Staff/messages?limit=0", token: guest),
+                try await client.request(.delete, "/api/rooms/Staff/members/nosuchuser", token: guest),
+                try await client.request(.delete, "/api/rooms/Staff/messages/1", token: guest),
+                try await client.request(.patch, "/api/rooms/Staff", rawBody: "not json", token: guest),
+                try await client.post("/api/rooms/Staff/bans", ["username": "olivia"], token: guest),
+                try await client.get("/api/rooms/Staff/audit", token: guest),
+                try await client.get("/api/rooms/Staff/members", token: guest),
+            ]
+            let missing = try await client.get("/api/rooms/Nowhere/members", token: guest)
+            for probe in probes {
+                #expect(probe.status == 404)
+                #expect(probe.body == missing.body)
+            }
             #expect(try await client.post("/api/rooms/Staff/invites", ["username": "gus"], token: owner).status == 201)
             #expect(try await client.post("/api/rooms/Staff/join", token: guest).status == 200)
             #expect(try await client.get("/api/rooms/Staff/messages", token: guest).status == 200)

@@ -61,7 +61,7 @@ struct RoomPolicyTests {
         ("make a member moderator", .setRole(.moderator), memberTarget, [.public: admins, .private: admins, .readonly: admins]),
         ("make a member admin", .setRole(.admin), memberTarget, [.public: owners, .private: owners, .readonly: owners]),
         ("make a member owner", .setRole(.owner), memberTarget, [.public: [], .private: [], .readonly: []]),
-        ("transfer ownership", .transferOwnership, memberTarget, [.public: owners, .private: owners, .readonly: owners]),
+        ("transfer ownership", .transferOwnership, memberTarget, [.public: [.owner], .private: [.owner], .readonly: [.owner]]),
         ("kick a member", .kick, memberTarget, [.public: moderators, .private: moderators, .readonly: moderators]),
         ("ban a member", .ban, memberTarget, [.public: moderators, .private: moderators, .readonly: moderators]),
         ("ban an outsider", .ban, PolicyTarget(role: nil), [.public: moderators, .private: moderators, .readonly: moderators]),

@@ -49,9 +49,9 @@ struct StalledSocket: ~Copyable {
 
 @Suite("Slow readers")
 struct SlowReaderTests {
-    @Test("a client that stops reading is disconnected and does not delay the others")
+    @Test("a client that stops reading is disconnected while the others receive everything")
     func stalledClientIsDropped() async throws {
-        try await TestServer.run(config: ["rate_limit_login_per_address": "off", "message_max_length": 20_000]) { client, _ in
+        try await TestServer.run(config: ["rate_limit_login_per_address": "off", "message_max_length": 16_000]) { client, _ in
             let tokens = try await RealTimeTests.setUpRoom(client, "Lobby", ["alice", "bob", "stuck"])
             let stalled = try StalledSocket(port: client.port, token: tokens["stuck"]!)
             let listener = TestSocket(port: client.port, query: "access_token=\(tokens["bob"]!)")

@@ -80,7 +80,7 @@ struct ServerConfig: Sendable {
             (1...1000).contains($0) ? nil : "must be between 1 and 1000"
         }
         reader.read("message_max_length", into: &config.messageMaxLength) {
-            (1...100_000).contains($0) ? nil : "must be between 1 and 100000"
+            (1...16_000).contains($0) ? nil : "must be between 1 and 16000 (request bodies are limited to 64 KiB)"
         }
         reader.readRateLimit("rate_limit_livekit_token", into: &config.rateLimitLivekitToken)
         reader.readRateLimit("rate_limit_login", into: &config.rateLimitLogin)

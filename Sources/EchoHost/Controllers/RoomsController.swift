@@ -58,10 +58,11 @@ struct RoomsController {
         router.post("/api/rooms") { request, _ in
             let principal = try await principal(request)
             let body = try await JSONBody.decode(CreateRoomRequest.self, from: request)
-            guard RoomNames.isValid(body.name) else { throw APIError.badRequest(RoomNames.rule, code: "invalid_room_name") }
+            let name = RoomNames.normalized(body.name)
+            guard RoomNames.isValid(name) else { throw APIError.badRequest(RoomNames.rule, code: "invalid_room_name") }
             let room = try await rooms.create(
                 NewRoom(
-                    name: body.name, topic: try topic(body.topic) ?? "", visibility: try visibility(body.visibility) ?? .public,
+                    name: name, topic: try topic(body.topic) ?? "", visibility: try visibility(body.visibility) ?? .public,
                     isReadonly: body.readonly ?? false, slowmodeSeconds: try slowmode(body.slowmodeSeconds) ?? 0,
                     voice: body.voice?.applied(to: VoiceSettings()) ?? VoiceSettings(), createdAt: Date()),
                 by: principal)
@@ -122,11 +123,14 @@ struct RoomsController {
             return JSONBody.response(InviteBody(invite: .init(room: access.room.name, user: UserBody(user))), status: .created)
         }
         router.get("/api/rooms/{name}/bans") { request, context in
-            let bans = try await rooms.bans(try await access(request, context))
+            let access = try await access(request, context)
+            let bans = try await rooms.bans(access)
             return JSONBody.response(
                 BansBody(
                     bans: bans.compactMap { ban, user, by in
-                        user.map { BanBody(room: "", user: UserBody($0), reason: ban.reason, bannedBy: by?.username, createdAt: ban.createdAt) }
+                        user.map {
+                            BanBody(room: access.room.name, user: UserBody($0), reason: ban.reason, bannedBy: by?.username, createdAt: ban.createdAt)
+                        }
                     }))
         }
         router.post("/api/rooms/{name}/bans") { request, context in

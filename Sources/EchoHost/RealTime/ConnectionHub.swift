@@ -94,6 +94,8 @@ final class ConnectionHub: Sendable {
         let outbox: Outbox
         /// When the access token the connection was opened (or last renewed) with expires.
         var expiresAt: Date?
+        /// Until the room list is loaded, membership changes are remembered here instead.
+        var pending: [RoomID: Bool]? = [:]
     }
 
     private struct State {
@@ -110,16 +112,33 @@ final class ConnectionHub: Sendable {
         self.metrics = metrics
     }
 
-    /// Registers a connection receiving `rooms`; returns its handle.
-    func register(userID: UserID, sessionID: SessionID, rooms: Set<RoomID>, outbox: Outbox, expiresAt: Date?) -> Int {
+    /// Registers a connection that receives nothing until ``activate(_:rooms:)``; returns its handle.
+    ///
+    /// Registering before the room list is read means a join or ban committed while it is read is
+    /// not lost: it is remembered and applied over the list.
+    func register(userID: UserID, sessionID: SessionID, outbox: Outbox, expiresAt: Date?) -> Int {
         state.withLock { state in
             state.nextID += 1
             let id = state.nextID
-            state.connections[id] = Connection(userID: userID, sessionID: sessionID, rooms: rooms, outbox: outbox, expiresAt: expiresAt)
-            for room in rooms { state.byRoom[room, default: []].insert(id) }
+            state.connections[id] = Connection(userID: userID, sessionID: sessionID, rooms: [], outbox: outbox, expiresAt: expiresAt)
             state.byUser[userID, default: []].insert(id)
             metrics?.setRealtimeConnections(state.connections.count)
             return id
+        }
+    }
+
+    /// Starts delivery of `rooms`, corrected by membership changes seen since registration.
+    func activate(_ id: Int, rooms: Set<RoomID>) {
+        state.withLock { state in
+            guard var connection = state.connections[id] else { return }
+            var current = rooms
+            for (room, joined) in connection.pending ?? [:] {
+                if joined { current.insert(room) } else { current.remove(room) }
+            }
+            connection.pending = nil
+            connection.rooms = current
+            state.connections[id] = connection
+            for room in current { state.byRoom[room, default: []].insert(id) }
         }
     }
 
@@ -138,6 +157,10 @@ final class ConnectionHub: Sendable {
         let outboxes: [Outbox] = state.withLock { state in
             if case .joined(let user) = event.membership {
                 for id in state.byUser[user] ?? [] {
+                    if state.connections[id]?.pending != nil {
+                        state.connections[id]?.pending?[event.roomID] = true
+                        continue
+                    }
                     state.connections[id]?.rooms.insert(event.roomID)
                     state.byRoom[event.roomID, default: []].insert(id)
                 }
@@ -145,6 +168,10 @@ final class ConnectionHub: Sendable {
             let receivers = (state.byRoom[event.roomID] ?? []).compactMap { state.connections[$0]?.outbox }
             if case .left(let user) = event.membership {
                 for id in state.byUser[user] ?? [] {
+                    if state.connections[id]?.pending != nil {
+                        state.connections[id]?.pending?[event.roomID] = false
+                        continue
+                    }
                     state.connections[id]?.rooms.remove(event.roomID)
                     Self.remove(id, from: event.roomID, in: &state)
                 }
@@ -176,7 +203,12 @@ final class ConnectionHub: Sendable {
     /// Closes the connections whose access token expired by `now`.
     func closeExpired(at now: Date) {
         let expired = state.withLock { state in
-            state.connections.values.filter { $0.expiresAt.map { $0 <= now } ?? false }.map(\.outbox)
+            var outboxes: [Outbox] = []
+            for (id, connection) in state.connections where connection.expiresAt.map({ $0 <= now }) ?? false {
+                state.connections[id]?.expiresAt = nil  // one close frame is enough
+                outboxes.append(connection.outbox)
+            }
+            return outboxes
         }
         for outbox in expired { outbox.send(.close(code: 4001, reason: "access token expired")) }
     }

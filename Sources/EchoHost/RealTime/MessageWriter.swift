@@ -88,23 +88,28 @@ final class MessageWriter: Service {
     }
 
     private func write(_ batch: [Pending]) async {
+        let written: [Written]
         do {
             let results = try await storage.appendMessages(batch.map(\.post.message))
-            var events: [RoomEvent] = []
-            for (pending, result) in zip(batch, results) {
-                let body = MessageBody(result.message, room: pending.post.room.name, author: pending.post.author)
-                let json = ByteBuffer(bytes: try JSONBody.encoder.encode(body))
-                pending.continuation.resume(returning: Written(result: result, json: json))
-                if !result.isDuplicate {
-                    events.append(RoomEvent.wrapping(json, as: "message.created", key: "message", room: pending.post.room))
-                }
+            guard results.count == batch.count else {
+                throw StorageError.invalidData("storage stored \(results.count) of \(batch.count) messages")
             }
-            for event in events { await bus.publish(event) }
+            written = try zip(batch, results).map { pending, result in
+                let body = MessageBody(result.message, room: pending.post.room.name, author: pending.post.author)
+                return Written(result: result, json: ByteBuffer(bytes: try JSONBody.encoder.encode(body)))
+            }
         } catch let error as StorageError where !error.isUnavailable && batch.count > 1 {
             // One bad message (its room deleted a moment ago) must not fail the others: retry singly.
             for pending in batch { await write([pending]) }
+            return
         } catch {
             for pending in batch { pending.continuation.resume(throwing: error) }
+            return
         }
+        // Publish before answering: a poster who edits at once must not overtake its own event.
+        for (pending, message) in zip(batch, written) where !message.result.isDuplicate {
+            await bus.publish(RoomEvent.wrapping(message.json, as: "message.created", key: "message", room: pending.post.room))
+        }
+        for (pending, message) in zip(batch, written) { pending.continuation.resume(returning: message) }
     }
 }

@@ -83,15 +83,15 @@ struct RealTimeGateway: Sendable {
             logger.info("closing a real-time connection that stopped reading", metadata: ["user_id": "\(principal.user.id)"])
             channel.close(promise: nil)
         }
-        let rooms = Set(try await storage.roomIDs(of: principal.user.id))
         let id = hub.register(
-            userID: principal.user.id, sessionID: principal.session.id, rooms: rooms, outbox: outbox,
-            expiresAt: principal.accessTokenExpiresAt)
+            userID: principal.user.id, sessionID: principal.session.id, outbox: outbox, expiresAt: principal.accessTokenExpiresAt)
         defer {
             hub.unregister(id)
             outbox.finish()
         }
+        let rooms = Set(try await storage.roomIDs(of: principal.user.id))
         outbox.send(.text(Self.frame(ReadyFrame(user: UserBody(principal.user), rooms: rooms.count))))
+        hub.activate(id, rooms: rooms)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
@@ -107,6 +107,9 @@ struct RealTimeGateway: Sendable {
             } catch {
                 logger.debug("real-time connection ended", metadata: ["error": "\(error)"])
             }
+            // The client left; a write still waiting on a peer that stopped reading must not keep
+            // this connection alive, so the channel goes after a grace period for the close handshake.
+            channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
             group.cancelAll()
         }
     }

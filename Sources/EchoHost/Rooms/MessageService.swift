@@ -87,8 +87,8 @@ struct MessageService: Sendable {
         guard !body.allSatisfy({ $0.isWhitespace }) else {
             throw APIError.badRequest("the message is empty", code: "empty_message")
         }
-        guard body.count <= maxBodyLength else {
-            throw APIError(.contentTooLarge, "message_too_long", "messages are at most \(maxBodyLength) characters")
+        guard body.unicodeScalars.count <= maxBodyLength else {
+            throw APIError(.contentTooLarge, "message_too_long", "messages are at most \(maxBodyLength) characters (code points)")
         }
         return body
     }

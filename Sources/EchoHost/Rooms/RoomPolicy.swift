@@ -105,7 +105,8 @@ enum RoomPolicy {
             guard target?.role != nil, target?.isSelf == false else {
                 return deny("not_member", "ownership can only go to another member of the room")
             }
-            return requireRank(.owner, rank)
+            // Only an owner hands on what they hold; a server admin would leave two owners behind.
+            return subject.role == .owner ? .allow : deny("insufficient_role", "only an owner can transfer ownership")
         case .kick, .moderateVoice:
             guard target?.role != nil else { return deny("not_member", "that user is not a member of this room") }
             return requireRank(.moderator, rank, over: target)

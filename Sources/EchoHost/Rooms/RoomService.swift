@@ -13,6 +13,16 @@ struct RoomAccess: Sendable {
         PolicyRoom(visibility: room.visibility, isReadonly: room.isReadonly, voiceEnabled: room.voice.enabled)
     }
 
+    /// Throws unless the subject holds at least `role` (or is a server admin): the check made
+    /// before a moderation action looks up its target, so that non-moderators learn nothing from it.
+    func requireRole(_ role: RoomRole) throws {
+        guard subject.isServerAdmin || subject.role.map({ $0 >= role }) == true else {
+            throw subject.isBanned
+                ? APIError.forbidden("banned", "you are banned from this room")
+                : APIError.forbidden("insufficient_role", "this needs the \(role.rawValue) role or higher")
+        }
+    }
+
     /// Throws the policy's refusal as an API error.
     func require(_ action: RoomAction, on target: PolicyTarget? = nil) throws {
         if case .deny(let code, let message, let hidden) = RoomPolicy.decide(action, by: subject, in: policyRoom, on: target) {
@@ -44,8 +54,10 @@ struct RoomService: Sendable {
         let membership = try await membershipLookup
         let isBanned = try await banLookup != nil
         var subject = PolicySubject(isServerAdmin: principal.user.isAdmin, role: membership?.role, isBanned: isBanned)
-        if membership == nil && room.visibility == .private {
+        if membership == nil && room.visibility == .private && !principal.user.isAdmin {
             subject.hasInvite = try await storage.hasInvite(userID, to: room.id)
+            // Outsiders learn nothing about a private room, whatever they ask: not even that it exists.
+            guard subject.hasInvite else { throw APIError.notFound("no such room", code: "room_not_found") }
         }
         if membership?.role == .owner {
             subject.isLastOwner = try await storage.memberCount(of: room.id, role: .owner) <= 1
@@ -91,7 +103,8 @@ struct RoomService: Sendable {
         try access.require(.deleteRoom)
         let members = try await storage.members(of: access.room.id)
         try await storage.deleteRoom(access.room.id)
-        logger.info("room deleted", metadata: ["room": "\(access.room.name)", "user_id": "\(access.principal.user.id)"])
+        // The room's audit log goes with it; this line is what remains.
+        logger.notice("room deleted", metadata: ["room": "\(access.room.name)", "room_id": "\(access.room.id)", "user_id": "\(access.principal.user.id)"])
         for member in members {
             await bus.publish(
                 RoomEvent.make(
@@ -105,8 +118,13 @@ struct RoomService: Sendable {
     func join(_ access: RoomAccess) async throws -> Membership {
         try access.require(.join)
         if let membership = access.membership { return membership }
-        let membership = try await storage.addMember(
-            Membership(roomID: access.room.id, userID: access.principal.user.id, role: .member, joinedAt: Date()))
+        let membership: Membership
+        do {
+            membership = try await storage.addMember(
+                Membership(roomID: access.room.id, userID: access.principal.user.id, role: .member, joinedAt: Date()))
+        } catch let error as StorageError where error.isConflict {
+            throw APIError.forbidden("banned", "you are banned from this room")  // banned a moment ago
+        }
         await publishMember("member.joined", access.room, access.principal.user, membership.role, membership: .joined(access.principal.user.id))
         return membership
     }
@@ -126,6 +144,7 @@ struct RoomService: Sendable {
 
     /// Changes a member's role; `owner` transfers ownership (the current owner becomes admin).
     func setRole(_ role: RoomRole, of username: String, in access: RoomAccess) async throws -> RoomMember {
+        try access.requireRole(.admin)
         let (user, target) = try await target(username, in: access)
         let now = Date()
         if role == .owner {
@@ -145,6 +164,7 @@ struct RoomService: Sendable {
     }
 
     func invite(_ username: String, in access: RoomAccess) async throws -> User {
+        try access.requireRole(.moderator)
         let (user, target) = try await target(username, in: access)
         try access.require(.invite)
         if try await storage.ban(of: user.id, in: access.room.id) != nil {
@@ -157,6 +177,7 @@ struct RoomService: Sendable {
     }
 
     func kick(_ username: String, in access: RoomAccess) async throws {
+        try access.requireRole(.moderator)
         let (user, target) = try await target(username, in: access)
         try access.require(.kick, on: target)
         if try await storage.removeMember(user.id, from: access.room.id, audit: audit(access, "kick", target: user.id)) {
@@ -165,6 +186,7 @@ struct RoomService: Sendable {
     }
 
     func ban(_ username: String, reason: String?, in access: RoomAccess) async throws -> (User, RoomBan) {
+        try access.requireRole(.moderator)
         let (user, target) = try await target(username, in: access)
         try access.require(.ban, on: target)
         let ban = RoomBan(roomID: access.room.id, userID: user.id, bannedBy: access.principal.user.id, reason: reason, createdAt: Date())
@@ -176,6 +198,7 @@ struct RoomService: Sendable {
     }
 
     func unban(_ username: String, in access: RoomAccess) async throws {
+        try access.requireRole(.moderator)
         let (user, _) = try await target(username, in: access)
         try access.require(.unban)
         guard try await storage.unban(user.id, in: access.room.id, audit: audit(access, "unban", target: user.id)) else {

@@ -92,6 +92,9 @@ public protocol RoomStore: Sendable {
     func roomIDs(of userID: UserID) async throws -> [RoomID]
 
     /// Adds a member and consumes any invite they had. Joining twice keeps the first membership.
+    ///
+    /// - Throws: ``StorageError/conflict(_:)`` when the user is banned from the room, checked in
+    ///   the same transaction as the insert.
     func addMember(_ membership: Membership) async throws -> Membership
 
     /// Changes a member's role.

@@ -133,11 +133,21 @@ extension SQLiteStorage {
 
     public func addMember(_ membership: Membership) async throws -> Membership {
         try await perform { db in
+            let room = membership.roomID.rawValue
+            let user = membership.userID.rawValue
+            // The ban check and the insert are one statement, so a ban committed a moment earlier wins.
             try db.run(
-                "INSERT INTO memberships (room_id, user_id, role, joined_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [membership.roomID.rawValue, membership.userID.rawValue, membership.role.rawValue, membership.joinedAt.storageMilliseconds])
-            try db.run("DELETE FROM invites WHERE room_id = ? AND user_id = ?", [membership.roomID.rawValue, membership.userID.rawValue])
-            return try Self.fetchMembership(membership.userID, membership.roomID, db)!
+                """
+                INSERT INTO memberships (room_id, user_id, role, joined_at)
+                SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM bans WHERE room_id = ? AND user_id = ?)
+                ON CONFLICT DO NOTHING
+                """,
+                [room, user, membership.role.rawValue, membership.joinedAt.storageMilliseconds, room, user])
+            guard let stored = try Self.fetchMembership(membership.userID, membership.roomID, db) else {
+                throw StorageError.conflict("user \(membership.userID) is banned from room \(membership.roomID)")
+            }
+            try db.run("DELETE FROM invites WHERE room_id = ? AND user_id = ?", [room, user])
+            return stored
         }
     }
 
