@@ -158,6 +158,8 @@ extension StorageConformance {
         let first = try await storage.appendMessages([NewMessage(roomID: lobby.id, authorID: alice.id, body: "hi", clientID: "c1", createdAt: t0)])[0]
         let again = try await storage.appendMessages([NewMessage(roomID: lobby.id, authorID: alice.id, body: "hi!", clientID: "c1", createdAt: t0)])[0]
         try expect(!first.isDuplicate && again.isDuplicate && again.message == first.message, "the first message comes back")
+        try expect(try await storage.message(clientID: "c1", of: alice.id, in: lobby.id) == first.message, "found by client id")
+        try expect(try await storage.message(clientID: "c1", of: bob.id, in: lobby.id) == nil, "client ids are per author")
         let bobs = try await storage.appendMessages([NewMessage(roomID: lobby.id, authorID: bob.id, body: "hi", clientID: "c1", createdAt: t0)])[0]
         try expect(!bobs.isDuplicate, "client ids are per author")
         let inBatch = try await storage.appendMessages([

@@ -223,4 +223,32 @@ struct RoomHTTPTests {
             for body in ["a", "b"] { #expect(try await client.post("/api/rooms/Lobby/messages", ["body": body], token: owner).status == 201) }
         }
     }
+
+    @Test("slowmode holds against parallel posts, and a retry with the same client_id still gets its message")
+    func slowmodeUnderConcurrency() async throws {
+        try await TestServer.run { client, _ in
+            let (owner, _) = try await client.signUp("olivia")
+            let (member, _) = try await client.signUp("mark")
+            _ = try await client.post("/api/rooms", ["name": "Lobby", "slowmode_seconds": 60], token: owner)
+            _ = try await client.post("/api/rooms/Lobby/join", token: member)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        try await client.post("/api/rooms/Lobby/messages", ["body": "burst \(index)", "client_id": "burst-\(index)"], token: member).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 201 }.count == 1)
+            #expect(statuses.filter { $0 == 429 }.count == 7)
+            let history = try #require(try await client.get("/api/rooms/Lobby/messages", token: member)["messages"] as? [[String: Any]])
+            let stored = try #require(history.first)
+            #expect(history.count == 1)
+            let retry = try await client.post(
+                "/api/rooms/Lobby/messages", ["body": stored["body"] as? String ?? "", "client_id": stored["client_id"] as? String ?? ""],
+                token: member)
+            #expect(retry.status == 201)
+            #expect(retry["id"] as? Int == stored["id"] as? Int)
+        }
+    }
 }

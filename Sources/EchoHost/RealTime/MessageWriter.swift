@@ -17,6 +17,8 @@ final class MessageWriter: Service {
         let message: NewMessage
         let room: Room
         let author: AuthorBody
+        /// The room's slowmode for this author; 0 when it does not apply (moderators, no slowmode).
+        var slowmodeSeconds = 0
     }
 
     /// A stored message and its JSON, encoded once for the poster's response and the room's event.
@@ -88,6 +90,8 @@ final class MessageWriter: Service {
     }
 
     private func write(_ batch: [Pending]) async {
+        let batch = await admittedBySlowmode(batch)
+        guard !batch.isEmpty else { return }
         let written: [Written]
         do {
             let results = try await storage.appendMessages(batch.map(\.post.message))
@@ -111,5 +115,48 @@ final class MessageWriter: Service {
             await bus.publish(RoomEvent.wrapping(message.json, as: "message.created", key: "message", room: pending.post.room))
         }
         for (pending, message) in zip(batch, written) { pending.continuation.resume(returning: message) }
+    }
+
+    /// Refuses posts that come too soon after the same author's previous one in a slowmode room.
+    /// Decided here, in the writer's order, so that parallel posts cannot all pass a check made
+    /// before any of them was stored.
+    private func admittedBySlowmode(_ batch: [Pending]) async -> [Pending] {
+        guard batch.contains(where: { $0.post.slowmodeSeconds > 0 }) else { return batch }
+        struct Key: Hashable {
+            let room: RoomID
+            let author: UserID
+        }
+        var latest: [Key: Date] = [:]
+        var admitted: [Pending] = []
+        for pending in batch {
+            let post = pending.post
+            guard post.slowmodeSeconds > 0 else {
+                admitted.append(pending)
+                continue
+            }
+            let key = Key(room: post.message.roomID, author: post.message.authorID)
+            let last: Date?
+            if let inBatch = latest[key] {
+                last = inBatch
+            } else {
+                do {
+                    last = try await storage.lastMessageDate(of: key.author, in: key.room)
+                } catch {
+                    pending.continuation.resume(throwing: error)
+                    continue
+                }
+            }
+            let wait = last.map { Double(post.slowmodeSeconds) - post.message.createdAt.timeIntervalSince($0) } ?? 0
+            if wait > 0 {
+                let limited = APIError.rateLimited(retryAfter: Int(wait.rounded(.up)))
+                pending.continuation.resume(
+                    throwing: APIError(
+                        limited.status, "slowmode", "this room allows one message every \(post.slowmodeSeconds) s", headers: limited.headers))
+            } else {
+                latest[key] = post.message.createdAt
+                admitted.append(pending)
+            }
+        }
+        return admitted
     }
 }

@@ -144,6 +144,9 @@ public protocol MessageStore: Sendable {
     /// The message, deleted or not, or `nil`.
     func message(id: MessageID) async throws -> Message?
 
+    /// The message `authorID` posted in the room with this client ID, or `nil`.
+    func message(clientID: String, of authorID: UserID, in roomID: RoomID) async throws -> Message?
+
     /// Replaces a message's body and sets its edit time.
     func editMessage(_ id: MessageID, body: String, at date: Date) async throws -> Message
 

@@ -41,6 +41,14 @@ extension SQLiteStorage {
         }
     }
 
+    public func message(clientID: String, of authorID: UserID, in roomID: RoomID) async throws -> Message? {
+        try await read { db in
+            try db.row(
+                "SELECT * FROM messages WHERE room_id = ? AND author_id = ? AND client_id = ?", [roomID.rawValue, authorID.rawValue, clientID]
+            ).map(Message.init(row:))
+        }
+    }
+
     public func editMessage(_ id: MessageID, body: String, at date: Date) async throws -> Message {
         try await perform { db in
             try db.run(

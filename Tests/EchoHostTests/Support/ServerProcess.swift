@@ -1,8 +1,7 @@
 import Foundation
-import Synchronization
 
 /// The built `echochat` executable, run as a child process the way operators run it.
-// Process is driven from the one test task that owns this object; the output buffer is behind a Mutex.
+// Process is driven from the one test task that owns this object; output is read back from a file.
 final class ServerProcess: @unchecked Sendable {
     /// `echochat` sits beside the test bundle in the build directory.
     static var executable: String {
@@ -18,7 +17,9 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     private let process: Process
-    private let output = OutputBuffer()
+    /// The child's output goes to a file rather than a pipe: no dispatch source watches a
+    /// descriptor that may close under it.
+    private let outputPath: String
 
     /// Starts `echochat arguments…` in `directory`.
     init(_ arguments: [String], in directory: String, environment: [String: String] = [:], stdin: String? = nil) throws {
@@ -29,15 +30,14 @@ final class ServerProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
         process.environment = env
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("echochat-output-\(UUID().uuidString).log").path
+        guard FileManager.default.createFile(atPath: outputPath, contents: nil) else { throw TestFailure("cannot create \(outputPath)") }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        defer { try? output.close() }
+        process.standardOutput = output
+        process.standardError = output
         let input = Pipe()
         process.standardInput = input
-        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            output.append(data)
-        }
         try process.run()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try? input.fileHandleForWriting.close()
@@ -52,7 +52,7 @@ final class ServerProcess: @unchecked Sendable {
         return (status, process.outputText)
     }
 
-    var outputText: String { output.text }
+    var outputText: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
     var pid: Int32 { process.processIdentifier }
 
@@ -87,14 +87,6 @@ final class ServerProcess: @unchecked Sendable {
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: outputPath)
     }
-}
-
-/// Output collected from the child's pipe on Foundation's reader thread.
-final class OutputBuffer: Sendable {
-    private let data = Mutex(Data())
-
-    func append(_ chunk: Data) { data.withLock { $0.append(chunk) } }
-
-    var text: String { data.withLock { String(decoding: $0, as: UTF8.self) } }
 }
