@@ -43,5 +43,4 @@ actor RateLimiter {
         insertsSincePrune = 0
     }
 
-    var trackedKeys: Int { events.count }
 }

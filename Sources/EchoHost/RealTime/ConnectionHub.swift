@@ -220,7 +220,6 @@ final class ConnectionHub: Sendable {
         }
     }
 
-    var connectionCount: Int { state.withLock { $0.connections.count } }
 
     private static func remove(_ id: Int, from room: RoomID, in state: inout State) {
         state.byRoom[room]?.remove(id)

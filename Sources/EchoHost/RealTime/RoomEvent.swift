@@ -35,13 +35,13 @@ struct RoomEvent: Sendable {
         return RoomEvent(roomID: room.id, frame: frame)
     }
 
-    /// Encodes `{"type": type, "room": name, <key>: payload}`.
+    /// Encodes `{<key>: payload, "room": name, "type": type}`.
     static func make<Payload: Encodable>(
         _ type: String, room: Room, key: String, payload: Payload, membership: MembershipChange? = nil
     ) -> RoomEvent {
-        let frame = EventFrame(type: type, room: room.name, key: key, payload: payload)
-        let data = (try? JSONBody.encoder.encode(frame)) ?? Data()
-        return RoomEvent(roomID: room.id, frame: ByteBuffer(bytes: data), membership: membership)
+        let json = ByteBuffer(bytes: (try? JSONBody.encoder.encode(payload)) ?? Data("null".utf8))
+        let event = wrapping(json, as: type, key: key, room: room)
+        return RoomEvent(roomID: event.roomID, frame: event.frame, membership: membership)
     }
 }
 
@@ -49,27 +49,6 @@ struct RoomEvent: Sendable {
 enum SessionSignal: Sendable, Equatable {
     case sessionEnded(SessionID)
     case userDisabled(UserID)
-}
-
-private struct EventFrame<Payload: Encodable>: Encodable {
-    let type: String
-    let room: String
-    let key: String
-    let payload: Payload
-
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(type, forKey: Key(stringValue: "type"))
-        try container.encode(room, forKey: Key(stringValue: "room"))
-        try container.encode(payload, forKey: Key(stringValue: key))
-    }
 }
 
 /// Carries room events and session signals to every instance's connections. In-process now;
