@@ -42,5 +42,4 @@ actor RateLimiter {
         events = events.filter { ($0.value.last ?? 0) > now - longestPeriod }
         insertsSincePrune = 0
     }
-
 }
