@@ -220,7 +220,6 @@ final class ConnectionHub: Sendable {
         }
     }
 
-
     private static func remove(_ id: Int, from room: RoomID, in state: inout State) {
         state.byRoom[room]?.remove(id)
         if state.byRoom[room]?.isEmpty == true { state.byRoom[room] = nil }
