@@ -77,7 +77,7 @@ func buildServer(
         server: .http1WebSocketUpgrade(
             configuration: .init(
                 http1: .init(idleTimeout: .seconds(75)),
-                ws: .init(maxFrameSize: RealTimeGateway.maxInboundMessage, autoPing: .enabled(timePeriod: .seconds(30)))),
+                ws: .init(maxFrameSize: RealTimeGateway.maxInboundMessage, autoPing: .disabled)),
             shouldUpgrade: { request, channel, _ in try await gateway.shouldUpgrade(request, channel: channel) }),
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: "EchoChat"),
         onServerRunning: { channel in
@@ -90,7 +90,9 @@ func buildServer(
     return EchoServer(
         application: application, plugins: plugins, services: [
             writer,
-            ConnectionWatchdog(hub: hub, storage: plugins.storage, logger: logger),
+            ConnectionWatchdog(
+                hub: hub, storage: plugins.storage, logger: logger, metrics: metrics,
+                pingInterval: .seconds(Int64(server.wsPingIntervalSeconds))),
             SessionJanitor(
                 storage: plugins.storage, logger: logger, usedTokenRetention: TimeInterval(server.refreshTokenTTLDays) * 86_400)
         ], logger: logger)

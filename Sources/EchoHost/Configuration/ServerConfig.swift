@@ -29,6 +29,8 @@ struct ServerConfig: Sendable {
 
     /// The longest chat message, in characters.
     var messageMaxLength = 4000
+    /// A real-time connection silent this long is pinged; one silent twice as long is dropped.
+    var wsPingIntervalSeconds = 30
 
     var rateLimitLivekitToken: RateLimitRule? = RateLimitRule(count: 120, period: 60)
     var rateLimitLogin: RateLimitRule? = RateLimitRule(count: 10, period: 60)
@@ -81,6 +83,9 @@ struct ServerConfig: Sendable {
         }
         reader.read("message_max_length", into: &config.messageMaxLength) {
             (1...16_000).contains($0) ? nil : "must be between 1 and 16000 (request bodies are limited to 64 KiB)"
+        }
+        reader.read("ws_ping_interval_seconds", into: &config.wsPingIntervalSeconds) {
+            (1...3600).contains($0) ? nil : "must be between 1 and 3600"
         }
         reader.readRateLimit("rate_limit_livekit_token", into: &config.rateLimitLivekitToken)
         reader.readRateLimit("rate_limit_login", into: &config.rateLimitLogin)

@@ -53,6 +53,10 @@ struct HostMetrics: Sendable {
         Counter(label: "echochat_realtime_slow_disconnects_total", factory: factory).increment()
     }
 
+    func recordHeartbeatDisconnects(_ count: Int) {
+        Counter(label: "echochat_realtime_heartbeat_disconnects_total", factory: factory).increment(by: count)
+    }
+
     /// The exposition text for `/metrics`.
     func render() -> ByteBuffer {
         var bytes: [UInt8] = []

@@ -1,6 +1,7 @@
 import EchoPluginAPI
 import Foundation
 import NIOCore
+import NIOWebSocket
 import Synchronization
 
 /// What a connection's writer sends next.
@@ -11,73 +12,148 @@ enum OutboundFrame: Sendable, Equatable {
     case close(code: UInt16, reason: String)
 
     static func text(_ string: String) -> OutboundFrame { .text(ByteBuffer(string: string)) }
+
+    /// The bytes this frame holds while queued.
+    var size: Int {
+        switch self {
+        case .text(let payload): payload.readableBytes
+        case .close(_, let reason): reason.utf8.count
+        }
+    }
 }
 
-/// A connection's bounded queue of frames. When a client stops reading and the queue fills, the
-/// connection is given up on: it never slows the others or grows without bound.
+/// A connection's bounded queue of outgoing frames, written straight into its channel on the
+/// channel's event loop.
+///
+/// Frames are queued under a lock and written in batches: everything queued when the event loop
+/// gets to the connection goes out in one flush. Frames handed to the channel count against the
+/// bounds until the socket has taken them, so when a client stops reading and the queue fills
+/// (too many frames or too many bytes), the connection is given up on: it never slows the others
+/// or grows without bound.
 final class Outbox: Sendable {
     private struct State {
-        var frames: [OutboundFrame] = []
+        var queued: [ByteBuffer] = []
+        var queuedBytes = 0
+        /// Handed to the channel, not yet taken by the socket.
+        var unsentFrames = 0
+        var unsentBytes = 0
+        var isDrainScheduled = false
         var isFinished = false
-        var waiter: CheckedContinuation<[OutboundFrame]?, Never>?
+        var closing: (code: UInt16, reason: String)?
     }
 
+    private let channel: any Channel
     private let capacity: Int
+    private let maxBytes: Int
     private let state = Mutex(State())
     private let onOverflow: @Sendable () -> Void
+    private let onClose: @Sendable (_ code: UInt16, _ reason: String) -> Void
     private let overflowed = Atomic<Bool>(false)
 
-    init(capacity: Int, onOverflow: @escaping @Sendable () -> Void) {
+    /// A queue of at most `capacity` frames and `maxBytes` bytes of payload into `channel`.
+    /// `onClose` sends a close frame once the frames queued before it are written.
+    init(
+        channel: any Channel, capacity: Int, maxBytes: Int = 2 << 20,
+        onOverflow: @escaping @Sendable () -> Void, onClose: @escaping @Sendable (_ code: UInt16, _ reason: String) -> Void
+    ) {
+        self.channel = channel
         self.capacity = capacity
+        self.maxBytes = maxBytes
         self.onOverflow = onOverflow
+        self.onClose = onClose
     }
 
-    /// Queues a frame; on overflow, ends the queue and calls `onOverflow` once.
+    var eventLoop: any EventLoop { channel.eventLoop }
+
+    /// Queues a frame and has it written soon.
     func send(_ frame: OutboundFrame) {
-        let overflow: Bool = state.withLock { state in
-            guard !state.isFinished else { return false }
-            guard state.frames.count < capacity else {
-                state.isFinished = true
-                state.frames.removeAll()
-                state.waiter.take()?.resume(returning: nil)
-                return true
+        if enqueue(frame) { channel.eventLoop.execute { self.drain() } }
+    }
+
+    /// Queues a frame; returns true when the caller must have ``drain()`` run on ``eventLoop``
+    /// (it is not scheduled yet). On overflow, ends the queue and calls `onOverflow` once.
+    func enqueue(_ frame: OutboundFrame) -> Bool {
+        enum Outcome { case queued, mustDrain, overflow }
+        let outcome: Outcome = state.withLock { state in
+            guard !state.isFinished, state.closing == nil else { return .queued }
+            switch frame {
+            case .close(let code, let reason):
+                state.closing = (code, reason)
+            case .text(let payload):
+                let frames = state.queued.count + state.unsentFrames
+                let bytes = state.queuedBytes + state.unsentBytes
+                guard frames < capacity, bytes + payload.readableBytes <= maxBytes || frames == 0 else {
+                    state.isFinished = true
+                    state.queued.removeAll()
+                    state.queuedBytes = 0
+                    return .overflow
+                }
+                state.queued.append(payload)
+                state.queuedBytes += payload.readableBytes
             }
-            state.frames.append(frame)
-            if let waiter = state.waiter.take() {
-                waiter.resume(returning: state.frames)
-                state.frames.removeAll(keepingCapacity: true)
-            }
+            guard !state.isDrainScheduled else { return .queued }
+            state.isDrainScheduled = true
+            return .mustDrain
+        }
+        switch outcome {
+        case .queued:
+            return false
+        case .mustDrain:
+            return true
+        case .overflow:
+            if !overflowed.exchange(true, ordering: .relaxed) { onOverflow() }
             return false
         }
-        if overflow, !overflowed.exchange(true, ordering: .relaxed) { onOverflow() }
     }
 
-    /// Everything queued, waiting for at least one frame; `nil` once the queue has ended.
-    func nextBatch() async -> [OutboundFrame]? {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                state.withLock { state in
-                    if !state.frames.isEmpty {
-                        let batch = state.frames
-                        state.frames.removeAll(keepingCapacity: true)
-                        continuation.resume(returning: batch)
-                    } else if state.isFinished {
-                        continuation.resume(returning: nil)
-                    } else {
-                        state.waiter = continuation
-                    }
+    /// Writes everything queued in one flush; runs on ``eventLoop``.
+    func drain() {
+        let (batch, bytes, closing) = state.withLock { state in
+            let batch = state.queued
+            let bytes = state.queuedBytes
+            state.queued.removeAll(keepingCapacity: true)
+            state.queuedBytes = 0
+            state.unsentFrames += batch.count
+            state.unsentBytes += bytes
+            state.isDrainScheduled = false
+            let closing = state.isFinished ? nil : state.closing
+            if closing != nil { state.isFinished = true }
+            return (batch, bytes, closing)
+        }
+        if !batch.isEmpty {
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            for (index, payload) in batch.enumerated() {
+                channel.write(WebSocketFrame(fin: true, opcode: .text, data: payload), promise: index == batch.count - 1 ? written : nil)
+            }
+            channel.flush()
+            written.futureResult.whenComplete { _ in
+                self.state.withLock { state in
+                    state.unsentFrames -= batch.count
+                    state.unsentBytes -= bytes
                 }
             }
-        } onCancel: {
-            finish()
+        }
+        if let closing { onClose(closing.code, closing.reason) }
+    }
+
+    /// Sends a WebSocket ping, outside the queue; the client's pong (or anything else it sends)
+    /// shows it is still there.
+    func ping() {
+        let channel = channel
+        channel.eventLoop.execute {
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer(string: "echochat")), promise: nil)
         }
     }
 
-    /// Ends the queue; the writer receives what is left, then `nil`.
+    /// Closes the connection at once.
+    func drop() { channel.close(promise: nil) }
+
+    /// Ends the queue: nothing more is written.
     func finish() {
         state.withLock { state in
             state.isFinished = true
-            state.waiter.take()?.resume(returning: nil)
+            state.queued.removeAll()
+            state.queuedBytes = 0
         }
     }
 
@@ -92,6 +168,10 @@ final class ConnectionHub: Sendable {
         let sessionID: SessionID
         var rooms: Set<RoomID>
         let outbox: Outbox
+        let liveness: Liveness
+        /// When the client was last heard from, and last pinged.
+        var lastHeard: NIODeadline
+        var lastPinged: NIODeadline?
         /// When the access token the connection was opened (or last renewed) with expires.
         var expiresAt: Date?
         /// Until the room list is loaded, membership changes are remembered here instead.
@@ -116,11 +196,12 @@ final class ConnectionHub: Sendable {
     ///
     /// Registering before the room list is read means a join or ban committed while it is read is
     /// not lost: it is remembered and applied over the list.
-    func register(userID: UserID, sessionID: SessionID, outbox: Outbox, expiresAt: Date?) -> Int {
+    func register(userID: UserID, sessionID: SessionID, outbox: Outbox, liveness: Liveness, expiresAt: Date?) -> Int {
         state.withLock { state in
             state.nextID += 1
             let id = state.nextID
-            state.connections[id] = Connection(userID: userID, sessionID: sessionID, rooms: [], outbox: outbox, expiresAt: expiresAt)
+            state.connections[id] = Connection(
+                userID: userID, sessionID: sessionID, rooms: [], outbox: outbox, liveness: liveness, lastHeard: .now(), expiresAt: expiresAt)
             state.byUser[userID, default: []].insert(id)
             metrics?.setRealtimeConnections(state.connections.count)
             return id
@@ -178,8 +259,7 @@ final class ConnectionHub: Sendable {
             }
             return receivers
         }
-        let frame = OutboundFrame.text(event.frame)
-        for outbox in outboxes { outbox.send(frame) }
+        Self.send(.text(event.frame), to: outboxes)
     }
 
     /// Closes the connections of an ended session or a disabled user.
@@ -192,7 +272,7 @@ final class ConnectionHub: Sendable {
                 return (state.byUser[user] ?? []).compactMap { state.connections[$0]?.outbox }
             }
         }
-        for outbox in outboxes { outbox.send(.close(code: 4001, reason: "session ended")) }
+        Self.send(.close(code: 4001, reason: "session ended"), to: outboxes)
     }
 
     /// Moves a connection's expiry (the client sent a fresh access token).
@@ -210,13 +290,50 @@ final class ConnectionHub: Sendable {
             }
             return outboxes
         }
-        for outbox in expired { outbox.send(.close(code: 4001, reason: "access token expired")) }
+        Self.send(.close(code: 4001, reason: "access token expired"), to: expired)
+    }
+
+    /// The heartbeat: pings each connection that has been silent for `interval` and drops each one
+    /// silent for twice as long. Returns how many were dropped.
+    @discardableResult
+    func heartbeat(at now: NIODeadline, interval: TimeAmount) -> Int {
+        let (silent, dead): ([Outbox], [Outbox]) = state.withLock { state in
+            var silent: [Outbox] = []
+            var dead: [Outbox] = []
+            for (id, connection) in state.connections {
+                if connection.liveness.takeHeard() {
+                    state.connections[id]?.lastHeard = now
+                } else if now - connection.lastHeard >= interval * 2 {
+                    dead.append(connection.outbox)
+                } else if now - connection.lastHeard >= interval, (connection.lastPinged ?? .uptimeNanoseconds(0)) < connection.lastHeard {
+                    state.connections[id]?.lastPinged = now
+                    silent.append(connection.outbox)
+                }
+            }
+            return (silent, dead)
+        }
+        for outbox in silent { outbox.ping() }
+        for outbox in dead { outbox.drop() }
+        return dead.count
     }
 
     /// The sessions with open connections, and their users.
     var openSessions: [SessionID: UserID] {
         state.withLock { state in
             Dictionary(state.connections.values.map { ($0.sessionID, $0.userID) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// Queues `frame` on every outbox, then wakes each event loop once for all of its connections
+    /// that need writing, rather than once per connection.
+    private static func send(_ frame: OutboundFrame, to outboxes: [Outbox]) {
+        var drains: [ObjectIdentifier: (any EventLoop, [Outbox])] = [:]
+        for outbox in outboxes where outbox.enqueue(frame) {
+            let loop = outbox.eventLoop
+            drains[ObjectIdentifier(loop), default: (loop, [])].1.append(outbox)
+        }
+        for (loop, outboxes) in drains.values {
+            loop.execute { for outbox in outboxes { outbox.drain() } }
         }
     }
 

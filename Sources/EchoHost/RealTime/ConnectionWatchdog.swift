@@ -1,16 +1,21 @@
 import EchoPluginAPI
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 
-/// Ends real-time connections whose access token expired (checked every second), and re-checks
-/// the sessions behind open connections every `revalidationInterval`, so that revocations made
+/// Keeps the real-time connections honest: every second it runs the heartbeat (silent connections
+/// are pinged, and dropped when they stay silent) and ends connections whose access token expired;
+/// every `revalidationInterval` it re-checks
+/// the sessions behind open connections, so that revocations made
 /// where no event reaches this instance (the operator CLI, another instance) take effect too.
 /// One timer for all connections, rather than one per connection.
 struct ConnectionWatchdog: Service {
     let hub: ConnectionHub
     let storage: any Storage
     let logger: Logger
+    let metrics: HostMetrics
+    var pingInterval: TimeAmount = .seconds(30)
     var revalidationInterval: TimeInterval = 30
 
     func run() async throws {
@@ -22,6 +27,11 @@ struct ConnectionWatchdog: Service {
                 return
             }
             let now = Date()
+            let dropped = hub.heartbeat(at: .now(), interval: pingInterval)
+            if dropped > 0 {
+                metrics.recordHeartbeatDisconnects(dropped)
+                logger.info("dropped real-time connections that stopped answering pings", metadata: ["count": "\(dropped)"])
+            }
             hub.closeExpired(at: now)
             if now.timeIntervalSince(lastRevalidation) >= revalidationInterval {
                 lastRevalidation = now

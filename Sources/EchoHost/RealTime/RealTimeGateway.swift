@@ -11,8 +11,9 @@ import Synchronization
 /// belongs to.
 ///
 /// A client authenticates with `Authorization: Bearer`, `?access_token=`, or a first frame
-/// `{"type":"auth","token":"…"}`. Each connection has a bounded outbox: a client that stops
-/// reading is disconnected when it fills, and never holds up anyone else. The connection ends
+/// `{"type":"auth","token":"…"}`. Each connection has a bounded outbox written straight into its
+/// channel: a client that stops reading is disconnected when it fills, and never holds up anyone
+/// else. A connection that stays silent is pinged, and dropped when it does not answer. The connection ends
 /// when its access token expires (a client may send a fresh one as an `auth` frame to stay on),
 /// and at once when its session is revoked or its account disabled.
 struct RealTimeGateway: Sendable {
@@ -22,6 +23,7 @@ struct RealTimeGateway: Sendable {
     let logger: Logger
     let metrics: HostMetrics
     var outboxCapacity = 1024
+    var outboxMaxBytes = 2 << 20
     var authTimeout: Duration = .seconds(10)
     static let path = "/api/ws"
     static let maxInboundMessage = 16 * 1024
@@ -41,8 +43,10 @@ struct RealTimeGateway: Sendable {
             }
         }
         let initial = principal
+        let liveness = Liveness()
+        try await channel.pipeline.addHandler(InboundActivityHandler(liveness: liveness), position: .first).get()
         return .upgrade([:]) { inbound, outbound, _ in
-            try await self.serve(initial, inbound: inbound, outbound: outbound, channel: channel)
+            try await self.serve(initial, liveness: liveness, inbound: inbound, outbound: outbound, channel: channel)
         }
     }
 
@@ -63,7 +67,7 @@ struct RealTimeGateway: Sendable {
     }
 
     private func serve(
-        _ initial: Principal?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel
+        _ initial: Principal?, liveness: Liveness, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel
     ) async throws {
         var messages = inbound.messages(maxSize: Self.maxInboundMessage).makeAsyncIterator()
         var principal = initial
@@ -78,13 +82,23 @@ struct RealTimeGateway: Sendable {
             }
         }
         guard let principal else { return }
-        let outbox = Outbox(capacity: outboxCapacity) { [logger, metrics] in
-            metrics.recordSlowDisconnect()
-            logger.info("closing a real-time connection that stopped reading", metadata: ["user_id": "\(principal.user.id)"])
-            channel.close(promise: nil)
-        }
+        let outbox = Outbox(
+            channel: channel, capacity: outboxCapacity, maxBytes: outboxMaxBytes,
+            onOverflow: { [logger, metrics] in
+                metrics.recordSlowDisconnect()
+                logger.info("closing a real-time connection that stopped reading", metadata: ["user_id": "\(principal.user.id)"])
+                channel.close(promise: nil)
+            },
+            onClose: { code, reason in
+                Task {
+                    try? await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason)
+                    try? await Task.sleep(for: .seconds(5))
+                    channel.close(promise: nil)
+                }
+            })
         let id = hub.register(
-            userID: principal.user.id, sessionID: principal.session.id, outbox: outbox, expiresAt: principal.accessTokenExpiresAt)
+            userID: principal.user.id, sessionID: principal.session.id, outbox: outbox, liveness: liveness,
+            expiresAt: principal.accessTokenExpiresAt)
         defer {
             hub.unregister(id)
             outbox.finish()
@@ -92,26 +106,16 @@ struct RealTimeGateway: Sendable {
         let rooms = Set(try await storage.roomIDs(of: principal.user.id))
         outbox.send(.text(Self.frame(ReadyFrame(user: UserBody(principal.user), rooms: rooms.count))))
         hub.activate(id, rooms: rooms)
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    try await self.write(outbox, to: outbound, channel: channel)
-                } catch {
-                    channel.close(promise: nil)  // the peer is gone; end the reader too
-                }
+        do {
+            while let message = try await messages.next() {
+                await handle(message, from: principal, connection: id, outbox: outbox)
             }
-            do {
-                while let message = try await messages.next() {
-                    await handle(message, from: principal, connection: id, outbox: outbox)
-                }
-            } catch {
-                logger.debug("real-time connection ended", metadata: ["error": "\(error)"])
-            }
-            // The client left; a write still waiting on a peer that stopped reading must not keep
-            // this connection alive, so the channel goes after a grace period for the close handshake.
-            channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
-            group.cancelAll()
+        } catch {
+            logger.debug("real-time connection ended", metadata: ["error": "\(error)"])
         }
+        // The client left; writes still waiting on a peer that stopped reading must not keep this
+        // connection alive, so the channel goes after a grace period for the close handshake.
+        channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
     }
 
     private func authenticateByFirstFrame(
@@ -150,44 +154,6 @@ struct RealTimeGateway: Sendable {
         default:
             outbox.send(.text(Self.frame(ErrorFrame(code: "unknown_type", message: "unknown frame type"))))
         }
-    }
-
-    /// Sends queued frames in order, everything queued in one write and one flush; a close frame
-    /// ends the connection.
-    ///
-    /// Text frames go straight into the connection's channel (past the WebSocket writer, which
-    /// flushes every frame on its own), and the next batch waits until the previous one reached the
-    /// socket, so a client that stops reading makes its outbox fill rather than this server's memory.
-    private func write(_ outbox: Outbox, to outbound: WebSocketOutboundWriter, channel: any Channel) async throws {
-        while let batch = await outbox.nextBatch() {
-            var payloads: [ByteBuffer] = []
-            var closing: (code: UInt16, reason: String)?
-            for frame in batch {
-                switch frame {
-                case .text(let payload): payloads.append(payload)
-                case .close(let code, let reason): closing = (code, reason)
-                }
-                if closing != nil { break }
-            }
-            if !payloads.isEmpty {
-                let written = channel.eventLoop.makePromise(of: Void.self)
-                channel.eventLoop.execute { [payloads] in
-                    for (index, payload) in payloads.enumerated() {
-                        let frame = WebSocketFrame(fin: true, opcode: .text, data: payload)
-                        channel.write(frame, promise: index == payloads.count - 1 ? written : nil)
-                    }
-                    channel.flush()
-                }
-                try await written.futureResult.get()
-            }
-            if let closing {
-                try await outbound.close(WebSocketErrorCode(codeNumber: Int(closing.code)), reason: closing.reason)
-                try await Task.sleep(for: .seconds(5))
-                channel.close(promise: nil)
-                return
-            }
-        }
-        if outbox.didOverflow { channel.close(promise: nil) }
     }
 
     static func frame(_ value: some Encodable) -> String {
