@@ -8,6 +8,7 @@ extension StorageConformance {
         Check(name: "memberships, roles and ownership transfer", body: memberships),
         Check(name: "bans remove membership and invites and keep the user out; unban lifts them", body: bans),
         Check(name: "moderation actions land in the audit log", body: auditLog),
+        Check(name: "a room standing reads the room and the user's membership, ban and invite together", body: standings),
         Check(name: "messages get increasing ids and page newest first, each once", body: messagePages),
         Check(name: "the same client_id from the same author yields one message", body: idempotentMessages),
         Check(name: "a batch of messages is stored in order in one call", body: messageBatches),
@@ -102,6 +103,29 @@ extension StorageConformance {
         }
         try expect(try await storage.membership(of: carol.id, in: lobby.id) == nil, "no membership for a banned user")
         _ = try await storage.addMember(Membership(roomID: lobby.id, userID: bob.id, role: .member, joinedAt: t0))
+    }
+
+    static func standings(_ storage: any Storage) async throws {
+        let alice = try await storage.createUser(newUser("alice"), credential: nil)
+        let bob = try await storage.createUser(newUser("bob"), credential: nil)
+        let carol = try await storage.createUser(newUser("carol"), credential: nil)
+        let dave = try await storage.createUser(newUser("dave"), credential: nil)
+        let lobby = try await storage.createRoom(room("Lobby", .private), owner: alice.id)
+        _ = try await storage.addMember(Membership(roomID: lobby.id, userID: bob.id, role: .owner, joinedAt: t0))
+        try await storage.invite(carol.id, to: lobby.id, by: alice.id, at: t0, audit: nil)
+        try await storage.ban(RoomBan(roomID: lobby.id, userID: dave.id, bannedBy: alice.id, reason: nil, createdAt: t0), audit: nil)
+        try expect(try await storage.roomStanding(named: "nowhere", of: alice.id) == nil, "no room, no standing")
+        let owner = try await storage.roomStanding(named: "LOBBY", of: alice.id)
+        try expect(owner?.room == lobby, "the room, found regardless of case")
+        try expect(owner?.membership?.role == .owner && owner?.isBanned == false && owner?.ownerCount == 2, "an owner of a room with two")
+        let invited = try await storage.roomStanding(named: "Lobby", of: carol.id)
+        try expect(invited?.membership == nil && invited?.hasInvite == true && invited?.isBanned == false, "an invited outsider")
+        let banned = try await storage.roomStanding(named: "Lobby", of: dave.id)
+        try expect(banned?.membership == nil && banned?.isBanned == true && banned?.hasInvite == false, "a banned user")
+        try await storage.createSession(session("s1", of: bob.id, at: t0), refreshToken: RefreshTokenHash(rawValue: "h1"))
+        let pair = try await storage.sessionWithUser(id: SessionID("s1"))
+        try expect(pair?.session.id == SessionID("s1") && pair?.user == bob, "a session with its user")
+        try expect(try await storage.sessionWithUser(id: SessionID("nope")) == nil, "no session, no pair")
     }
 
     static func auditLog(_ storage: any Storage) async throws {

@@ -250,13 +250,15 @@ struct AccountService: Sendable {
         guard let claims = await tokens.verifiedClaims(token), let userID = claims.userID else {
             throw APIError.unauthorized("invalid_token", "the access token is invalid or expired")
         }
-        guard let session = try await storage.session(id: claims.sessionID), session.userID == userID, session.isActive(at: Date()) else {
+        guard let pair = try await storage.sessionWithUser(id: claims.sessionID), pair.session.userID == userID,
+            pair.session.isActive(at: Date())
+        else {
             throw APIError.unauthorized("session_ended", "the session has ended; sign in again")
         }
-        guard let user = try await storage.user(id: userID), !user.isDisabled else {
+        guard !pair.user.isDisabled else {
             throw APIError.unauthorized("session_ended", "the account is disabled")
         }
-        return Principal(user: user, session: session, accessTokenExpiresAt: claims.exp.value)
+        return Principal(user: pair.user, session: pair.session, accessTokenExpiresAt: claims.exp.value)
     }
 
     func logout(_ principal: Principal) async throws {

@@ -41,26 +41,23 @@ struct RoomService: Sendable {
     // MARK: Lookup
 
     func access(_ name: String, for principal: Principal) async throws -> RoomAccess {
-        guard let room = try await storage.room(named: name) else {
+        guard let standing = try await storage.roomStanding(named: name, of: principal.user.id) else {
             throw APIError.notFound("no such room", code: "room_not_found")
         }
-        return try await access(room, for: principal)
+        return try access(standing, for: principal)
     }
 
-    func access(_ room: Room, for principal: Principal) async throws -> RoomAccess {
-        let userID = principal.user.id
-        async let membershipLookup = storage.membership(of: userID, in: room.id)
-        async let banLookup = storage.ban(of: userID, in: room.id)
-        let membership = try await membershipLookup
-        let isBanned = try await banLookup != nil
-        var subject = PolicySubject(isServerAdmin: principal.user.isAdmin, role: membership?.role, isBanned: isBanned)
+    private func access(_ standing: RoomStanding, for principal: Principal) throws -> RoomAccess {
+        let room = standing.room
+        let membership = standing.membership
+        var subject = PolicySubject(isServerAdmin: principal.user.isAdmin, role: membership?.role, isBanned: standing.isBanned)
         if membership == nil && room.visibility == .private && !principal.user.isAdmin {
-            subject.hasInvite = try await storage.hasInvite(userID, to: room.id)
+            subject.hasInvite = standing.hasInvite
             // Outsiders learn nothing about a private room, whatever they ask: not even that it exists.
             guard subject.hasInvite else { throw APIError.notFound("no such room", code: "room_not_found") }
         }
         if membership?.role == .owner {
-            subject.isLastOwner = try await storage.memberCount(of: room.id, role: .owner) <= 1
+            subject.isLastOwner = standing.ownerCount <= 1
         }
         return RoomAccess(room: room, principal: principal, membership: membership, subject: subject)
     }

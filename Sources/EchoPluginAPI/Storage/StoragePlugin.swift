@@ -3,6 +3,70 @@ public protocol Storage: AccountStore, SessionStore, RoomStore, MessageStore {
     /// Throws ``StorageError/unavailable(_:)`` when the backend cannot serve requests.
     /// The host's `/health` endpoint answers 503 while it throws.
     func checkHealth() async throws
+
+    /// A session with its user, or `nil` when either is missing: the check behind every signed-in
+    /// request, so a backend does well to answer it in one round trip. The default implementation
+    /// reads them one after the other.
+    func sessionWithUser(id: SessionID) async throws -> SessionWithUser?
+
+    /// A room by name (regardless of case) with one user's standing in it, or `nil` when there is
+    /// no such room: the check behind every room request, so a backend does well to answer it in
+    /// one round trip. The default implementation reads the parts one after the other.
+    func roomStanding(named name: String, of userID: UserID) async throws -> RoomStanding?
+}
+
+extension Storage {
+    public func sessionWithUser(id: SessionID) async throws -> SessionWithUser? {
+        guard let session = try await session(id: id), let user = try await user(id: session.userID) else { return nil }
+        return SessionWithUser(session: session, user: user)
+    }
+
+    public func roomStanding(named name: String, of userID: UserID) async throws -> RoomStanding? {
+        guard let room = try await room(named: name) else { return nil }
+        return RoomStanding(
+            room: room,
+            membership: try await membership(of: userID, in: room.id),
+            isBanned: try await ban(of: userID, in: room.id) != nil,
+            hasInvite: try await hasInvite(userID, to: room.id),
+            ownerCount: try await memberCount(of: room.id, role: .owner))
+    }
+}
+
+/// A session and the user it belongs to.
+public struct SessionWithUser: Hashable, Sendable {
+    /// The session.
+    public var session: Session
+    /// Its user.
+    public var user: User
+
+    /// Creates the pair.
+    public init(session: Session, user: User) {
+        self.session = session
+        self.user = user
+    }
+}
+
+/// A room and one user's standing in it: what the host's permission checks need to know.
+public struct RoomStanding: Hashable, Sendable {
+    /// The room.
+    public var room: Room
+    /// The user's membership, if they are a member.
+    public var membership: Membership?
+    /// Whether the user is banned from the room.
+    public var isBanned: Bool
+    /// Whether the user holds an invite to the room.
+    public var hasInvite: Bool
+    /// How many owners the room has.
+    public var ownerCount: Int
+
+    /// Creates a standing.
+    public init(room: Room, membership: Membership?, isBanned: Bool, hasInvite: Bool, ownerCount: Int) {
+        self.room = room
+        self.membership = membership
+        self.isBanned = isBanned
+        self.hasInvite = hasInvite
+        self.ownerCount = ownerCount
+    }
 }
 
 /// A plugin filling the `storage` slot.

@@ -30,6 +30,23 @@ extension SQLiteStorage {
         }
     }
 
+    public func roomStanding(named name: String, of userID: UserID) async throws -> RoomStanding? {
+        try await read { db in
+            guard let room = try db.row("SELECT * FROM rooms WHERE name_key = ?", [name.lowercased()]).map(Room.init(row:)) else {
+                return nil
+            }
+            let counts = try db.row(
+                """
+                SELECT EXISTS (SELECT 1 FROM bans WHERE room_id = :room AND user_id = :user) AS banned,
+                    EXISTS (SELECT 1 FROM invites WHERE room_id = :room AND user_id = :user) AS invited,
+                    (SELECT count(*) FROM memberships WHERE room_id = :room AND role = 'owner') AS owners
+                """, ["room": room.id.rawValue, "user": userID.rawValue])
+            return RoomStanding(
+                room: room, membership: try Self.fetchMembership(userID, room.id, db), isBanned: counts?["banned"] ?? false,
+                hasInvite: counts?["invited"] ?? false, ownerCount: counts?["owners"] ?? 0)
+        }
+    }
+
     public func room(id: RoomID) async throws -> Room? {
         try await read { db in try Self.fetchRoom(id: id.rawValue, in: db) }
     }

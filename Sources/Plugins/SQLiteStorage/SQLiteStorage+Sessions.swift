@@ -29,6 +29,15 @@ extension SQLiteStorage {
         }
     }
 
+    public func sessionWithUser(id: SessionID) async throws -> SessionWithUser? {
+        try await read { db in
+            guard let session = try db.row("SELECT * FROM sessions WHERE id = ?", [id.rawValue]).map(Session.init(row:)),
+                let user = try db.row("SELECT * FROM users WHERE id = ?", [session.userID.rawValue]).map(User.init(row:))
+            else { return nil }
+            return SessionWithUser(session: session, user: user)
+        }
+    }
+
     public func activeSessions(of userID: UserID, at now: Date) async throws -> [Session] {
         try await read { db in
             try db.rows(
