@@ -65,6 +65,51 @@ struct ProcessTests {
         }
     }
 
+    @Test("every message answered 201 survives SIGKILL in the middle of concurrent posting", arguments: ["normal", "full"])
+    func messagesSurviveSIGKILL(synchronous: String) async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("plugins.json", json: ["storage": ["plugin": "sqlite", "config": ["synchronous": synchronous]]])
+        let server = try ServerProcess(["serve", "--port", "0"], in: directory.path)
+        let client = HTTPTestClient(port: try await server.waitForPort())
+        let (token, _) = try await client.signUp("poster")
+        #expect(try await client.post("/api/rooms", ["name": "Lobby"], token: token).status == 201)
+        let acknowledged = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for sender in 0..<8 {
+                group.addTask {
+                    var ids: [Int] = []
+                    for index in 0..<100_000 {
+                        guard let result = try? await client.post("/api/rooms/Lobby/messages", ["body": "\(sender)-\(index)"], token: token),
+                            result.status == 201, let id = result["id"] as? Int
+                        else { break }  // the server is gone
+                        ids.append(id)
+                    }
+                    return ids
+                }
+            }
+            try await Task.sleep(for: .milliseconds(1500))
+            server.signal(SIGKILL)
+            return try await group.reduce(into: [Int]()) { $0 += $1 }
+        }
+        _ = try await server.waitForExit()
+        #expect(acknowledged.count > 100, "posting ran before the kill")
+
+        let restarted = try ServerProcess(["serve", "--port", "0"], in: directory.path)
+        let again = HTTPTestClient(port: try await restarted.waitForPort())
+        let login = try await again.login("poster")
+        let fresh = try #require(login["access_token"] as? String)
+        var stored = Set<Int>()
+        var before: Int?
+        repeat {
+            let page = try await again.get("/api/rooms/Lobby/messages?limit=100" + (before.map { "&before=\($0)" } ?? ""), token: fresh)
+            for message in page["messages"] as? [[String: Any]] ?? [] { stored.insert(message["id"] as? Int ?? -1) }
+            before = page["next_before"] as? Int
+        } while before != nil
+        let lost = Set(acknowledged).subtracting(stored)
+        #expect(lost.isEmpty, "\(lost.count) of \(acknowledged.count) acknowledged messages were lost")
+        restarted.signal(SIGTERM)
+        _ = try await restarted.waitForExit()
+    }
+
     @Test("SIGTERM and SIGINT shut the server down gracefully", arguments: [SIGTERM, SIGINT])
     func gracefulShutdown(signal: Int32) async throws {
         let directory = try TemporaryDirectory()
