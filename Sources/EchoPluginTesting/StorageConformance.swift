@@ -25,7 +25,7 @@ public enum StorageConformance {
     }
 
     /// Every check.
-    public static var checks: [Check] { accountChecks + roomChecks }
+    public static var checks: [Check] { accountChecks + roomChecks + voiceChecks }
 
     static let accountChecks: [Check] = [
         Check(name: "users are created, found by id and name, and updated", body: usersRoundTrip),

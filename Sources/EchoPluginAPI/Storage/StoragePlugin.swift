@@ -1,5 +1,5 @@
 /// Everything the host keeps in storage. Auth plugins receive it through ``PluginContext/storage``.
-public protocol Storage: AccountStore, SessionStore, RoomStore, MessageStore {
+public protocol Storage: AccountStore, SessionStore, RoomStore, MessageStore, VoiceStore {
     /// Throws ``StorageError/unavailable(_:)`` when the backend cannot serve requests.
     /// The host's `/health` endpoint answers 503 while it throws.
     func checkHealth() async throws

@@ -112,6 +112,38 @@ extension SQLiteStorage {
                     """
             )
         }
+        migrator.registerMigration("v3_voice") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE voice_seats (
+                        room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        subroom INTEGER NOT NULL,
+                        identity TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        participant_sid TEXT,
+                        publishing TEXT NOT NULL DEFAULT '',
+                        listen_only INTEGER NOT NULL DEFAULT 0,
+                        reserved_at INTEGER NOT NULL,
+                        expires_at INTEGER,
+                        PRIMARY KEY (room_id, user_id)
+                    );
+                    CREATE INDEX voice_seats_by_identity ON voice_seats(room_id, identity);
+                    CREATE TABLE webhook_events (
+                        id TEXT PRIMARY KEY,
+                        received_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX webhook_events_by_time ON webhook_events(received_at);
+                    CREATE TABLE voice_restrictions (
+                        room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        kind TEXT NOT NULL,
+                        until INTEGER NOT NULL,
+                        PRIMARY KEY (room_id, user_id, kind)
+                    );
+                    """
+            )
+        }
         return migrator
     }
 
