@@ -20,6 +20,15 @@ public import Foundation
 public protocol SubroomStrategy: Plugin {
     /// Picks a sub-room for `request`, or refuses.
     func decide(_ request: SubroomRequest, in snapshot: SubroomSnapshot, now: Date) -> SubroomDecision
+
+    /// The most participants one sub-room can ever hold under this strategy, or `nil` for no fixed
+    /// number. The host creates each sub-room on LiveKit with this as `max_participants`, so the
+    /// media server enforces it too. The default is `nil`.
+    func maxParticipants(limits: SubroomLimits) -> Int?
+}
+
+extension SubroomStrategy {
+    public func maxParticipants(limits: SubroomLimits) -> Int? { nil }
 }
 
 /// A media source a participant can publish, named as in LiveKit's grants.

@@ -10,6 +10,7 @@ extension PluginRegistry {
         registry.register(storage: SQLiteStorage.self)
         registry.register(auth: LocalAuth.self)
         registry.register(subrooms: CapacityStrategy.self)
+        registry.register(subrooms: LoadWeightedStrategy.self)
         return registry
     }
 }

@@ -47,6 +47,10 @@ public struct CapacityStrategy: SubroomStrategy {
         self.configuration = configuration
     }
 
+    public func maxParticipants(limits: SubroomLimits) -> Int? {
+        configuration.capacity ?? limits.capacity
+    }
+
     public func decide(_ request: SubroomRequest, in snapshot: SubroomSnapshot, now: Date) -> SubroomDecision {
         let capacity = configuration.capacity ?? snapshot.limits.capacity
         let maxSubrooms = configuration.maxSubrooms ?? snapshot.limits.maxSubrooms
