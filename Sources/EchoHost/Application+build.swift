@@ -56,13 +56,23 @@ func buildServer(
     let writer = MessageWriter(storage: plugins.storage, bus: bus, logger: logger)
     let rooms = RoomService(storage: plugins.storage, bus: bus, logger: logger)
     let messages = MessageService(storage: plugins.storage, bus: bus, writer: writer, maxBodyLength: server.messageMaxLength)
+    var livekitTokens: LiveKitTokens?
+    if server.livekitEnabled, let key = server.livekitAPIKey, let secret = server.livekitAPISecret {
+        livekitTokens = await LiveKitTokens(apiKey: key, apiSecret: secret)
+    }
+    let voice = VoiceService(
+        config: VoiceConfig(server), storage: plugins.storage, strategy: plugins.subrooms, tokens: livekitTokens,
+        roomService: livekitTokens.map { RoomServiceClient(apiURL: server.livekitAPIURL, tokens: $0, metrics: metrics, logger: logger) },
+        rooms: rooms, bus: bus, limiter: RateLimiter(), metrics: metrics, logger: logger)
     let gateway = RealTimeGateway(accounts: accounts, storage: plugins.storage, hub: hub, logger: logger, metrics: metrics)
 
     let router = Router(context: EchoRequestContext.self)
     router.add(middleware: APIMiddleware(metrics: metrics, logger: logger))
     OperationsController(storage: plugins.storage, metrics: metrics, logger: logger).addRoutes(to: router)
     AuthController(accounts: accounts, trustedProxies: Set(server.trustedProxies)).addRoutes(to: router)
-    RoomsController(accounts: accounts, rooms: rooms, messages: messages).addRoutes(to: router)
+    let roomsController = RoomsController(accounts: accounts, rooms: rooms, messages: messages, voice: voice)
+    roomsController.addRoutes(to: router)
+    VoiceController(rooms: roomsController, voice: voice).addRoutes(to: router)
     router.get(RouterPath(RealTimeGateway.path)) { request, _ -> Response in
         // Reached only when the request was not upgraded: a plain GET, or a bad token (answered 401 here).
         if let token = AuthController.bearerToken(request) ?? request.uri.queryParameters.get("access_token").map({ String($0) }) {
@@ -90,6 +100,7 @@ func buildServer(
     return EchoServer(
         application: application, plugins: plugins, services: [
             writer,
+            VoiceReconciler(voice: voice),
             ConnectionWatchdog(
                 hub: hub, storage: plugins.storage, logger: logger, metrics: metrics,
                 pingInterval: .seconds(Int64(server.wsPingIntervalSeconds))),

@@ -96,6 +96,8 @@ extension StorageConformance {
         let unreserved = try await storage.seatJoined(
             roomID: lobby.id, subroom: 2, userID: bob.id, identity: "bob", participantSID: "PA_3", at: t0)
         try expect(unreserved.subroom == 2 && unreserved.state == .joined, "unreserved join seated")
+        try expect(try await storage.releaseSeat(of: bob.id, in: lobby.id)?.participantSID == "PA_3", "released")
+        try expect(try await storage.releaseSeat(of: bob.id, in: lobby.id) == nil, "released once")
     }
 
     static func publishingAndReconcile(_ storage: any Storage) async throws {
@@ -145,8 +147,11 @@ extension StorageConformance {
             "a pruned id is new again")
         let alice = try await storage.createUser(newUser("alice"), credential: nil)
         let lobby = try await storage.createRoom(room("Lobby"), owner: alice.id)
-        try await storage.restrictVoice(.kicked, of: alice.id, in: lobby.id, until: t0.addingTimeInterval(60))
-        try await storage.restrictVoice(.muted, of: alice.id, in: lobby.id, until: t0.addingTimeInterval(120))
+        try await storage.restrictVoice(
+            .kicked, of: alice.id, in: lobby.id, until: t0.addingTimeInterval(60),
+            audit: AuditRecord(actorID: alice.id, action: "voice_kick", targetID: alice.id, detail: nil, createdAt: t0))
+        try await storage.restrictVoice(.muted, of: alice.id, in: lobby.id, until: t0.addingTimeInterval(120), audit: nil)
+        try expect(try await storage.auditLog(of: lobby.id, before: nil, limit: 10).map(\.action) == ["voice_kick"], "the kick is audited")
         try expect(try await storage.voiceRestrictions(of: alice.id, in: lobby.id, at: t0) == [.kicked, .muted], "both in force")
         try expect(try await storage.voiceRestrictions(of: alice.id, in: lobby.id, at: t0.addingTimeInterval(90)) == [.muted], "kick lapsed")
         try expect(try await storage.voiceRestrictions(of: alice.id, in: lobby.id, at: t0.addingTimeInterval(200)).isEmpty, "all lapsed")

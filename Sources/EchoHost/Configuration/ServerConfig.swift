@@ -26,6 +26,14 @@ struct ServerConfig: Sendable {
     var livekitSubroomsEnabled = true
     var livekitSubroomCapacity = 50
     var livekitMaxSubrooms = 25
+    /// How long a minted token's seat is held for a join that has not arrived.
+    var livekitReservationSeconds = 60
+    /// How long a voice-kicked user gets no new token.
+    var livekitVoiceKickSeconds = 300
+    /// How long a voice-muted user's tokens are listen-only.
+    var livekitVoiceMuteSeconds = 900
+    /// How often occupancy is reconciled with LiveKit's participant lists.
+    var livekitReconcileIntervalSeconds = 30
 
     /// The longest chat message, in characters.
     var messageMaxLength = 4000
@@ -80,6 +88,18 @@ struct ServerConfig: Sendable {
         }
         reader.read("livekit_max_subrooms", into: &config.livekitMaxSubrooms) {
             (1...1000).contains($0) ? nil : "must be between 1 and 1000"
+        }
+        reader.read("livekit_reservation_seconds", into: &config.livekitReservationSeconds) {
+            (5...3600).contains($0) ? nil : "must be between 5 and 3600"
+        }
+        reader.read("livekit_voice_kick_seconds", into: &config.livekitVoiceKickSeconds) {
+            (1...604_800).contains($0) ? nil : "must be between 1 and 604800"
+        }
+        reader.read("livekit_voice_mute_seconds", into: &config.livekitVoiceMuteSeconds) {
+            (1...604_800).contains($0) ? nil : "must be between 1 and 604800"
+        }
+        reader.read("livekit_reconcile_interval_seconds", into: &config.livekitReconcileIntervalSeconds) {
+            (5...3600).contains($0) ? nil : "must be between 5 and 3600"
         }
         reader.read("message_max_length", into: &config.messageMaxLength) {
             (1...16_000).contains($0) ? nil : "must be between 1 and 16000 (request bodies are limited to 64 KiB)"

@@ -1,12 +1,15 @@
 import EchoPluginAPI
 import Foundation
 import Hummingbird
+import Logging
 
 /// `/api/rooms…`: rooms, membership, moderation, messages.
 struct RoomsController {
     let accounts: AccountService
     let rooms: RoomService
     let messages: MessageService
+    /// Takes people out of voice when they leave the room, are removed or banned.
+    var voice: VoiceService?
 
     struct VoiceRequest: Decodable {
         let enabled: Bool?
@@ -95,7 +98,9 @@ struct RoomsController {
                         room: access.room.name, user: UserBody(access.principal.user), role: membership.role.rawValue, joinedAt: membership.joinedAt)))
         }
         router.post("/api/rooms/{name}/leave") { request, context in
-            try await rooms.leave(try await access(request, context))
+            let access = try await access(request, context)
+            try await rooms.leave(access)
+            await leaveVoice(access.principal.user, access.room)
             return Response(status: .noContent)
         }
         router.get("/api/rooms/{name}/members") { request, context in
@@ -113,7 +118,9 @@ struct RoomsController {
             return JSONBody.response(MemberBody(user: UserBody(member.user), role: member.membership.role.rawValue))
         }
         router.delete("/api/rooms/{name}/members/{username}") { request, context in
-            try await rooms.kick(try parameter("username", context), in: try await access(request, context))
+            let access = try await access(request, context)
+            let user = try await rooms.kick(try parameter("username", context), in: access)
+            await leaveVoice(user, access.room)
             return Response(status: .noContent)
         }
         router.post("/api/rooms/{name}/invites") { request, context in
@@ -138,6 +145,7 @@ struct RoomsController {
             let body = try await JSONBody.decode(BanRequest.self, from: request)
             if let reason = body.reason, reason.count > 500 { throw APIError.badRequest("reason is at most 500 characters") }
             let (user, ban) = try await rooms.ban(body.username, reason: body.reason, in: access)
+            await leaveVoice(user, access.room)
             return JSONBody.response(
                 BanEnvelope(
                     ban: BanBody(
@@ -187,6 +195,17 @@ struct RoomsController {
     }
 
     // MARK: Request helpers
+
+    /// Takes someone who is no longer allowed in the room out of its voice channel; a LiveKit
+    /// failure is logged (their next `participant_joined` or the reconciliation removes them).
+    func leaveVoice(_ user: User, _ room: Room) async {
+        guard let voice else { return }
+        do {
+            try await voice.evict(user, from: room)
+        } catch {
+            voice.logger.warning("could not take a user out of voice", metadata: ["user_id": "\(user.id)", "error": "\(error)"])
+        }
+    }
 
     func principal(_ request: Request) async throws -> Principal {
         try await accounts.principal(bearer: AuthController.bearerToken(request))

@@ -43,6 +43,23 @@ struct HostMetrics: Sendable {
         Counter(label: "echochat_token_refreshes_total", dimensions: [("outcome", outcome)], factory: factory).increment()
     }
 
+    /// A LiveKit token request's outcome: `minted`, `room_full`, `rate_limited`, `refused`.
+    func recordLiveKitToken(_ outcome: String) {
+        Counter(label: "echochat_livekit_tokens_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+    }
+
+    /// A RoomService call's outcome: `ok`, `error` (LiveKit answered with an error), `unreachable`.
+    func recordLiveKitCall(_ method: String, outcome: String) {
+        Counter(label: "echochat_livekit_calls_total", dimensions: [("method", method), ("outcome", outcome)], factory: factory)
+            .increment()
+    }
+
+    /// A webhook's outcome: `applied`, `duplicate`, `ignored`, `rejected`.
+    func recordLiveKitWebhook(_ event: String, outcome: String) {
+        Counter(label: "echochat_livekit_webhooks_total", dimensions: [("event", event), ("outcome", outcome)], factory: factory)
+            .increment()
+    }
+
     /// Open real-time connections on this instance.
     func setRealtimeConnections(_ count: Int) {
         Gauge(label: "echochat_realtime_connections", factory: factory).record(count)

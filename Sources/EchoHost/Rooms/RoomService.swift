@@ -173,13 +173,15 @@ struct RoomService: Sendable {
         return user
     }
 
-    func kick(_ username: String, in access: RoomAccess) async throws {
+    @discardableResult
+    func kick(_ username: String, in access: RoomAccess) async throws -> User {
         try access.requireRole(.moderator)
         let (user, target) = try await target(username, in: access)
         try access.require(.kick, on: target)
         if try await storage.removeMember(user.id, from: access.room.id, audit: audit(access, "kick", target: user.id)) {
             await publishMember("member.left", access.room, user, target.role ?? .member, membership: .left(user.id))
         }
+        return user
     }
 
     func ban(_ username: String, reason: String?, in access: RoomAccess) async throws -> (User, RoomBan) {

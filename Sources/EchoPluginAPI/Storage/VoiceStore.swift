@@ -168,8 +168,13 @@ public protocol VoiceStore: Sendable {
     /// than `pruneBefore` are forgotten.
     func recordWebhookEvent(_ id: String, at date: Date, pruneBefore: Date) async throws -> Bool
 
-    /// Restricts `userID`'s voice in the room until `until` (replacing an earlier restriction of that kind).
-    func restrictVoice(_ restriction: VoiceRestriction, of userID: UserID, in roomID: RoomID, until: Date) async throws
+    /// Frees `userID`'s seat in the room, whatever its state; returns the seat that was freed.
+    @discardableResult
+    func releaseSeat(of userID: UserID, in roomID: RoomID) async throws -> VoiceSeat?
+
+    /// Restricts `userID`'s voice in the room until `until` (replacing an earlier restriction of
+    /// that kind), and records `audit` in the same transaction.
+    func restrictVoice(_ restriction: VoiceRestriction, of userID: UserID, in roomID: RoomID, until: Date, audit: AuditRecord?) async throws
 
     /// The restrictions on `userID`'s voice in the room that are still in force at `now`.
     func voiceRestrictions(of userID: UserID, in roomID: RoomID, at now: Date) async throws -> Set<VoiceRestriction>

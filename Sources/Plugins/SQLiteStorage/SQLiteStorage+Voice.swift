@@ -140,11 +140,23 @@ extension SQLiteStorage {
         }
     }
 
-    public func restrictVoice(_ restriction: VoiceRestriction, of userID: UserID, in roomID: RoomID, until: Date) async throws {
+    public func releaseSeat(of userID: UserID, in roomID: RoomID) async throws -> VoiceSeat? {
+        try await perform { db in
+            let seat = try db.row("SELECT * FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])
+                .map(VoiceSeat.init(row:))
+            try db.run("DELETE FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])
+            return seat
+        }
+    }
+
+    public func restrictVoice(
+        _ restriction: VoiceRestriction, of userID: UserID, in roomID: RoomID, until: Date, audit: AuditRecord?
+    ) async throws {
         try await perform { db in
             try db.run(
                 "INSERT OR REPLACE INTO voice_restrictions (room_id, user_id, kind, until) VALUES (?, ?, ?, ?)",
                 [roomID.rawValue, userID.rawValue, restriction.rawValue, until.storageMilliseconds])
+            try Self.record(audit, in: roomID, db)
         }
     }
 

@@ -1,0 +1,185 @@
+import AsyncHTTPClient
+import EchoPluginAPI
+import Foundation
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// What went wrong talking to LiveKit.
+enum LiveKitError: Error, CustomStringConvertible {
+    /// LiveKit could not be reached (connection refused, timeout, TLS failure).
+    case unreachable(String)
+    /// LiveKit answered with a Twirp error.
+    case twirp(code: String, message: String, status: Int)
+    /// LiveKit answered with something that is not what its API describes.
+    case invalidResponse(String)
+
+    var description: String {
+        switch self {
+        case .unreachable(let reason): "LiveKit is unreachable: \(reason)"
+        case .twirp(let code, let message, let status): "LiveKit answered \(status) \(code): \(message)"
+        case .invalidResponse(let reason): "LiveKit's answer could not be read: \(reason)"
+        }
+    }
+
+    var isNotFound: Bool {
+        if case .twirp(let code, _, _) = self { return code == "not_found" }
+        return false
+    }
+
+    /// The API error for a client: 503 when LiveKit is down, 502 when it refused.
+    var apiError: APIError {
+        switch self {
+        case .unreachable: APIError(.serviceUnavailable, "livekit_unavailable", "the voice server (LiveKit) cannot be reached; try again shortly")
+        case .twirp(let code, let message, _): APIError(.badGateway, "livekit_error", "LiveKit refused: \(code): \(message)")
+        case .invalidResponse: APIError(.badGateway, "livekit_error", "LiveKit's answer could not be read")
+        }
+    }
+}
+
+/// A Twirp error body: `{"code": "not_found", "msg": "…"}`.
+private struct TwirpErrorBody: Decodable {
+    let code: String
+    let msg: String
+}
+
+/// A participant as LiveKit's RoomService lists it.
+struct LiveKitParticipant: Decodable, Sendable {
+    struct Track: Decodable, Sendable {
+        let sid: String
+        let type: String?
+        let source: String?
+        let muted: Bool?
+
+        var trackSource: TrackSource? { source.flatMap { TrackSource(rawValue: $0.lowercased()) } }
+    }
+
+    let sid: String
+    let identity: String
+    let tracks: [Track]?
+}
+
+/// LiveKit's RoomService over Twirp JSON: `POST {livekit_api_url}/twirp/livekit.RoomService/{Method}`,
+/// each call with a fresh token carrying just the grant it needs.
+struct RoomServiceClient: Sendable {
+    let baseURL: String
+    let tokens: LiveKitTokens
+    let http: HTTPClient
+    let metrics: HostMetrics
+    let logger: Logger
+    var timeout: TimeAmount = .seconds(5)
+
+    init(apiURL: String, tokens: LiveKitTokens, http: HTTPClient = .shared, metrics: HostMetrics, logger: Logger) {
+        // The SDKs turn ws:// into http:// and wss:// into https://.
+        var base = apiURL
+        if base.hasPrefix("ws://") { base = "http://" + base.dropFirst(5) }
+        if base.hasPrefix("wss://") { base = "https://" + base.dropFirst(6) }
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        self.tokens = tokens
+        self.http = http
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Get-or-create: an active room comes back unchanged, with its original settings.
+    func createRoom(_ name: String, maxParticipants: Int) async throws {
+        struct Request: Encodable {
+            let name: String
+            let maxParticipants: Int
+            enum CodingKeys: String, CodingKey {
+                case name
+                case maxParticipants = "max_participants"
+            }
+        }
+        struct Room: Decodable { let name: String? }
+        let _: Room = try await call("CreateRoom", Request(name: name, maxParticipants: maxParticipants), grant: LiveKitVideoGrant(roomCreate: true))
+    }
+
+    /// The participants of a room; an unknown room has none.
+    func listParticipants(_ room: String) async throws -> [LiveKitParticipant] {
+        struct Response: Decodable { let participants: [LiveKitParticipant]? }
+        let response: Response = try await call("ListParticipants", ["room": room], grant: LiveKitVideoGrant(roomAdmin: true, room: room))
+        return response.participants ?? []
+    }
+
+    /// One participant, or `nil` when LiveKit does not know them.
+    func participant(_ identity: String, in room: String) async throws -> LiveKitParticipant? {
+        do {
+            return try await call("GetParticipant", ["room": room, "identity": identity], grant: LiveKitVideoGrant(roomAdmin: true, room: room))
+        } catch let error as LiveKitError where error.isNotFound {
+            return nil
+        }
+    }
+
+    /// Disconnects a participant; `false` when they were not there.
+    @discardableResult
+    func removeParticipant(_ identity: String, from room: String) async throws -> Bool {
+        struct Empty: Decodable {}
+        do {
+            let _: Empty = try await call(
+                "RemoveParticipant", ["room": room, "identity": identity], grant: LiveKitVideoGrant(roomAdmin: true, room: room))
+            return true
+        } catch let error as LiveKitError where error.isNotFound {
+            return false
+        }
+    }
+
+    /// Mutes one published track.
+    func mutePublishedTrack(_ trackSID: String, of identity: String, in room: String) async throws {
+        struct Request: Encodable {
+            let room: String
+            let identity: String
+            let trackSid: String
+            let muted = true
+            enum CodingKeys: String, CodingKey {
+                case room, identity, muted
+                case trackSid = "track_sid"
+            }
+        }
+        struct Response: Decodable {}
+        let _: Response = try await call(
+            "MutePublishedTrack", Request(room: room, identity: identity, trackSid: trackSID),
+            grant: LiveKitVideoGrant(roomAdmin: true, room: room))
+    }
+
+    private func call<Response: Decodable>(_ method: String, _ body: some Encodable, grant: LiveKitVideoGrant) async throws -> Response {
+        var request = HTTPClientRequest(url: "\(baseURL)/twirp/livekit.RoomService/\(method)")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(try await tokens.serverToken(grant: grant))")
+        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        let response: HTTPClientResponse
+        let payload: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: timeout)
+            payload = try await response.body.collect(upTo: 16 << 20)
+        } catch {
+            metrics.recordLiveKitCall(method, outcome: "unreachable")
+            throw LiveKitError.unreachable(Self.describe(error))
+        }
+        guard response.status == .ok else {
+            metrics.recordLiveKitCall(method, outcome: "error")
+            if let error = try? JSONDecoder().decode(TwirpErrorBody.self, from: Data(payload.readableBytesView)) {
+                throw LiveKitError.twirp(code: error.code, message: error.msg, status: Int(response.status.code))
+            }
+            // Middleware failures (a bad token) are plain text.
+            let text = String(buffer: payload).prefix(200)
+            throw LiveKitError.twirp(code: "http_\(response.status.code)", message: String(text), status: Int(response.status.code))
+        }
+        do {
+            let decoded = try JSONDecoder().decode(Response.self, from: Data(payload.readableBytesView))
+            metrics.recordLiveKitCall(method, outcome: "ok")
+            return decoded
+        } catch {
+            metrics.recordLiveKitCall(method, outcome: "error")
+            throw LiveKitError.invalidResponse("\(method): \(error)")
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError { return "\(error)" }
+        return String(describing: error).prefix(200).description
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+import ServiceLifecycle
+
+/// Runs ``VoiceService/reconcile()`` every `livekit_reconcile_interval_seconds`.
+struct VoiceReconciler: Service {
+    let voice: VoiceService
+
+    func run() async throws {
+        guard voice.config.enabled else { return }
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(voice.config.reconcileInterval)) }
+            } catch is CancellationError {
+                return
+            }
+            await voice.reconcile()
+        }
+    }
+}
