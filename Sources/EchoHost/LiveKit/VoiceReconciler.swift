@@ -6,7 +6,11 @@ struct VoiceReconciler: Service {
     let voice: VoiceService
 
     func run() async throws {
-        guard voice.config.enabled else { return }
+        guard voice.config.enabled else {
+            // A service that returns would stop the server: wait for the shutdown instead.
+            try? await gracefulShutdown()
+            return
+        }
         while !Task.isShuttingDownGracefully {
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(voice.config.reconcileInterval)) }
