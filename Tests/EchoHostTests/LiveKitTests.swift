@@ -1,0 +1,242 @@
+import Foundation
+import HTTPTypes
+import Synchronization
+import Testing
+
+/// LiveKit tokens, seats and webhooks, judged by LiveKit's own Python server SDK.
+@Suite("LiveKit")
+struct LiveKitTests {
+    static func config(_ double: TwirpDouble?, _ extra: [String: Any] = [:]) -> [String: Any] {
+        var config: [String: Any] = [
+            "livekit_enabled": true, "livekit_api_key": LiveKitInterop.key, "livekit_api_secret": LiveKitInterop.secret,
+            "livekit_api_url": double?.url ?? "http://127.0.0.1:9", "livekit_ws_url": "ws://127.0.0.1:7880",
+            "rate_limit_register": "off", "rate_limit_login_per_address": "off", "rate_limit_livekit_token": "off",
+        ]
+        config.merge(extra) { $1 }
+        return config
+    }
+
+    static func token(_ client: HTTPTestClient, _ room: String, _ token: String?) async throws -> HTTPResult {
+        try await client.post("/api/livekit/token", ["room": room], token: token)
+    }
+
+    static func voice(_ client: HTTPTestClient, _ room: String, _ token: String?) async throws -> [[String: Any]] {
+        try await client.get("/api/rooms/\(room)/voice", token: token)["subrooms"] as? [[String: Any]] ?? []
+    }
+
+    static func participants(_ subrooms: [[String: Any]]) -> [String] {
+        subrooms.flatMap { ($0["participants"] as? [[String: Any]] ?? []).compactMap { $0["username"] as? String } }.sorted()
+    }
+
+    /// Posts a webhook as LiveKit does: the bare JWT in Authorization, the body as signed.
+    static func deliver(_ client: HTTPTestClient, body: String, authorization: String) async throws -> HTTPResult {
+        try await client.request(.post, "/api/livekit/webhook", rawBody: body, headers: [.authorization: authorization])
+    }
+
+    static func event(_ kind: String, id: String, room: String, identity: String, sid: String, track: [String: Any]? = nil) -> [String: Any] {
+        var event: [String: Any] = [
+            "event": kind, "id": id, "createdAt": "1764150042", "room": ["sid": "RM_x", "name": room],
+            "participant": ["sid": sid, "identity": identity, "state": kind == "participant_left" ? "DISCONNECTED" : "ACTIVE"],
+        ]
+        if let track { event["track"] = track }
+        return event
+    }
+
+    @Test("minted tokens pass LiveKit's TokenVerifier with the grants each role and room setting calls for")
+    func tokenClaims() async throws {
+        let double = try await TwirpDouble()
+        try await TestServer.run(config: Self.config(double)) { client, _ in
+            let tokens = try await RealTimeTests.setUpRoom(client, "Open", ["owner", "mod", "member", "muted"])
+            _ = try await client.request(.put, "/api/rooms/Open/members/mod", json: ["role": "moderator"], token: tokens["owner"])
+            _ = try await client.post(
+                "/api/rooms", ["name": "NoVideo", "voice": ["allow_video": false, "allow_screen_share": false]], token: tokens["owner"])
+            _ = try await client.post("/api/rooms", ["name": "Quiet", "readonly": true], token: tokens["owner"])
+            for room in ["NoVideo", "Quiet"] {
+                for name in ["mod", "member"] { _ = try await client.post("/api/rooms/\(room)/join", token: tokens[name]) }
+            }
+            _ = try await client.request(.put, "/api/rooms/Quiet/members/mod", json: ["role": "moderator"], token: tokens["owner"])
+            #expect(try await client.post("/api/rooms/Open/voice/mute", ["username": "muted"], token: tokens["owner"]).status == 204)
+
+            let everything = ["microphone", "camera", "screen_share", "screen_share_audio"]
+            let cases: [(user: String, room: String, role: String, sources: [String]?)] = [
+                ("owner", "Open", "owner", everything), ("mod", "Open", "moderator", everything), ("member", "Open", "member", everything),
+                ("muted", "Open", "member", nil), ("member", "NoVideo", "member", ["microphone"]), ("member", "Quiet", "member", nil),
+                ("mod", "Quiet", "moderator", everything),
+            ]
+            var minted: [String] = []
+            for (user, room, _, _) in cases {
+                let result = try await Self.token(client, room, tokens[user])
+                #expect(result.status == 200, "\(user) in \(room): \(result.text)")
+                #expect(result["url"] as? String == "ws://127.0.0.1:7880")
+                #expect(result["room"] as? String == room && result["subroom"] as? Int == 1 && result["identity"] as? String == user)
+                #expect((result["expires_at"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) } != nil)
+                minted.append(result["token"] as? String ?? "")
+            }
+            let verified = try await LiveKitInterop.verify(minted)
+            for ((user, room, role, sources), claims) in zip(cases, verified) {
+                let label = "\(user) in \(room)"
+                #expect(claims["ok"] as? Bool == true, "\(label): \(String(describing: claims["error"]))")
+                #expect(claims["identity"] as? String == user && claims["name"] as? String == user, "\(label)")
+                let metadata = (claims["metadata"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: Any]
+                #expect(metadata?["role"] as? String == role && metadata?["user_id"] is Int, "\(label)")
+                let video = try #require(claims["video"] as? [String: Any], "\(label)")
+                #expect(video["room_join"] as? Bool == true && video["room"] as? String == room && video["can_subscribe"] as? Bool == true, "\(label)")
+                #expect(video["can_publish"] as? Bool == (sources != nil) && video["can_publish_data"] as? Bool == (sources != nil), "\(label)")
+                #expect((video["can_publish_sources"] as? [String] ?? []) == (sources ?? []), "\(label)")
+                for power in ["room_create", "room_list", "room_admin", "room_record"] {
+                    #expect(video[power] as? Bool != true, "\(label) must not hold \(power)")
+                }
+                let raw = try #require(claims["raw"] as? [String: Any])
+                #expect(raw["iss"] as? String == LiveKitInterop.key && raw["sub"] as? String == user, "\(label)")
+                #expect((raw["exp"] as? Int ?? 0) - (raw["nbf"] as? Int ?? 0) == 600, "livekit_token_ttl_seconds")
+                #expect((claims["header"] as? [String: Any])?["alg"] as? String == "HS256")
+            }
+            // The wrong secret is refused by the same verifier.
+            let forged = try await LiveKitInterop.verify([minted[0]], secret: "another secret")
+            #expect(forged[0]["ok"] as? Bool == false)
+        }
+    }
+
+    @Test("signed webhooks seat and free participants; forged, altered, expired, duplicate and stale ones change nothing")
+    func webhooks() async throws {
+        let double = try await TwirpDouble()
+        try await TestServer.run(config: Self.config(double)) { client, _ in
+            let tokens = try await RealTimeTests.setUpRoom(client, "Lobby", ["owner", "member", "mod"])
+            let listener = TestSocket(port: client.port, query: "access_token=\(tokens["owner"]!)")
+            _ = await listener.next(type: "ready")
+            #expect(try await Self.token(client, "Lobby", tokens["member"]).status == 200)
+            #expect(try await Self.voice(client, "Lobby", tokens["owner"]).first?["reserved"] as? Int == 1)
+
+            let joined = try await LiveKitInterop.webhook(Self.event("participant_joined", id: "EV_1", room: "Lobby", identity: "member", sid: "PA_1"))
+            #expect(try await Self.deliver(client, body: joined.body, authorization: joined.authorization).status == 200)
+            var subrooms = try await Self.voice(client, "Lobby", tokens["owner"])
+            #expect(Self.participants(subrooms) == ["member"] && subrooms.first?["reserved"] as? Int == 0)
+            let event = try #require(await listener.next(type: "voice.occupancy"))
+            #expect(event["room"] as? String == "Lobby")
+
+            // Forged (another secret), altered after signing, expired: 401, nothing changes.
+            let leave = Self.event("participant_left", id: "EV_2", room: "Lobby", identity: "member", sid: "PA_1")
+            let forged = try await LiveKitInterop.webhook(leave, secret: "not the secret")
+            let forgedResult = try await Self.deliver(client, body: forged.body, authorization: forged.authorization)
+            #expect(forgedResult.status == 401 && forgedResult.errorCode == "invalid_webhook_signature")
+            let genuine = try await LiveKitInterop.webhook(leave)
+            let altered = genuine.body.replacingOccurrences(of: "PA_1", with: "PA_9")
+            #expect(try await Self.deliver(client, body: altered, authorization: genuine.authorization).status == 401)
+            let expired = try await LiveKitInterop.webhook(leave, ttl: -120)
+            #expect(try await Self.deliver(client, body: expired.body, authorization: expired.authorization).status == 401)
+            #expect(try await Self.deliver(client, body: genuine.body, authorization: "").status == 401)
+            #expect(Self.participants(try await Self.voice(client, "Lobby", tokens["owner"])) == ["member"])
+
+            // A reconnect: the new sid joins, then the old sid's leave arrives late and changes nothing.
+            let rejoined = try await LiveKitInterop.webhook(Self.event("participant_joined", id: "EV_3", room: "Lobby", identity: "member", sid: "PA_2"))
+            #expect(try await Self.deliver(client, body: rejoined.body, authorization: "Bearer " + rejoined.authorization).status == 200)
+            #expect(try await Self.deliver(client, body: genuine.body, authorization: genuine.authorization).status == 200)
+            #expect(Self.participants(try await Self.voice(client, "Lobby", tokens["owner"])) == ["member"])
+
+            // Tracks are tracked.
+            let camera = try await LiveKitInterop.webhook(
+                Self.event(
+                    "track_published", id: "EV_4", room: "Lobby", identity: "member", sid: "PA_2",
+                    track: ["sid": "TR_1", "type": "VIDEO", "source": "CAMERA"]))
+            #expect(try await Self.deliver(client, body: camera.body, authorization: camera.authorization).status == 200)
+            subrooms = try await Self.voice(client, "Lobby", tokens["owner"])
+            #expect((subrooms.first?["participants"] as? [[String: Any]])?.first?["publishing"] as? [String] == ["camera"])
+
+            // The current sid's leave frees the seat; replaying the join (same id) is a duplicate.
+            let left = try await LiveKitInterop.webhook(Self.event("participant_left", id: "EV_5", room: "Lobby", identity: "member", sid: "PA_2"))
+            #expect(try await Self.deliver(client, body: left.body, authorization: left.authorization).status == 200)
+            #expect(try await Self.voice(client, "Lobby", tokens["owner"]).isEmpty)
+            #expect(try await Self.deliver(client, body: rejoined.body, authorization: rejoined.authorization).status == 200)
+            #expect(try await Self.voice(client, "Lobby", tokens["owner"]).isEmpty, "a replayed event changes nothing")
+
+            // Events of rooms that are not EchoChat's, and unknown events, are accepted and ignored.
+            let other = try await LiveKitInterop.webhook(Self.event("participant_joined", id: "EV_6", room: "Elsewhere", identity: "member", sid: "PA_3"))
+            #expect(try await Self.deliver(client, body: other.body, authorization: other.authorization).status == 200)
+            let unknown = try await LiveKitInterop.webhook(["event": "egress_started", "id": "EV_7"])
+            #expect(try await Self.deliver(client, body: unknown.body, authorization: unknown.authorization).status == 200)
+            let metrics = try await client.get("/metrics").text
+            #expect(metrics.contains(#"echochat_livekit_webhooks_total{event="unknown",outcome="rejected"} 4"#))
+            listener.disconnect()
+        }
+    }
+
+    @Test(
+        "500 concurrent token requests never put more than the limit into a sub-room; the 501st is refused",
+        arguments: [
+            ["plugin": "capacity", "config": ["capacity": 20, "max_subrooms": 25]],
+            ["plugin": "load-weighted", "config": ["load_limit": 20, "max_subrooms": 25]],
+        ] as [[String: any Sendable]])
+    func concurrentTokens(strategy: [String: any Sendable]) async throws {
+        let double = try await TwirpDouble()
+        let plugins: [String: Any] = ["auth": [TestServer.fastLocalAuth], "subrooms": strategy]
+        try await TestServer.run(config: Self.config(double), plugins: plugins) { client, _ in
+            let (owner, _) = try await client.signUp("owner")
+            _ = try await client.post("/api/rooms", ["name": "Lobby"], token: owner)
+            let users = (0..<501).map { "user\($0)" }
+            let tokens = Locked<[String: String]>([:])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for chunk in stride(from: 0, to: users.count, by: 32).map({ Array(users[$0..<min($0 + 32, users.count)]) }) {
+                    group.addTask {
+                        for name in chunk {
+                            let (access, _) = try await client.signUp(name)
+                            _ = try await client.post("/api/rooms/Lobby/join", token: access)
+                            tokens.withLock { $0[name] = access }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let all = tokens.withLock { $0 }
+            let results = try await withThrowingTaskGroup(of: (String, HTTPResult).self) { group in
+                for name in users { group.addTask { (name, try await Self.token(client, "Lobby", all[name])) } }
+                return try await group.reduce(into: [(String, HTTPResult)]()) { $0.append($1) }
+            }
+            let granted = results.filter { $0.1.status == 200 }
+            let refused = results.filter { $0.1.status == 409 }
+            #expect(granted.count == 500 && refused.count == 1, "granted \(granted.count), refused \(refused.count)")
+            #expect(refused.first?.1.errorCode == "room_full")
+            #expect(Set(granted.map(\.0)).count == 500, "every user has one seat")
+            var perRoom: [String: Int] = [:]
+            for (_, result) in granted { perRoom[result["room"] as? String ?? "", default: 0] += 1 }
+            #expect(Set(perRoom.keys) == Set(["Lobby"] + (2...25).map { "Lobby(\($0))" }))
+            #expect(perRoom.values.allSatisfy { $0 == 20 }, "\(perRoom)")
+            let subrooms = try await Self.voice(client, "Lobby", owner)
+            #expect(subrooms.count == 25 && subrooms.allSatisfy { ($0["reserved"] as? Int ?? 0) + ($0["participants"] as? [Any] ?? []).count == 20 })
+            // Asking again returns the same sub-room.
+            let (again, first) = (try await Self.token(client, "Lobby", all["user7"]), granted.first { $0.0 == "user7" }?.1)
+            #expect(again.status == 200 && again["room"] as? String == first?["room"] as? String)
+            // Each sub-room was created on LiveKit with the cap, by a call holding only roomCreate.
+            let created = try await double.calls("CreateRoom")
+            let names = Set(created.compactMap { ($0["request"] as? [String: Any])?["name"] as? String })
+            #expect(names == Set(perRoom.keys))
+            for call in created {
+                let request = call["request"] as? [String: Any]
+                #expect(request?["max_participants"] as? Int == (strategy["plugin"] as? String == "capacity" ? 20 : 40))
+                let video = call["video"] as? [String: Any]
+                #expect(video?["room_create"] as? Bool == true && video?["room_join"] as? Bool != true && video?["room_admin"] as? Bool != true)
+            }
+        }
+    }
+
+    @Test("a reservation lapses when no join arrives; asking again before that keeps the sub-room")
+    func reservationsLapse() async throws {
+        let double = try await TwirpDouble()
+        let plugins: [String: Any] = ["auth": [TestServer.fastLocalAuth], "subrooms": ["plugin": "capacity", "config": ["capacity": 1]]]
+        try await TestServer.run(config: Self.config(double, ["livekit_reservation_seconds": 5]), plugins: plugins) { client, _ in
+            let tokens = try await RealTimeTests.setUpRoom(client, "Lobby", ["owner", "alice", "bob"])
+            #expect(try await Self.token(client, "Lobby", tokens["alice"])["room"] as? String == "Lobby")
+            #expect(try await Self.token(client, "Lobby", tokens["bob"])["room"] as? String == "Lobby(2)")
+            #expect(try await Self.token(client, "Lobby", tokens["alice"])["room"] as? String == "Lobby", "the same seat again")
+            // Alice joins; bob's reservation lapses.
+            let joined = try await LiveKitInterop.webhook(Self.event("participant_joined", id: "EV_a", room: "Lobby", identity: "alice", sid: "PA_a"))
+            #expect(try await Self.deliver(client, body: joined.body, authorization: joined.authorization).status == 200)
+            try await Task.sleep(for: .seconds(6))
+            let subrooms = try await Self.voice(client, "Lobby", tokens["owner"])
+            #expect(subrooms.count == 1 && Self.participants(subrooms) == ["alice"], "bob's lapsed reservation is gone")
+            // The owner now gets sub-room 2, which bob's lapsed reservation had held.
+            #expect(try await Self.token(client, "Lobby", tokens["owner"])["room"] as? String == "Lobby(2)")
+            // A requested sub-room with space is honoured.
+            #expect(try await Self.token(client, "Lobby(5)", tokens["bob"])["room"] as? String == "Lobby(5)")
+        }
+    }
+}
