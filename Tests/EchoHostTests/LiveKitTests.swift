@@ -239,4 +239,84 @@ struct LiveKitTests {
             #expect(try await Self.token(client, "Lobby(5)", tokens["bob"])["room"] as? String == "Lobby(5)")
         }
     }
+
+    @Test("voice mute and kick go through LiveKit's RoomService with just the grant each needs; a kicked user is removed again on rejoin")
+    func moderation() async throws {
+        let double = try await TwirpDouble()
+        try await TestServer.run(config: Self.config(double)) { client, _ in
+            let tokens = try await RealTimeTests.setUpRoom(client, "Lobby", ["owner", "member", "other"])
+            #expect(try await Self.token(client, "Lobby", tokens["member"]).status == 200)
+            let person = try await double.addParticipant(room: "Lobby", identity: "member", sid: "PA_m", sources: ["microphone", "camera"])
+            let joined = try await LiveKitInterop.webhook(Self.event("participant_joined", id: "EV_m", room: "Lobby", identity: "member", sid: "PA_m"))
+            #expect(try await Self.deliver(client, body: joined.body, authorization: joined.authorization).status == 200)
+
+            // A member may not moderate the owner.
+            #expect(try await client.post("/api/rooms/Lobby/voice/kick", ["username": "owner"], token: tokens["member"]).status == 403)
+
+            // Mute: the audio track is muted on LiveKit, and later tokens are listen-only.
+            #expect(try await client.post("/api/rooms/Lobby/voice/mute", ["username": "member"], token: tokens["owner"]).status == 204)
+            let audio = (person["tracks"] as? [[String: Any]] ?? []).first { $0["type"] as? String == "AUDIO" }?["sid"] as? String
+            let mutes = try await double.calls("MutePublishedTrack")
+            #expect(mutes.count == 1 && (mutes.first?["request"] as? [String: Any])?["track_sid"] as? String == audio)
+            for call in try await double.calls() where call["method"] as? String != "CreateRoom" {
+                let video = call["video"] as? [String: Any]
+                #expect(video?["room_admin"] as? Bool == true && video?["room"] as? String == "Lobby" && video?["room_create"] as? Bool != true)
+            }
+            let listenOnly = try await LiveKitInterop.verify([try await Self.token(client, "Lobby", tokens["member"])["token"] as? String ?? ""])
+            #expect((listenOnly[0]["video"] as? [String: Any])?["can_publish"] as? Bool == false)
+
+            // Kick: removed from LiveKit, the seat freed, no new token; a rejoin is removed again.
+            #expect(try await client.post("/api/rooms/Lobby/voice/kick", ["username": "member"], token: tokens["owner"]).status == 204)
+            #expect(try await double.calls("RemoveParticipant").count == 1)
+            #expect(try await Self.voice(client, "Lobby", tokens["owner"]).isEmpty)
+            let refused = try await Self.token(client, "Lobby", tokens["member"])
+            #expect(refused.status == 403 && refused.errorCode == "voice_kicked")
+            try await double.addParticipant(room: "Lobby", identity: "member", sid: "PA_m2")
+            let rejoin = try await LiveKitInterop.webhook(Self.event("participant_joined", id: "EV_m2", room: "Lobby", identity: "member", sid: "PA_m2"))
+            #expect(try await Self.deliver(client, body: rejoin.body, authorization: rejoin.authorization).status == 200)
+            var removals = 0
+            for _ in 0..<50 where removals < 2 {
+                removals = try await double.calls("RemoveParticipant").count
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(removals == 2, "the kicked user's rejoin is removed")
+            #expect(try await Self.voice(client, "Lobby", tokens["owner"]).isEmpty)
+            let audit = try await client.get("/api/rooms/Lobby/audit", token: tokens["owner"])
+            let actions = (audit["entries"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
+            #expect(actions.contains("voice_kick") && actions.contains("voice_mute"))
+
+            // LiveKit's errors come back as 502 naming what LiveKit said.
+            #expect(try await Self.token(client, "Lobby", tokens["other"]).status == 200)
+            try await double.addParticipant(room: "Lobby", identity: "other", sid: "PA_o")
+            let otherJoined = try await LiveKitInterop.webhook(Self.event("participant_joined", id: "EV_o", room: "Lobby", identity: "other", sid: "PA_o"))
+            #expect(try await Self.deliver(client, body: otherJoined.body, authorization: otherJoined.authorization).status == 200)
+            try await double.fail(with: "internal")
+            let failed = try await client.post("/api/rooms/Lobby/voice/mute", ["username": "other"], token: tokens["owner"])
+            #expect(failed.status == 502 && failed.errorCode == "livekit_error" && failed.text.contains("internal"))
+        }
+    }
+
+    @Test("reconciliation with LiveKit's participant lists corrects seats after lost webhooks")
+    func reconciliation() async throws {
+        let double = try await TwirpDouble()
+        try await TestServer.run(config: Self.config(double, ["livekit_reconcile_interval_seconds": 5])) { client, _ in
+            let tokens = try await RealTimeTests.setUpRoom(client, "Lobby", ["owner", "member"])
+            #expect(try await Self.token(client, "Lobby", tokens["member"]).status == 200)
+            // The member joins, but the webhook is lost.
+            try await double.addParticipant(room: "Lobby", identity: "member", sid: "PA_1", sources: ["microphone"])
+            func waitFor(_ expected: [String]) async throws -> Bool {
+                for _ in 0..<60 {
+                    if Self.participants(try await Self.voice(client, "Lobby", tokens["owner"])) == expected { return true }
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+                return false
+            }
+            #expect(try await waitFor(["member"]), "the join is found by reconciliation")
+            // They leave, and that webhook is lost too.
+            try await double.removeParticipant(room: "Lobby", identity: "member")
+            #expect(try await waitFor([]), "the leave is found by reconciliation")
+            let lists = try await double.calls("ListParticipants")
+            #expect(!lists.isEmpty && lists.allSatisfy { ($0["video"] as? [String: Any])?["room_admin"] as? Bool == true })
+        }
+    }
 }

@@ -265,6 +265,11 @@ def twirp(key, secret):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if self.path == "/_test/participants":
                 return self.reply(200, json.dumps(add_participant(state, json.loads(body))))
+            if self.path == "/_test/remove":
+                spec = json.loads(body)
+                with state.lock:
+                    state.participants.get(spec["room"], {}).pop(spec["identity"], None)
+                return self.reply(200, "{}")
             if self.path == "/_test/fail":
                 with state.lock:
                     state.fail = json.loads(body).get("code")

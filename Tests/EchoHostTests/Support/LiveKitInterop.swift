@@ -117,6 +117,10 @@ final class TwirpDouble: @unchecked Sendable {
         try await client.post("/_test/participants", ["room": room, "identity": identity, "sid": sid, "sources": sources]).json
     }
 
+    func removeParticipant(room: String, identity: String) async throws {
+        _ = try await client.post("/_test/remove", ["room": room, "identity": identity])
+    }
+
     /// Makes every RoomService call fail with this Twirp code (nil: work again).
     func fail(with code: String?) async throws {
         _ = try await client.post("/_test/fail", code.map { ["code": $0] } ?? [:])
