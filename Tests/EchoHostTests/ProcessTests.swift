@@ -115,6 +115,40 @@ struct ProcessTests {
         _ = try await restarted.waitForExit()
     }
 
+    @Test("the seed doc's server_config.json works unchanged; with LiveKit unreachable, tokens are still minted")
+    func seedConfiguration() async throws {
+        let directory = try TemporaryDirectory()
+        try directory.write(
+            "server_config.json",
+            text: """
+                {
+                  "livekit_enabled": true,
+                  "livekit_api_url": "http://127.0.0.1:7880",
+                  "livekit_ws_url": "ws://127.0.0.1:7880",
+                  "livekit_api_key": "devkey",
+                  "livekit_api_secret": "secret"
+                }
+                """)
+        let check = try await ServerProcess.run(["check-config"], in: directory.path)
+        #expect(check.status == 0, "\(check.output)")
+        #expect(check.output.contains("key devkey, secret set") && !check.output.contains("\"secret\""), "the secret is hidden")
+        let server = try ServerProcess(["serve", "--port", "0"], in: directory.path)
+        let client = HTTPTestClient(port: try await server.waitForPort())
+        let (token, _) = try await client.signUp("alice")
+        #expect(try await client.post("/api/rooms", ["name": "Lobby"], token: token).status == 201)
+        let minted = try await client.post("/api/livekit/token", ["room": "Lobby"], token: token)
+        #expect(minted.status == 200, "\(minted.text)")
+        #expect(minted["url"] as? String == "ws://127.0.0.1:7880" && minted["room"] as? String == "Lobby")
+        let verified = try await LiveKitInterop.verify([minted["token"] as? String ?? ""], key: "devkey", secret: "secret")
+        #expect(verified[0]["ok"] as? Bool == true && verified[0]["identity"] as? String == "alice")
+        let metrics = try await client.get("/metrics").text
+        #expect(metrics.contains(#"echochat_livekit_calls_total{method="CreateRoom",outcome="unreachable"} 1"#))
+        #expect(metrics.contains(#"echochat_livekit_tokens_total{outcome="minted"} 1"#))
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+        #expect(!server.outputText.contains("\"secret\"") && !server.outputText.contains(minted["token"] as? String ?? "-"))
+    }
+
     @Test("SIGTERM and SIGINT shut the server down gracefully", arguments: [SIGTERM, SIGINT])
     func gracefulShutdown(signal: Int32) async throws {
         let directory = try TemporaryDirectory()
