@@ -7,18 +7,20 @@ final class BenchServer {
     let port: Int
     private let output: FileHandle
 
-    init(executable: String, synchronous: String) throws {
+    init(executable: String, synchronous: String, extraConfig: [String: Any] = [:], subrooms: [String: Any]? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("echochat-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let config: [String: Any] = [
+        var config: [String: Any] = [
             "data_dir": directory + "/data", "log_level": "warning", "access_token_ttl_seconds": 3600,
             "rate_limit_login": "off", "rate_limit_login_per_address": "off", "rate_limit_register": "off",
         ]
-        let plugins: [String: Any] = [
+        var plugins: [String: Any] = [
             "storage": ["plugin": "sqlite", "config": ["synchronous": synchronous]],
             // Set-up registers hundreds of users; hashing strength is not what is measured here.
             "auth": [["plugin": "local", "config": ["password_hash": ["memory_kib": 1024, "iterations": 1]]]],
         ]
+        if let subrooms { plugins["subrooms"] = subrooms }
+        config.merge(extraConfig) { $1 }
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: directory + "/server_config.json"))
         try JSONSerialization.data(withJSONObject: plugins).write(to: URL(fileURLWithPath: directory + "/plugins.json"))
         let logPath = directory + "/server.log"

@@ -22,10 +22,15 @@ struct EchoBench: AsyncParsableCommand {
     @Option(help: "SQLite synchronous mode: normal or full.") var synchronous = "normal"
     @Option(help: "Idle WebSocket connections to open after the load, to measure memory per connection.") var idleConnections = 0
     @Option(help: "Path to echochat (default: beside this binary).") var server: String?
+    @Option(help: "What to measure: chat (messages over HTTP and WebSockets) or tokens (LiveKit token minting against /health).")
+    var scenario = "chat"
+    @Option(help: "Users requesting tokens in the tokens scenario.") var tokenUsers = 200
 
     func run() async throws {
         raiseFileLimit()
         let executable = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("echochat").path
+        if scenario == "tokens" { return try await measureTokens(executable: executable) }
+        guard scenario == "chat" else { throw ValidationError("--scenario is chat or tokens") }
         let server = try BenchServer(executable: executable, synchronous: synchronous)
         print("echochat at 127.0.0.1:\(server.port); setting up \(senders) senders and \(listeners) listeners…")
         defer { server.stop() }

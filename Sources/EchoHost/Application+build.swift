@@ -58,7 +58,7 @@ func buildServer(
     let messages = MessageService(storage: plugins.storage, bus: bus, writer: writer, maxBodyLength: server.messageMaxLength)
     var livekitTokens: LiveKitTokens?
     if server.livekitEnabled, let key = server.livekitAPIKey, let secret = server.livekitAPISecret {
-        livekitTokens = await LiveKitTokens(apiKey: key, apiSecret: secret)
+        livekitTokens = try await LiveKitTokens(apiKey: key, apiSecret: secret)
     }
     let voice = VoiceService(
         config: VoiceConfig(server), storage: plugins.storage, strategy: plugins.subrooms, tokens: livekitTokens,

@@ -8,7 +8,7 @@ extension StorageConformance {
         Check(name: "memberships, roles and ownership transfer", body: memberships),
         Check(name: "bans remove membership and invites and keep the user out; unban lifts them", body: bans),
         Check(name: "moderation actions land in the audit log", body: auditLog),
-        Check(name: "a room standing reads the room and the user's membership, ban and invite together", body: standings),
+        Check(name: "a room standing reads the room and the user's membership, ban, invite and voice restrictions together", body: standings),
         Check(name: "messages get increasing ids and page newest first, each once", body: messagePages),
         Check(name: "the same client_id from the same author yields one message", body: idempotentMessages),
         Check(name: "a batch of messages is stored in order in one call", body: messageBatches),
@@ -114,14 +114,17 @@ extension StorageConformance {
         _ = try await storage.addMember(Membership(roomID: lobby.id, userID: bob.id, role: .owner, joinedAt: t0))
         try await storage.invite(carol.id, to: lobby.id, by: alice.id, at: t0, audit: nil)
         try await storage.ban(RoomBan(roomID: lobby.id, userID: dave.id, bannedBy: alice.id, reason: nil, createdAt: t0), audit: nil)
-        try expect(try await storage.roomStanding(named: "nowhere", of: alice.id) == nil, "no room, no standing")
-        let owner = try await storage.roomStanding(named: "LOBBY", of: alice.id)
+        try expect(try await storage.roomStanding(named: "nowhere", of: alice.id, at: t0) == nil, "no room, no standing")
+        let owner = try await storage.roomStanding(named: "LOBBY", of: alice.id, at: t0)
         try expect(owner?.room == lobby, "the room, found regardless of case")
         try expect(owner?.membership?.role == .owner && owner?.isBanned == false && owner?.ownerCount == 2, "an owner of a room with two")
-        let invited = try await storage.roomStanding(named: "Lobby", of: carol.id)
+        let invited = try await storage.roomStanding(named: "Lobby", of: carol.id, at: t0)
         try expect(invited?.membership == nil && invited?.hasInvite == true && invited?.isBanned == false, "an invited outsider")
-        let banned = try await storage.roomStanding(named: "Lobby", of: dave.id)
+        let banned = try await storage.roomStanding(named: "Lobby", of: dave.id, at: t0)
         try expect(banned?.membership == nil && banned?.isBanned == true && banned?.hasInvite == false, "a banned user")
+        try await storage.restrictVoice(.muted, of: bob.id, in: lobby.id, until: t0.addingTimeInterval(60), audit: nil)
+        try expect(try await storage.roomStanding(named: "Lobby", of: bob.id, at: t0)?.voiceRestrictions == [.muted], "a voice restriction in force")
+        try expect(try await storage.roomStanding(named: "Lobby", of: bob.id, at: t0.addingTimeInterval(61))?.voiceRestrictions == [], "lapsed")
         try await storage.createSession(session("s1", of: bob.id, at: t0), refreshToken: RefreshTokenHash(rawValue: "h1"))
         let pair = try await storage.sessionWithUser(id: SessionID("s1"))
         try expect(pair?.session.id == SessionID("s1") && pair?.user == bob, "a session with its user")

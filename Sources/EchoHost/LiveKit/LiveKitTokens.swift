@@ -49,11 +49,24 @@ struct LiveKitClaims: JWTPayload {
 struct LiveKitTokens: Sendable {
     let apiKey: String
     private let keys: JWTKeyCollection
+    /// jwt-kit's HS256 signer, held directly: signing a token is then a plain call rather than a
+    /// hop through the key collection's actor on every request.
+    private let signer: any JWTAlgorithm
+    private static let header = Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8).base64URLEncodedString()
+    private static let encoder = JSONEncoder()
 
-    init(apiKey: String, apiSecret: String) async {
+    init(apiKey: String, apiSecret: String) async throws {
         self.apiKey = apiKey
         keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: Self.hmacKeyBytes(apiSecret)), digestAlgorithm: .sha256)
+        signer = try await keys.getKey()
+    }
+
+    /// A compact JWS: base64url(header) . base64url(claims) . base64url(HS256 signature).
+    private func sign(_ claims: LiveKitClaims) throws -> String {
+        let input = Self.header + "." + (try Self.encoder.encode(claims)).base64URLEncodedString()
+        let signature = try signer.sign(Array(input.utf8))
+        return input + "." + Data(signature).base64URLEncodedString()
     }
 
     /// The secret's bytes as the HMAC key. HMAC pads a key shorter than the hash's block size
@@ -73,13 +86,13 @@ struct LiveKitTokens: Sendable {
         let issued = Int(now.timeIntervalSince1970.rounded(.down))
         let expires = issued + Int(ttl)
         let claims = LiveKitClaims(iss: apiKey, sub: identity, nbf: issued, exp: expires, name: name, metadata: metadata, video: grant)
-        return (try await keys.sign(claims), Date(timeIntervalSince1970: Double(expires)))
+        return (try sign(claims), Date(timeIntervalSince1970: Double(expires)))
     }
 
     /// A token for one RoomService call, with just the grant that call needs.
     func serverToken(grant: LiveKitVideoGrant, now: Date = Date()) async throws -> String {
         let issued = Int(now.timeIntervalSince1970.rounded(.down))
-        return try await keys.sign(LiveKitClaims(iss: apiKey, nbf: issued, exp: issued + 600, video: grant))
+        return try sign(LiveKitClaims(iss: apiKey, nbf: issued, exp: issued + 600, video: grant))
     }
 
     /// Checks a webhook's `Authorization` value (the bare JWT; a `Bearer ` prefix is accepted

@@ -149,7 +149,7 @@ struct VoiceService: Sendable {
             throw error
         }
         let now = Date()
-        let restrictions = try await storage.voiceRestrictions(of: user.id, in: access.room.id, at: now)
+        let restrictions = access.voiceRestrictions
         if restrictions.contains(.kicked) {
             metrics.recordLiveKitToken("refused")
             throw APIError.forbidden("voice_kicked", "a moderator removed you from this room's voice channel; try again later")
@@ -183,26 +183,10 @@ struct VoiceService: Sendable {
         return LiveKitVideoGrant(roomJoin: true, room: room, canPublish: true, canSubscribe: true, canPublishData: true, canPublishSources: sources)
     }
 
-    /// `{"user_id": 42, "role": "member"}`: who the participant is in EchoChat.
+    /// `{"user_id":42,"role":"member","server_admin":false}`: who the participant is in EchoChat.
+    /// Every value is a number, a boolean or a role name, so none needs escaping.
     static func metadata(user: User, role: RoomRole?) -> String {
-        struct Metadata: Encodable {
-            let userID: Int64
-            let role: String?
-            let serverAdmin: Bool
-            enum CodingKeys: String, CodingKey {
-                case role
-                case userID = "user_id"
-                case serverAdmin = "server_admin"
-            }
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(userID, forKey: .userID)
-                try container.encode(role, forKey: .role)
-                try container.encode(serverAdmin, forKey: .serverAdmin)
-            }
-        }
-        let data = (try? JSONBody.encoder.encode(Metadata(userID: user.id.rawValue, role: role?.rawValue, serverAdmin: user.isAdmin))) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        #"{"user_id":\#(user.id.rawValue),"role":\#(role.map { "\"\($0.rawValue)\"" } ?? "null"),"server_admin":\#(user.isAdmin)}"#
     }
 
     private struct Reservation {
@@ -250,23 +234,21 @@ struct VoiceService: Sendable {
 
     /// Creates the sub-room on LiveKit with the strategy's cap as `max_participants`, so the
     /// media server enforces it too. LiveKit being down never stops a token: the failure is
-    /// logged and counted, and for a short while later tokens do not wait on it.
+    /// logged and counted, and for `outageBackoff` later tokens do not wait on it.
     private func ensureCreated(_ livekitRoom: String, firstSeat: Bool, now: Date) async {
         guard let roomService, firstSeat || !cache.isCreated(livekitRoom) else { return }
-        let cap = strategy.maxParticipants(limits: config.limits) ?? 0
-        if cache.isDown(at: now) {
-            // Try in the background; the token does not wait.
-            Task { [cache] in
-                if (try? await roomService.createRoom(livekitRoom, maxParticipants: cap, timeout: .seconds(5))) != nil { cache.created(livekitRoom) }
-            }
-            return
-        }
+        // LiveKit was unreachable moments ago: do not wait on it again; a later token tries anew
+        // (the sub-room is not marked created until a call succeeds).
+        guard !cache.isDown(at: now) else { return }
         do {
-            try await roomService.createRoom(livekitRoom, maxParticipants: cap, timeout: .seconds(2))
+            try await roomService.createRoom(
+                livekitRoom, maxParticipants: strategy.maxParticipants(limits: config.limits) ?? 0, timeout: .seconds(2))
             cache.created(livekitRoom)
         } catch {
             cache.markDown(until: now.addingTimeInterval(outageBackoff))
-            logger.warning("could not create the LiveKit room; the token is issued anyway", metadata: ["livekit_room": "\(livekitRoom)", "error": "\(error)"])
+            logger.warning(
+                "could not create the LiveKit room; the token is issued anyway",
+                metadata: ["livekit_room": "\(livekitRoom)", "error": "\(error)"])
         }
     }
 

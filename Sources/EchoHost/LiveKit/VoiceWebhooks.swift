@@ -104,11 +104,11 @@ extension VoiceService {
     /// Whether the user may be in the room's voice channel now: a member (or server admin), not
     /// banned, not voice-kicked, and voice still on for the room.
     func mayStayInVoice(_ user: User, in room: Room) async throws -> Bool {
-        guard !user.isDisabled, let standing = try await storage.roomStanding(named: room.name, of: user.id) else { return false }
+        guard !user.isDisabled, let standing = try await storage.roomStanding(named: room.name, of: user.id, at: Date()) else { return false }
         let subject = PolicySubject(isServerAdmin: user.isAdmin, role: standing.membership?.role, isBanned: standing.isBanned)
         let policyRoom = PolicyRoom(visibility: room.visibility, isReadonly: room.isReadonly, voiceEnabled: room.voice.enabled)
         guard case .allow = RoomPolicy.decide(.joinVoice, by: subject, in: policyRoom) else { return false }
-        return try await !storage.voiceRestrictions(of: user.id, in: room.id, at: Date()).contains(.kicked)
+        return !standing.voiceRestrictions.contains(.kicked)
     }
 
     // MARK: Reconciliation

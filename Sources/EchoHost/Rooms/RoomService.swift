@@ -8,6 +8,8 @@ struct RoomAccess: Sendable {
     let principal: Principal
     let membership: Membership?
     let subject: PolicySubject
+    /// The principal's voice restrictions in the room when it was looked up.
+    var voiceRestrictions: Set<VoiceRestriction> = []
 
     var policyRoom: PolicyRoom {
         PolicyRoom(visibility: room.visibility, isReadonly: room.isReadonly, voiceEnabled: room.voice.enabled)
@@ -41,7 +43,7 @@ struct RoomService: Sendable {
     // MARK: Lookup
 
     func access(_ name: String, for principal: Principal) async throws -> RoomAccess {
-        guard let standing = try await storage.roomStanding(named: name, of: principal.user.id) else {
+        guard let standing = try await storage.roomStanding(named: name, of: principal.user.id, at: Date()) else {
             throw APIError.notFound("no such room", code: "room_not_found")
         }
         return try access(standing, for: principal)
@@ -59,7 +61,7 @@ struct RoomService: Sendable {
         if membership?.role == .owner {
             subject.isLastOwner = standing.ownerCount <= 1
         }
-        return RoomAccess(room: room, principal: principal, membership: membership, subject: subject)
+        return RoomAccess(room: room, principal: principal, membership: membership, subject: subject, voiceRestrictions: standing.voiceRestrictions)
     }
 
     /// The target user of a moderation action, with their standing in the room.

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Everything the host keeps in storage. Auth plugins receive it through ``PluginContext/storage``.
 public protocol Storage: AccountStore, SessionStore, RoomStore, MessageStore, VoiceStore {
     /// Throws ``StorageError/unavailable(_:)`` when the backend cannot serve requests.
@@ -9,10 +11,11 @@ public protocol Storage: AccountStore, SessionStore, RoomStore, MessageStore, Vo
     /// reads them one after the other.
     func sessionWithUser(id: SessionID) async throws -> SessionWithUser?
 
-    /// A room by name (regardless of case) with one user's standing in it, or `nil` when there is
-    /// no such room: the check behind every room request, so a backend does well to answer it in
-    /// one round trip. The default implementation reads the parts one after the other.
-    func roomStanding(named name: String, of userID: UserID) async throws -> RoomStanding?
+    /// A room by name (regardless of case) with one user's standing in it at `now` (voice
+    /// restrictions in force then), or `nil` when there is no such room: the check behind every
+    /// room request, so a backend does well to answer it in one round trip. The default
+    /// implementation reads the parts one after the other.
+    func roomStanding(named name: String, of userID: UserID, at now: Date) async throws -> RoomStanding?
 }
 
 extension Storage {
@@ -21,14 +24,15 @@ extension Storage {
         return SessionWithUser(session: session, user: user)
     }
 
-    public func roomStanding(named name: String, of userID: UserID) async throws -> RoomStanding? {
+    public func roomStanding(named name: String, of userID: UserID, at now: Date) async throws -> RoomStanding? {
         guard let room = try await room(named: name) else { return nil }
         return RoomStanding(
             room: room,
             membership: try await membership(of: userID, in: room.id),
             isBanned: try await ban(of: userID, in: room.id) != nil,
             hasInvite: try await hasInvite(userID, to: room.id),
-            ownerCount: try await memberCount(of: room.id, role: .owner))
+            ownerCount: try await memberCount(of: room.id, role: .owner),
+            voiceRestrictions: try await voiceRestrictions(of: userID, in: room.id, at: now))
     }
 }
 
@@ -58,14 +62,20 @@ public struct RoomStanding: Hashable, Sendable {
     public var hasInvite: Bool
     /// How many owners the room has.
     public var ownerCount: Int
+    /// The voice restrictions on the user in force at the time asked about.
+    public var voiceRestrictions: Set<VoiceRestriction>
 
     /// Creates a standing.
-    public init(room: Room, membership: Membership?, isBanned: Bool, hasInvite: Bool, ownerCount: Int) {
+    public init(
+        room: Room, membership: Membership?, isBanned: Bool, hasInvite: Bool, ownerCount: Int,
+        voiceRestrictions: Set<VoiceRestriction> = []
+    ) {
         self.room = room
         self.membership = membership
         self.isBanned = isBanned
         self.hasInvite = hasInvite
         self.ownerCount = ownerCount
+        self.voiceRestrictions = voiceRestrictions
     }
 }
 

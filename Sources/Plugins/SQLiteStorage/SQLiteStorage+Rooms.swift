@@ -30,7 +30,7 @@ extension SQLiteStorage {
         }
     }
 
-    public func roomStanding(named name: String, of userID: UserID) async throws -> RoomStanding? {
+    public func roomStanding(named name: String, of userID: UserID, at now: Date) async throws -> RoomStanding? {
         try await read { db in
             guard let room = try db.row("SELECT * FROM rooms WHERE name_key = ?", [name.lowercased()]).map(Room.init(row:)) else {
                 return nil
@@ -41,9 +41,13 @@ extension SQLiteStorage {
                     EXISTS (SELECT 1 FROM invites WHERE room_id = :room AND user_id = :user) AS invited,
                     (SELECT count(*) FROM memberships WHERE room_id = :room AND role = 'owner') AS owners
                 """, ["room": room.id.rawValue, "user": userID.rawValue])
+            let restrictions = try db.rows(
+                "SELECT kind FROM voice_restrictions WHERE room_id = ? AND user_id = ? AND until > ?",
+                [room.id.rawValue, userID.rawValue, now.storageMilliseconds]
+            ).compactMap { VoiceRestriction(rawValue: $0["kind"]) }
             return RoomStanding(
                 room: room, membership: try Self.fetchMembership(userID, room.id, db), isBanned: counts?["banned"] ?? false,
-                hasInvite: counts?["invited"] ?? false, ownerCount: counts?["owners"] ?? 0)
+                hasInvite: counts?["invited"] ?? false, ownerCount: counts?["owners"] ?? 0, voiceRestrictions: Set(restrictions))
         }
     }
 
