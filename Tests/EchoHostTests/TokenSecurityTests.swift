@@ -111,4 +111,12 @@ struct TokenSecurityTests {
             #expect(empty.body == unknownUser.body)
         }
     }
+
+    @Test("base64url is RFC 4648's URL alphabet without padding")
+    func base64URL() {
+        #expect(Data([0xfb, 0xff]).base64URLEncodedString() == "-_8")
+        #expect(Data("any carnal pleas".utf8).base64URLEncodedString() == "YW55IGNhcm5hbCBwbGVhcw")
+        #expect(Data().base64URLEncodedString() == "")
+        #expect(Data(base64URLEncoded: "-_8") == Data([0xfb, 0xff]))
+    }
 }
