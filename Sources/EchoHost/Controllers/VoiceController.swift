@@ -28,7 +28,8 @@ struct VoiceController: Sendable {
                 throw APIError.notFound("no such room", code: "room_not_found")
             }
             let access = try await rooms.rooms.access(name, for: principal)
-            return JSONBody.response(try await voice.token(access, preferredSubroom: body.room == name ? nil : subroom))
+            let minted = try await voice.token(access, preferredSubroom: body.room == name ? nil : subroom)
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: minted.json))
         }
         router.post("/api/livekit/webhook") { request, _ in
             var request = request

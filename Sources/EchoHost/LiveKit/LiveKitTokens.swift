@@ -2,6 +2,86 @@ import Crypto
 import Foundation
 import JWTKit
 
+extension LiveKitClaims {
+    /// The claims as JSON text, absent ones left out, in the order LiveKit's SDKs write them.
+    var json: [UInt8] {
+        var out = JSONText()
+        out.raw("{")
+        out.key("iss")
+        out.string(iss)
+        if let sub {
+            out.raw(",")
+            out.key("sub")
+            out.string(sub)
+        }
+        if let nbf { out.raw(",\"nbf\":\(nbf)") }
+        if let exp { out.raw(",\"exp\":\(exp)") }
+        if let name {
+            out.raw(",")
+            out.key("name")
+            out.string(name)
+        }
+        if let metadata {
+            out.raw(",")
+            out.key("metadata")
+            out.string(metadata)
+        }
+        if let video {
+            out.raw(",")
+            out.key("video")
+            video.write(into: &out)
+        }
+        if let sha256 {
+            out.raw(",")
+            out.key("sha256")
+            out.string(sha256)
+        }
+        out.raw("}")
+        return out.bytes
+    }
+}
+
+extension LiveKitVideoGrant {
+    func write(into out: inout JSONText) {
+        var first = true
+        func separator(_ out: inout JSONText) {
+            if !first { out.raw(",") }
+            first = false
+        }
+        out.raw("{")
+        for (key, value) in [
+            ("roomCreate", roomCreate), ("roomList", roomList), ("roomAdmin", roomAdmin), ("roomJoin", roomJoin),
+        ] {
+            guard let value else { continue }
+            separator(&out)
+            out.key(key)
+            out.raw(value ? "true" : "false")
+        }
+        if let room {
+            separator(&out)
+            out.key("room")
+            out.string(room)
+        }
+        for (key, value) in [("canPublish", canPublish), ("canSubscribe", canSubscribe), ("canPublishData", canPublishData)] {
+            guard let value else { continue }
+            separator(&out)
+            out.key(key)
+            out.raw(value ? "true" : "false")
+        }
+        if let canPublishSources {
+            separator(&out)
+            out.key("canPublishSources")
+            out.raw("[")
+            for (index, source) in canPublishSources.enumerated() {
+                if index > 0 { out.raw(",") }
+                out.string(source)
+            }
+            out.raw("]")
+        }
+        out.raw("}")
+    }
+}
+
 /// LiveKit's `video` grant, with its camelCase keys; absent grants are left out of the token.
 struct LiveKitVideoGrant: Codable, Sendable, Equatable {
     var roomCreate: Bool?
@@ -53,7 +133,6 @@ struct LiveKitTokens: Sendable {
     /// hop through the key collection's actor on every request.
     private let signer: any JWTAlgorithm
     private static let header = Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8).base64URLEncodedString()
-    private static let encoder = JSONEncoder()
 
     init(apiKey: String, apiSecret: String) async throws {
         self.apiKey = apiKey
@@ -64,7 +143,7 @@ struct LiveKitTokens: Sendable {
 
     /// A compact JWS: base64url(header) . base64url(claims) . base64url(HS256 signature).
     private func sign(_ claims: LiveKitClaims) throws -> String {
-        let input = Self.header + "." + (try Self.encoder.encode(claims)).base64URLEncodedString()
+        let input = Self.header + "." + Data(claims.json).base64URLEncodedString()
         let signature = try signer.sign(Array(input.utf8))
         return input + "." + Data(signature).base64URLEncodedString()
     }

@@ -63,6 +63,22 @@ struct VoiceConfig: Sendable {
 /// calls), and whether LiveKit was found unreachable moments ago.
 final class LiveKitRoomCache: Sendable {
     private let state = Mutex<(created: Set<String>, downUntil: Date)>(([], .distantPast))
+    private let creating = Mutex<[String: Task<Void, Never>]>([:])
+
+    /// Runs `create` for `name` unless an attempt for it is already running, and waits for
+    /// that attempt: concurrent first tokens for a sub-room make one CreateRoom call.
+    func creating(_ name: String, _ create: @escaping @Sendable () async -> Void) async {
+        let task = creating.withLock { running in
+            if let task = running[name] { return task }
+            let task = Task {
+                await create()
+                self.creating.withLock { _ = $0.removeValue(forKey: name) }
+            }
+            running[name] = task
+            return task
+        }
+        await task.value
+    }
 
     func isCreated(_ name: String) -> Bool { state.withLock { $0.created.contains(name) } }
     func created(_ name: String) { state.withLock { _ = $0.created.insert(name) } }
@@ -85,6 +101,29 @@ struct VoiceTokenBody: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case url, room, token, subroom, identity
         case expiresAt = "expires_at"
+    }
+
+    /// The body as JSON text; the same document the encoder would write, without its cost on
+    /// every token.
+    var json: ByteBuffer {
+        var out = JSONText(capacity: 128 + token.utf8.count)
+        out.raw("{")
+        out.key("expires_at")
+        out.string(expiresAt.formatted(.iso8601))
+        out.raw(",")
+        out.key("identity")
+        out.string(identity)
+        out.raw(",")
+        out.key("room")
+        out.string(room)
+        out.raw(",\"subroom\":\(subroom),")
+        out.key("token")
+        out.string(token)
+        out.raw(",")
+        out.key("url")
+        out.string(url)
+        out.raw("}")
+        return ByteBuffer(bytes: out.bytes)
     }
 }
 
@@ -237,18 +276,25 @@ struct VoiceService: Sendable {
     /// logged and counted, and for `outageBackoff` later tokens do not wait on it.
     private func ensureCreated(_ livekitRoom: String, firstSeat: Bool, now: Date) async {
         guard let roomService, firstSeat || !cache.isCreated(livekitRoom) else { return }
-        // LiveKit was unreachable moments ago: do not wait on it again; a later token tries anew
-        // (the sub-room is not marked created until a call succeeds).
-        guard !cache.isDown(at: now) else { return }
-        do {
-            try await roomService.createRoom(
-                livekitRoom, maxParticipants: strategy.maxParticipants(limits: config.limits) ?? 0, timeout: .seconds(2))
-            cache.created(livekitRoom)
-        } catch {
-            cache.markDown(until: now.addingTimeInterval(outageBackoff))
-            logger.warning(
-                "could not create the LiveKit room; the token is issued anyway",
-                metadata: ["livekit_room": "\(livekitRoom)", "error": "\(error)"])
+        let cap = strategy.maxParticipants(limits: config.limits) ?? 0
+        let (cache, logger, backoff) = (cache, logger, outageBackoff)
+        let attempt: @Sendable () async -> Void = {
+            do {
+                try await roomService.createRoom(livekitRoom, maxParticipants: cap, timeout: .seconds(3))
+                cache.created(livekitRoom)
+            } catch {
+                cache.markDown(until: Date().addingTimeInterval(backoff))
+                logger.warning(
+                    "could not create the LiveKit room; tokens are issued anyway",
+                    metadata: ["livekit_room": "\(livekitRoom)", "error": "\(error)"])
+            }
+        }
+        if cache.isDown(at: now) {
+            // LiveKit failed moments ago: the token does not wait on it. One attempt per
+            // sub-room runs in the background; later tokens try again until one succeeds.
+            Task { await cache.creating(livekitRoom, attempt) }
+        } else {
+            await cache.creating(livekitRoom, attempt)
         }
     }
 
