@@ -177,7 +177,7 @@ struct VoiceService: Sendable {
     func token(_ access: RoomAccess, preferredSubroom: Int?) async throws -> VoiceTokenBody {
         guard config.enabled, let tokens else { throw Self.disabled }
         let user = access.principal.user
-        if case .limited(let retryAfter) = await limiter.consume("livekit-token:\(user.id)", rule: config.tokenRateLimit) {
+        if case .limited(let retryAfter) = limiter.consume("livekit-token:\(user.id)", rule: config.tokenRateLimit) {
             metrics.recordLiveKitToken("rate_limited")
             throw APIError.rateLimited(retryAfter: retryAfter)
         }
