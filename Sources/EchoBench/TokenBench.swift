@@ -35,7 +35,7 @@ extension EchoBench {
             executable: executable, synchronous: synchronous,
             extraConfig: [
                 "livekit_enabled": true, "livekit_api_key": "bench-key", "livekit_api_secret": "bench-secret-bench-secret-bench-secret",
-                "livekit_api_url": "http://127.0.0.1:\(livekitPort)", "rate_limit_livekit_token": "off",
+                "livekit_api_url": "http://127.0.0.1:\(livekitPort)", "rate_limit_livekit_token": "100000 per second",
             ],
             subrooms: ["plugin": "capacity", "config": ["capacity": 100_000, "max_subrooms": 1]])
         defer { server.stop() }

@@ -129,6 +129,7 @@ extension SQLiteStorage {
                         PRIMARY KEY (room_id, user_id)
                     );
                     CREATE INDEX voice_seats_by_identity ON voice_seats(room_id, identity);
+                    CREATE INDEX voice_seats_reserved ON voice_seats(room_id, expires_at) WHERE state = 'reserved';
                     CREATE TABLE webhook_events (
                         id TEXT PRIMARY KEY,
                         received_at INTEGER NOT NULL
