@@ -129,10 +129,10 @@ struct SlowReaderTests {
     func heartbeat() async throws {
         try await TestServer.run(config: ["rate_limit_login_per_address": "off", "ws_ping_interval_seconds": 1]) { client, _ in
             let tokens = try await RealTimeTests.setUpRoom(client, "Lobby", ["alice", "bob", "ghost"])
+            let start = ContinuousClock.now
             let ghost = try StalledSocket(port: client.port, token: tokens["ghost"]!)
             let listener = TestSocket(port: client.port, query: "access_token=\(tokens["bob"]!)")
             _ = await listener.next(type: "ready")
-            let start = ContinuousClock.now
             let (closed, bytes) = ghost.readUntilClosed(within: .seconds(15))
             #expect(closed)
             let ping: [UInt8] = [0x89, 8] + Array("echochat".utf8)
