@@ -142,6 +142,8 @@ extension StorageConformance {
         try expect(try await storage.recordWebhookEvent("EV_1", at: t0, pruneBefore: t0.addingTimeInterval(-600)), "new id")
         try expect(try await storage.recordWebhookEvent("EV_1", at: t0.addingTimeInterval(1), pruneBefore: t0.addingTimeInterval(-600)) == false, "duplicate")
         try expect(try await storage.recordWebhookEvent("EV_2", at: t0.addingTimeInterval(700), pruneBefore: t0.addingTimeInterval(100)), "another id")
+        try await storage.forgetWebhookEvent("EV_2")
+        try expect(try await storage.recordWebhookEvent("EV_2", at: t0.addingTimeInterval(700), pruneBefore: t0.addingTimeInterval(100)), "a forgotten id is new again")
         try expect(
             try await storage.recordWebhookEvent("EV_1", at: t0.addingTimeInterval(701), pruneBefore: t0.addingTimeInterval(100)),
             "a pruned id is new again")

@@ -275,6 +275,10 @@ struct LiveKitTests {
                 let video = call["video"] as? [String: Any]
                 #expect(video?["room_admin"] as? Bool == true && video?["room"] as? String == "Lobby" && video?["room_create"] as? Bool != true)
             }
+            // The right to publish is taken too: a muted track could be unmuted by its publisher.
+            let updates = try await double.calls("UpdateParticipant")
+            let permission = (updates.first?["request"] as? [String: Any])?["permission"] as? [String: Any]
+            #expect(updates.count == 1 && permission?["can_publish"] as? Bool == false && permission?["can_subscribe"] as? Bool == true)
             let listenOnly = try await LiveKitInterop.verify([try await Self.token(client, "Lobby", tokens["member"])["token"] as? String ?? ""])
             #expect((listenOnly[0]["video"] as? [String: Any])?["can_publish"] as? Bool == false)
 
@@ -306,6 +310,9 @@ struct LiveKitTests {
             try await double.fail(with: "internal")
             let failed = try await client.post("/api/rooms/Lobby/voice/mute", ["username": "other"], token: tokens["owner"])
             #expect(failed.status == 502 && failed.errorCode == "livekit_error" && failed.text.contains("internal"))
+            try await double.fail(with: "unavailable")
+            let unavailable = try await client.post("/api/rooms/Lobby/voice/kick", ["username": "other"], token: tokens["owner"])
+            #expect(unavailable.status == 503 && unavailable.errorCode == "livekit_unavailable")
         }
     }
 

@@ -98,6 +98,7 @@ METHODS = {
     "GetParticipant": (room_pb.RoomParticipantIdentity, "roomAdmin"),
     "RemoveParticipant": (room_pb.RoomParticipantIdentity, "roomAdmin"),
     "MutePublishedTrack": (room_pb.MuteRoomTrackRequest, "roomAdmin"),
+    "UpdateParticipant": (room_pb.UpdateParticipantRequest, "roomAdmin"),
 }
 
 SOURCES = {"camera": models.TrackSource.CAMERA, "microphone": models.TrackSource.MICROPHONE,
@@ -220,6 +221,17 @@ def dispatch(state, method, request):
                 track.muted = True
                 return to_json(room_pb.MuteRoomTrackResponse(track=track))
         return '{"track":null}'
+    if method == "UpdateParticipant":
+        person = state.participants.get(request.room, {}).get(request.identity)
+        if person is None:
+            raise Twirp("not_found", "participant does not exist")
+        if request.HasField("permission"):
+            person.permission.CopyFrom(request.permission)
+        if request.name:
+            person.name = request.name
+        if request.metadata:
+            person.metadata = request.metadata
+        return to_json(person)
     raise Twirp("unimplemented", method)
 
 

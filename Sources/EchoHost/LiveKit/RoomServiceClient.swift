@@ -32,7 +32,11 @@ enum LiveKitError: Error, CustomStringConvertible {
     var apiError: APIError {
         switch self {
         case .unreachable: APIError(.serviceUnavailable, "livekit_unavailable", "the voice server (LiveKit) cannot be reached; try again shortly")
-        case .twirp(let code, let message, _): APIError(.badGateway, "livekit_error", "LiveKit refused: \(code): \(message)")
+        case .twirp(let code, _, let status) where code == "unavailable" || status == 503:
+            APIError(.serviceUnavailable, "livekit_unavailable", "the voice server (LiveKit) is unavailable; try again shortly")
+        case .twirp(let code, let message, _) where !code.hasPrefix("http_"):
+            APIError(.badGateway, "livekit_error", "LiveKit refused: \(code): \(message)")
+        case .twirp(_, _, let status): APIError(.badGateway, "livekit_error", "LiveKit answered HTTP \(status)")
         case .invalidResponse: APIError(.badGateway, "livekit_error", "LiveKit's answer could not be read")
         }
     }
@@ -55,9 +59,17 @@ struct LiveKitParticipant: Decodable, Sendable {
         var trackSource: TrackSource? { source.flatMap { TrackSource(rawValue: $0.lowercased()) } }
     }
 
+    struct Permission: Decodable, Sendable {
+        let canPublish: Bool?
+        enum CodingKeys: String, CodingKey {
+            case canPublish = "can_publish"
+        }
+    }
+
     let sid: String
     let identity: String
     let tracks: [Track]?
+    let permission: Permission?
 }
 
 /// LiveKit's RoomService over Twirp JSON: `POST {livekit_api_url}/twirp/livekit.RoomService/{Method}`,
@@ -144,6 +156,37 @@ struct RoomServiceClient: Sendable {
             grant: LiveKitVideoGrant(roomAdmin: true, room: room))
     }
 
+    /// Takes a participant's publishing rights away (or gives them back): unlike muting a track,
+    /// this the participant cannot undo, and LiveKit's token refreshes carry it on. `false` when
+    /// they are not there.
+    @discardableResult
+    func setCanPublish(_ canPublish: Bool, identity: String, in room: String) async throws -> Bool {
+        struct Request: Encodable {
+            struct Permission: Encodable {
+                let canSubscribe = true
+                let canPublish: Bool
+                let canPublishData: Bool
+                enum CodingKeys: String, CodingKey {
+                    case canSubscribe = "can_subscribe"
+                    case canPublish = "can_publish"
+                    case canPublishData = "can_publish_data"
+                }
+            }
+            let room: String
+            let identity: String
+            let permission: Permission
+        }
+        do {
+            let _: LiveKitParticipant = try await call(
+                "UpdateParticipant",
+                Request(room: room, identity: identity, permission: .init(canPublish: canPublish, canPublishData: canPublish)),
+                grant: LiveKitVideoGrant(roomAdmin: true, room: room))
+            return true
+        } catch let error as LiveKitError where error.isNotFound {
+            return false
+        }
+    }
+
     private func call<Response: Decodable>(_ method: String, _ body: some Encodable, grant: LiveKitVideoGrant) async throws -> Response {
         var request = HTTPClientRequest(url: "\(baseURL)/twirp/livekit.RoomService/\(method)")
         request.method = .POST
@@ -164,8 +207,9 @@ struct RoomServiceClient: Sendable {
             if let error = try? JSONDecoder().decode(TwirpErrorBody.self, from: Data(payload.readableBytesView)) {
                 throw LiveKitError.twirp(code: error.code, message: error.msg, status: Int(response.status.code))
             }
-            // Middleware failures (a bad token) are plain text.
+            // Middleware failures (a bad token) and proxies answer in plain text: logged, not passed on.
             let text = String(buffer: payload).prefix(200)
+            logger.warning("LiveKit answered without a Twirp error", metadata: ["method": "\(method)", "status": "\(response.status.code)", "body": "\(text)"])
             throw LiveKitError.twirp(code: "http_\(response.status.code)", message: String(text), status: Int(response.status.code))
         }
         do {

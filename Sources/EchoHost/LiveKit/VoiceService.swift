@@ -348,15 +348,17 @@ struct VoiceService: Sendable {
         try await storage.restrictVoice(
             .muted, of: user.id, in: access.room.id, until: now.addingTimeInterval(config.muteDuration),
             audit: AuditRecord(actorID: access.principal.user.id, action: "voice_mute", targetID: user.id, createdAt: now))
-        guard let roomService, let seat = try await storage.voiceSeats(in: access.room.id, at: now).first(where: { $0.userID == user.id }),
-            seat.state == .joined
+        guard let roomService, let seat = try await storage.voiceSeats(in: access.room.id, at: now).first(where: { $0.userID == user.id })
         else { return }
+        // Reserved or joined here, they may already be connected: ask LiveKit either way.
         let livekitRoom = config.names.name(of: access.room.name, subroom: seat.subroom)
         do {
             guard let participant = try await roomService.participant(user.username, in: livekitRoom) else { return }
             for track in participant.tracks ?? [] where track.type == "AUDIO" && track.muted != true {
                 try await roomService.mutePublishedTrack(track.sid, of: user.username, in: livekitRoom)
             }
+            // A muted track can be unmuted by its publisher; taking the right to publish cannot.
+            try await roomService.setCanPublish(false, identity: user.username, in: livekitRoom)
         } catch let error as LiveKitError {
             throw error.apiError
         }
@@ -366,7 +368,9 @@ struct VoiceService: Sendable {
     func evict(_ user: User, from room: Room) async throws {
         guard let seat = try await storage.releaseSeat(of: user.id, in: room.id) else { return }
         await publishOccupancy(of: room)
-        guard let roomService, seat.state == .joined else { return }
+        // Whether reserved or joined here, they may already be connected (the join's webhook can
+        // still be on its way): ask LiveKit either way; someone not there is not an error.
+        guard let roomService else { return }
         do {
             try await roomService.removeParticipant(user.username, from: config.names.name(of: room.name, subroom: seat.subroom))
         } catch let error as LiveKitError {

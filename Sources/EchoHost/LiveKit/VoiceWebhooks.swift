@@ -56,14 +56,22 @@ extension VoiceService {
             metrics.recordLiveKitWebhook(handled.contains(kind) ? kind : "other", outcome: "ignored")
             return
         }
-        if let id = event.id, !id.isEmpty {
+        let id = event.id.flatMap { $0.isEmpty ? nil : $0 }
+        if let id {
             let now = Date()
             guard try await storage.recordWebhookEvent(id, at: now, pruneBefore: now.addingTimeInterval(-Self.webhookMemory)) else {
                 metrics.recordLiveKitWebhook(kind, outcome: "duplicate")
                 return
             }
         }
-        let changed = try await apply(kind, event, room: room, subroom: subroom, livekitName: livekitName)
+        let changed: Bool
+        do {
+            changed = try await apply(kind, event, room: room, subroom: subroom, livekitName: livekitName)
+        } catch {
+            // The answer is an error, so LiveKit retries: that retry must not count as a duplicate.
+            if let id { try? await storage.forgetWebhookEvent(id) }
+            throw error
+        }
         metrics.recordLiveKitWebhook(kind, outcome: changed ? "applied" : "ignored")
         if changed { await publishOccupancy(of: room) }
     }
@@ -74,11 +82,28 @@ extension VoiceService {
         switch kind {
         case "participant_joined":
             guard !identity.isEmpty, !sid.isEmpty, let user = try await storage.user(named: identity) else { return false }
-            guard try await mayStayInVoice(user, in: room) else {
+            let standing = try await voiceStanding(user, in: room)
+            if standing.isMuted, let roomService {
+                // Joined with a token from before the mute: take the right to publish.
+                Task { [logger] in
+                    do {
+                        try await roomService.setCanPublish(false, identity: identity, in: livekitName)
+                    } catch {
+                        logger.warning("could not mute a participant on LiveKit", metadata: ["livekit_room": "\(livekitName)", "error": "\(error)"])
+                    }
+                }
+            }
+            guard standing.mayStay else {
                 // LiveKit does not revoke tokens: someone kicked, banned or gone from the room is removed again.
                 logger.info("removing a participant who may not be in voice", metadata: ["livekit_room": "\(livekitName)", "user_id": "\(user.id)"])
                 if let roomService {
-                    Task { try? await roomService.removeParticipant(identity, from: livekitName) }
+                    Task { [logger] in
+                        do {
+                            try await roomService.removeParticipant(identity, from: livekitName)
+                        } catch {
+                            logger.warning("could not remove a participant from LiveKit", metadata: ["livekit_room": "\(livekitName)", "error": "\(error)"])
+                        }
+                    }
                 }
                 return false
             }
@@ -101,14 +126,16 @@ extension VoiceService {
         }
     }
 
-    /// Whether the user may be in the room's voice channel now: a member (or server admin), not
-    /// banned, not voice-kicked, and voice still on for the room.
-    func mayStayInVoice(_ user: User, in room: Room) async throws -> Bool {
-        guard !user.isDisabled, let standing = try await storage.roomStanding(named: room.name, of: user.id, at: Date()) else { return false }
+    /// Whether the user may be in the room's voice channel now (a member or server admin, not
+    /// banned, not voice-kicked, voice still on for the room), and whether they are voice-muted.
+    func voiceStanding(_ user: User, in room: Room) async throws -> (mayStay: Bool, isMuted: Bool) {
+        guard !user.isDisabled, let standing = try await storage.roomStanding(named: room.name, of: user.id, at: Date()) else {
+            return (false, false)
+        }
         let subject = PolicySubject(isServerAdmin: user.isAdmin, role: standing.membership?.role, isBanned: standing.isBanned)
         let policyRoom = PolicyRoom(visibility: room.visibility, isReadonly: room.isReadonly, voiceEnabled: room.voice.enabled)
-        guard case .allow = RoomPolicy.decide(.joinVoice, by: subject, in: policyRoom) else { return false }
-        return !standing.voiceRestrictions.contains(.kicked)
+        guard case .allow = RoomPolicy.decide(.joinVoice, by: subject, in: policyRoom) else { return (false, false) }
+        return (!standing.voiceRestrictions.contains(.kicked), standing.voiceRestrictions.contains(.muted))
     }
 
     // MARK: Reconciliation
@@ -136,13 +163,24 @@ extension VoiceService {
                 var changed = false
                 for subroom in subrooms.sorted() {
                     let livekitName = config.names.name(of: room.name, subroom: subroom)
-                    let listed = try await roomService.listParticipants(livekitName)
+                    let listed: [LiveKitParticipant]
+                    do {
+                        listed = try await roomService.listParticipants(livekitName)
+                    } catch {
+                        // One sub-room LiveKit cannot list does not hold up the others.
+                        logger.warning("could not list a LiveKit room's participants", metadata: ["livekit_room": "\(livekitName)", "error": "\(error)"])
+                        continue
+                    }
                     var present: [VoiceParticipant] = []
                     for participant in listed {
                         guard let user = try await storage.user(named: participant.identity) else { continue }
-                        guard try await mayStayInVoice(user, in: room) else {
+                        let standing = try await voiceStanding(user, in: room)
+                        guard standing.mayStay else {
                             _ = try? await roomService.removeParticipant(participant.identity, from: livekitName)
                             continue
+                        }
+                        if standing.isMuted && participant.permission?.canPublish != false {
+                            _ = try? await roomService.setCanPublish(false, identity: participant.identity, in: livekitName)
                         }
                         present.append(
                             VoiceParticipant(

@@ -139,6 +139,7 @@ final class Outbox: Sendable {
     /// Sends a WebSocket ping, outside the queue; the client's pong (or anything else it sends)
     /// shows it is still there.
     func ping() {
+        guard state.withLock({ !$0.isFinished && $0.closing == nil }) else { return }
         let channel = channel
         channel.eventLoop.execute {
             channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer(string: "echochat")), promise: nil)

@@ -90,11 +90,10 @@ struct RealTimeGateway: Sendable {
                 channel.close(promise: nil)
             },
             onClose: { code, reason in
-                Task {
-                    try? await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason)
-                    try? await Task.sleep(for: .seconds(5))
-                    channel.close(promise: nil)
-                }
+                // The channel goes after a grace period for the close handshake even if the close
+                // frame itself never gets out (a client that stopped reading).
+                channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
+                Task { try? await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason) }
             })
         let id = hub.register(
             userID: principal.user.id, sessionID: principal.session.id, outbox: outbox, liveness: liveness,

@@ -168,6 +168,10 @@ public protocol VoiceStore: Sendable {
     /// than `pruneBefore` are forgotten.
     func recordWebhookEvent(_ id: String, at date: Date, pruneBefore: Date) async throws -> Bool
 
+    /// Forgets a recorded webhook event id, so that LiveKit's retry of an event whose handling
+    /// failed is handled rather than dropped as a duplicate.
+    func forgetWebhookEvent(_ id: String) async throws
+
     /// Frees `userID`'s seat in the room, whatever its state; returns the seat that was freed.
     @discardableResult
     func releaseSeat(of userID: UserID, in roomID: RoomID) async throws -> VoiceSeat?

@@ -140,6 +140,10 @@ extension SQLiteStorage {
         }
     }
 
+    public func forgetWebhookEvent(_ id: String) async throws {
+        try await perform { db in try db.run("DELETE FROM webhook_events WHERE id = ?", [id]) }
+    }
+
     public func releaseSeat(of userID: UserID, in roomID: RoomID) async throws -> VoiceSeat? {
         try await perform { db in
             let seat = try db.row("SELECT * FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])

@@ -133,7 +133,8 @@ public struct LoadWeightedStrategy: SubroomStrategy {
     }
 
     public func maxParticipants(limits: SubroomLimits) -> Int? {
-        Int((configuration.loadLimit / configuration.weights.listener).rounded(.down))
+        // The same tolerance as `decide`, so that the cap never falls one short of what it grants.
+        Int((configuration.loadLimit / configuration.weights.listener + 1e-9).rounded(.down))
     }
 
     public func decide(_ request: SubroomRequest, in snapshot: SubroomSnapshot, now: Date) -> SubroomDecision {
