@@ -83,19 +83,34 @@ extension StorageConformance {
         _ = try await storage.reserveSeat(seatRequest(lobby.id, alice), decide: fill(capacity: 5, maxSubrooms: 2))
         let joined = try await storage.seatJoined(
             roomID: lobby.id, subroom: 1, userID: alice.id, identity: "alice", participantSID: "PA_1", at: t0.addingTimeInterval(2))
-        try expect(joined.state == .joined && joined.expiresAt == nil && joined.participantSID == "PA_1", "joined")
+        try expect(joined?.state == .joined && joined?.expiresAt == nil && joined?.participantSID == "PA_1", "joined")
         try expect(try await storage.voiceSeats(in: lobby.id, at: t0.addingTimeInterval(1000)).count == 1, "a joined seat does not lapse")
         // A reconnect: the new sid joins before the old one's leave arrives; the stale leave changes nothing.
-        _ = try await storage.seatJoined(roomID: lobby.id, subroom: 1, userID: alice.id, identity: "alice", participantSID: "PA_2", at: t0)
+        _ = try await storage.seatJoined(
+            roomID: lobby.id, subroom: 1, userID: alice.id, identity: "alice", participantSID: "PA_2", at: t0.addingTimeInterval(10))
         try expect(try await storage.seatLeft(roomID: lobby.id, subroom: 1, identity: "alice", participantSID: "PA_1") == false, "stale leave ignored")
+        // The old sid's join arriving late (after its own leave, and older than the current join) changes nothing.
+        try expect(
+            try await storage.seatJoined(
+                roomID: lobby.id, subroom: 1, userID: alice.id, identity: "alice", participantSID: "PA_1", at: t0.addingTimeInterval(2)) == nil,
+            "a late join of a departed sid is ignored")
+        try expect(
+            try await storage.seatJoined(
+                roomID: lobby.id, subroom: 1, userID: alice.id, identity: "alice", participantSID: "PA_0", at: t0.addingTimeInterval(1)) == nil,
+            "a join older than the current one is ignored")
         try expect(try await storage.voiceSeats(in: lobby.id, at: t0).first?.participantSID == "PA_2", "the seat is the new sid's")
         try expect(try await storage.seatLeft(roomID: lobby.id, subroom: 1, identity: "alice", participantSID: "PA_2"), "current leave frees")
         try expect(try await storage.voiceSeats(in: lobby.id, at: t0).isEmpty, "seat freed")
         try expect(try await storage.seatLeft(roomID: lobby.id, subroom: 1, identity: "alice", participantSID: "PA_2") == false, "freed once")
+        // A leave that overtakes its own join: the join, when it arrives, seats nobody.
+        try expect(try await storage.seatLeft(roomID: lobby.id, subroom: 2, identity: "bob", participantSID: "PA_early") == false, "nothing to free")
+        try expect(
+            try await storage.seatJoined(roomID: lobby.id, subroom: 2, userID: bob.id, identity: "bob", participantSID: "PA_early", at: t0) == nil,
+            "the overtaken join is ignored")
         // A join nobody reserved (a token minted before a restart) still takes a seat.
         let unreserved = try await storage.seatJoined(
             roomID: lobby.id, subroom: 2, userID: bob.id, identity: "bob", participantSID: "PA_3", at: t0)
-        try expect(unreserved.subroom == 2 && unreserved.state == .joined, "unreserved join seated")
+        try expect(unreserved?.subroom == 2 && unreserved?.state == .joined, "unreserved join seated")
         try expect(try await storage.releaseSeat(of: bob.id, in: lobby.id)?.participantSID == "PA_3", "released")
         try expect(try await storage.releaseSeat(of: bob.id, in: lobby.id) == nil, "released once")
     }
@@ -118,12 +133,17 @@ extension StorageConformance {
             "a stale sid publishes nothing")
         let alices = try await storage.voiceSeats(in: lobby.id, at: t0).first { $0.userID == alice.id }
         try expect(alices?.publishing == [.microphone], "publishing tracked, got \(String(describing: alices?.publishing))")
-        // LiveKit lists alice (now also on camera) and dave's absence of bob: bob's seat goes, carol's reservation stays.
+        // A list read before the latest changes leaves the changed seats alone.
+        try expect(
+            try await storage.reconcileSeats(roomID: lobby.id, subroom: 1, participants: [], listedAt: Date().addingTimeInterval(-60)) == false,
+            "seats changed after the list was read stay")
+        // LiveKit lists alice (now also on camera) and not bob: bob's seat goes, carol's reservation stays.
+        try await Task.sleep(for: .milliseconds(5))
         try expect(
             try await storage.reconcileSeats(
                 roomID: lobby.id, subroom: 1,
                 participants: [VoiceParticipant(userID: alice.id, identity: "alice", participantSID: "PA_a", publishing: [.microphone, .camera])],
-                at: t0),
+                listedAt: Date()),
             "reconcile changed something")
         let after = try await storage.voiceSeats(in: lobby.id, at: t0)
         try expect(Set(after.map(\.userID)) == [alice.id, carol.id], "bob gone, carol's reservation kept")
@@ -132,7 +152,7 @@ extension StorageConformance {
             try await storage.reconcileSeats(
                 roomID: lobby.id, subroom: 1,
                 participants: [VoiceParticipant(userID: alice.id, identity: "alice", participantSID: "PA_a", publishing: [.microphone, .camera])],
-                at: t0) == false,
+                listedAt: Date()) == false,
             "reconciling again changes nothing")
         try expect(try await storage.clearJoinedSeats(roomID: lobby.id, subroom: 1) == 1, "the closed sub-room's joined seat freed")
         try expect(try await storage.voiceSeats(in: lobby.id, at: t0).map(\.userID) == [carol.id], "the reservation stays")

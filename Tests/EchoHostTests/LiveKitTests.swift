@@ -149,6 +149,12 @@ struct LiveKitTests {
             subrooms = try await Self.voice(client, "Lobby", tokens["owner"])
             #expect((subrooms.first?["participants"] as? [[String: Any]])?.first?["publishing"] as? [String] == ["camera"])
 
+            // A join older than the current one (by LiveKit's joinedAtMs) arriving late takes nothing over.
+            var stale = Self.event("participant_joined", id: "EV_4b", room: "Lobby", identity: "member", sid: "PA_0")
+            stale["participant"] = ["sid": "PA_0", "identity": "member", "state": "ACTIVE", "joinedAtMs": "1000"]
+            let staleJoin = try await LiveKitInterop.webhook(stale)
+            #expect(try await Self.deliver(client, body: staleJoin.body, authorization: staleJoin.authorization).status == 200)
+
             // The current sid's leave frees the seat; replaying the join (same id) is a duplicate.
             let left = try await LiveKitInterop.webhook(Self.event("participant_left", id: "EV_5", room: "Lobby", identity: "member", sid: "PA_2"))
             #expect(try await Self.deliver(client, body: left.body, authorization: left.authorization).status == 200)

@@ -13,6 +13,10 @@ struct LiveKitWebhookEvent: Decodable, Sendable {
     struct Participant: Decodable, Sendable {
         let sid: String?
         let identity: String?
+        /// Milliseconds since 1970, as a protojson int64 string.
+        let joinedAtMs: String?
+
+        var joinedAt: Date? { joinedAtMs.flatMap(Double.init).map { Date(timeIntervalSince1970: $0 / 1000) } }
     }
 
     struct Track: Decodable, Sendable {
@@ -107,8 +111,10 @@ extension VoiceService {
                 }
                 return false
             }
-            _ = try await storage.seatJoined(roomID: room.id, subroom: subroom, userID: user.id, identity: identity, participantSID: sid, at: Date())
-            return true
+            let seated = try await storage.seatJoined(
+                roomID: room.id, subroom: subroom, userID: user.id, identity: identity, participantSID: sid,
+                at: event.participant?.joinedAt ?? Date())
+            return seated != nil
         case "participant_left", "participant_connection_aborted":
             guard !identity.isEmpty, !sid.isEmpty else { return false }
             return try await storage.seatLeft(roomID: room.id, subroom: subroom, identity: identity, participantSID: sid)
@@ -164,6 +170,7 @@ extension VoiceService {
                 for subroom in subrooms.sorted() {
                     let livekitName = config.names.name(of: room.name, subroom: subroom)
                     let listed: [LiveKitParticipant]
+                    let listedAt = Date()
                     do {
                         listed = try await roomService.listParticipants(livekitName)
                     } catch {
@@ -187,7 +194,9 @@ extension VoiceService {
                                 userID: user.id, identity: participant.identity, participantSID: participant.sid,
                                 publishing: Set((participant.tracks ?? []).compactMap(\.trackSource))))
                     }
-                    if try await storage.reconcileSeats(roomID: room.id, subroom: subroom, participants: present, at: now) { changed = true }
+                    if try await storage.reconcileSeats(roomID: room.id, subroom: subroom, participants: present, listedAt: listedAt) {
+                        changed = true
+                    }
                 }
                 if changed { await publishOccupancy(of: room) }
             }

@@ -25,11 +25,13 @@ public struct VoiceSeat: Hashable, Sendable {
     public var reservedAt: Date
     /// When a reservation lapses if no join arrives; `nil` once joined.
     public var expiresAt: Date?
+    /// When LiveKit says the participant joined; `nil` while reserved.
+    public var joinedAt: Date?
 
     /// Creates a seat.
     public init(
         roomID: RoomID, subroom: Int, userID: UserID, identity: String, state: SubroomSeat.State, participantSID: String? = nil,
-        publishing: Set<TrackSource> = [], isListenOnly: Bool = false, reservedAt: Date, expiresAt: Date? = nil
+        publishing: Set<TrackSource> = [], isListenOnly: Bool = false, reservedAt: Date, expiresAt: Date? = nil, joinedAt: Date? = nil
     ) {
         self.roomID = roomID
         self.subroom = subroom
@@ -41,6 +43,7 @@ public struct VoiceSeat: Hashable, Sendable {
         self.isListenOnly = isListenOnly
         self.reservedAt = reservedAt
         self.expiresAt = expiresAt
+        self.joinedAt = joinedAt
     }
 
     /// The seat as a strategy sees it.
@@ -135,16 +138,18 @@ public protocol VoiceStore: Sendable {
     /// The rooms with seats (joined or reserved) and the sub-rooms they occupy.
     func occupiedSubrooms(at now: Date) async throws -> [RoomID: Set<Int>]
 
-    /// LiveKit reported `identity` joined sub-room `subroom` as `participantSID`: their seat in the
-    /// room (wherever it was) becomes a joined seat there, or one is created when nobody reserved it.
-    /// Returns the seat.
+    /// LiveKit reported `identity` joined sub-room `subroom` as `participantSID` at `date` (LiveKit's
+    /// join time): their seat in the room (wherever it was) becomes a joined seat there, or one is
+    /// created when nobody reserved it. Webhooks can arrive late and out of order, so the event is
+    /// ignored (`nil`) when that sid has already left, or when the seat holds a later join.
     @discardableResult
     func seatJoined(
         roomID: RoomID, subroom: Int, userID: UserID, identity: String, participantSID: String, at date: Date
-    ) async throws -> VoiceSeat
+    ) async throws -> VoiceSeat?
 
     /// LiveKit reported `participantSID` left sub-room `subroom`: the seat is freed when that sid
-    /// is still the one holding it (a stale or reordered event changes nothing). Returns whether it was freed.
+    /// is still the one holding it (a stale or reordered event changes nothing), and the sid is
+    /// remembered as gone, so that its join arriving late seats nobody. Returns whether a seat was freed.
     @discardableResult
     func seatLeft(roomID: RoomID, subroom: Int, identity: String, participantSID: String) async throws -> Bool
 
@@ -159,10 +164,13 @@ public protocol VoiceStore: Sendable {
     @discardableResult
     func clearJoinedSeats(roomID: RoomID, subroom: Int) async throws -> Int
 
-    /// Makes the joined seats of a sub-room match what LiveKit lists: seats of people no longer
-    /// there are freed, people there become joined seats. Reservations stay. Returns whether anything changed.
+    /// Makes the joined seats of a sub-room match what LiveKit listed at `listedAt`: seats of
+    /// people no longer there are freed, people there become joined seats. Reservations stay, and
+    /// so does every seat changed after `listedAt` (a webhook applied while the list was on its
+    /// way is newer than the list); a participant whose sid has left since is not seated again.
+    /// Returns whether anything changed.
     @discardableResult
-    func reconcileSeats(roomID: RoomID, subroom: Int, participants: [VoiceParticipant], at date: Date) async throws -> Bool
+    func reconcileSeats(roomID: RoomID, subroom: Int, participants: [VoiceParticipant], listedAt: Date) async throws -> Bool
 
     /// Records a webhook event id; `false` when it was recorded before (a duplicate). Ids older
     /// than `pruneBefore` are forgotten.

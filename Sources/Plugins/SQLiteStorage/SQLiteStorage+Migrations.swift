@@ -126,8 +126,17 @@ extension SQLiteStorage {
                         listen_only INTEGER NOT NULL DEFAULT 0,
                         reserved_at INTEGER NOT NULL,
                         expires_at INTEGER,
+                        joined_at INTEGER,
+                        updated_at INTEGER NOT NULL,
                         PRIMARY KEY (room_id, user_id)
                     );
+                    CREATE TABLE voice_departures (
+                        room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                        participant_sid TEXT NOT NULL,
+                        departed_at INTEGER NOT NULL,
+                        PRIMARY KEY (room_id, participant_sid)
+                    );
+                    CREATE INDEX voice_departures_by_time ON voice_departures(departed_at);
                     CREATE INDEX voice_seats_by_identity ON voice_seats(room_id, identity);
                     CREATE INDEX voice_seats_reserved ON voice_seats(room_id, expires_at) WHERE state = 'reserved';
                     CREATE TABLE webhook_events (

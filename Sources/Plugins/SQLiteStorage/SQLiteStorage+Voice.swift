@@ -16,8 +16,11 @@ extension SQLiteStorage {
                     seat.expiresAt = request.expiresAt
                     seat.isListenOnly = request.isListenOnly
                     try db.run(
-                        "UPDATE voice_seats SET expires_at = ?, listen_only = ? WHERE room_id = ? AND user_id = ?",
-                        [request.expiresAt.storageMilliseconds, request.isListenOnly, request.roomID.rawValue, request.userID.rawValue])
+                        "UPDATE voice_seats SET expires_at = ?, listen_only = ?, updated_at = ? WHERE room_id = ? AND user_id = ?",
+                        [
+                            request.expiresAt.storageMilliseconds, request.isListenOnly, Date().storageMilliseconds, request.roomID.rawValue,
+                            request.userID.rawValue,
+                        ])
                 }
                 return .existing(seat)
             }
@@ -52,10 +55,18 @@ extension SQLiteStorage {
 
     public func seatJoined(
         roomID: RoomID, subroom: Int, userID: UserID, identity: String, participantSID: String, at date: Date
-    ) async throws -> VoiceSeat {
+    ) async throws -> VoiceSeat? {
         try await perform { db in
+            let departed = try db.row(
+                "SELECT 1 FROM voice_departures WHERE room_id = ? AND participant_sid = ?", [roomID.rawValue, participantSID])
+            guard departed == nil else { return nil }
             let existing = try db.row("SELECT * FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])
                 .map(VoiceSeat.init(row:))
+            if let existing, existing.state == .joined, existing.participantSID != participantSID,
+                let current = existing.joinedAt, current > date
+            {
+                return nil  // a join older than the one holding the seat
+            }
             var seat =
                 existing
                 ?? VoiceSeat(roomID: roomID, subroom: subroom, userID: userID, identity: identity, state: .joined, reservedAt: date)
@@ -65,6 +76,7 @@ extension SQLiteStorage {
             seat.state = .joined
             seat.participantSID = participantSID
             seat.expiresAt = nil
+            seat.joinedAt = date
             try db.run("DELETE FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])
             try Self.insert(seat, db)
             return seat
@@ -73,12 +85,21 @@ extension SQLiteStorage {
 
     public func seatLeft(roomID: RoomID, subroom: Int, identity: String, participantSID: String) async throws -> Bool {
         try await perform { db in
+            let now = Date().storageMilliseconds
+            try db.run("DELETE FROM voice_departures WHERE departed_at < ?", [now - Self.departureMemoryMilliseconds])
+            try db.run(
+                "INSERT OR REPLACE INTO voice_departures (room_id, participant_sid, departed_at) VALUES (?, ?, ?)",
+                [roomID.rawValue, participantSID, now])
             try db.run(
                 "DELETE FROM voice_seats WHERE room_id = ? AND subroom = ? AND identity = ? AND participant_sid = ?",
                 [roomID.rawValue, subroom, identity, participantSID])
             return db.changesCount > 0
         }
     }
+
+    /// How long a departed sid is remembered: far longer than LiveKit delays a webhook (it drops
+    /// events older than 30 s).
+    static let departureMemoryMilliseconds: Int64 = 3_600_000
 
     public func setPublishing(
         _ source: TrackSource, _ published: Bool, roomID: RoomID, subroom: Int, identity: String, participantSID: String
@@ -94,8 +115,8 @@ extension SQLiteStorage {
             if published { publishing.insert(source) } else { publishing.remove(source) }
             guard publishing != seat.publishing else { return false }
             try db.run(
-                "UPDATE voice_seats SET publishing = ? WHERE room_id = ? AND user_id = ?",
-                [Self.encode(publishing), roomID.rawValue, seat.userID.rawValue])
+                "UPDATE voice_seats SET publishing = ?, updated_at = ? WHERE room_id = ? AND user_id = ?",
+                [Self.encode(publishing), Date().storageMilliseconds, roomID.rawValue, seat.userID.rawValue])
             return true
         }
     }
@@ -107,22 +128,32 @@ extension SQLiteStorage {
         }
     }
 
-    public func reconcileSeats(roomID: RoomID, subroom: Int, participants: [VoiceParticipant], at date: Date) async throws -> Bool {
+    public func reconcileSeats(roomID: RoomID, subroom: Int, participants: [VoiceParticipant], listedAt: Date) async throws -> Bool {
         try await perform { db in
             var changed = false
+            let listed = listedAt.storageMilliseconds
             let present = Dictionary(participants.map { ($0.userID, $0) }, uniquingKeysWith: { first, _ in first })
-            for seat in try Self.seats(in: roomID, db) where seat.subroom == subroom && seat.state == .joined && present[seat.userID] == nil {
-                try db.run("DELETE FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, seat.userID.rawValue])
+            for row in try db.rows(
+                "SELECT user_id, updated_at FROM voice_seats WHERE room_id = ? AND subroom = ? AND state = 'joined'", [roomID.rawValue, subroom])
+            {
+                let userID = UserID(rawValue: row["user_id"])
+                let updated: Int64 = row["updated_at"]
+                guard present[userID] == nil, updated < listed else { continue }
+                try db.run("DELETE FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])
                 changed = true
             }
             for participant in participants {
-                let existing = try db.row(
-                    "SELECT * FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, participant.userID.rawValue]
-                ).map(VoiceSeat.init(row:))
+                let departed = try db.row(
+                    "SELECT 1 FROM voice_departures WHERE room_id = ? AND participant_sid = ?", [roomID.rawValue, participant.participantSID])
+                guard departed == nil else { continue }
+                let row = try db.row("SELECT * FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, participant.userID.rawValue])
+                if let row, (row["updated_at"] as Int64) >= listed { continue }
+                let existing = row.map(VoiceSeat.init(row:))
                 let seat = VoiceSeat(
                     roomID: roomID, subroom: subroom, userID: participant.userID, identity: participant.identity, state: .joined,
                     participantSID: participant.participantSID, publishing: participant.publishing,
-                    isListenOnly: existing?.isListenOnly ?? false, reservedAt: existing?.reservedAt ?? date)
+                    isListenOnly: existing?.isListenOnly ?? false, reservedAt: existing?.reservedAt ?? listedAt,
+                    joinedAt: existing?.participantSID == participant.participantSID ? existing?.joinedAt : listedAt)
                 guard existing != seat else { continue }
                 try db.run("DELETE FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, participant.userID.rawValue])
                 try Self.insert(seat, db)
@@ -190,12 +221,13 @@ extension SQLiteStorage {
         try db.run(
             """
             INSERT INTO voice_seats (room_id, user_id, subroom, identity, state, participant_sid, publishing, listen_only,
-                reserved_at, expires_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                reserved_at, expires_at, joined_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 seat.roomID.rawValue, seat.userID.rawValue, seat.subroom, seat.identity, seat.state.rawValue, seat.participantSID,
                 encode(seat.publishing), seat.isListenOnly, seat.reservedAt.storageMilliseconds, seat.expiresAt?.storageMilliseconds,
+                seat.joinedAt?.storageMilliseconds, Date().storageMilliseconds,
             ])
     }
 
@@ -213,6 +245,7 @@ extension VoiceSeat {
             participantSID: row["participant_sid"],
             publishing: Set(publishing.split(separator: ",").compactMap { TrackSource(rawValue: String($0)) }),
             isListenOnly: row["listen_only"], reservedAt: Date(storageMilliseconds: row["reserved_at"]),
-            expiresAt: (row["expires_at"] as Int64?).map(Date.init(storageMilliseconds:)))
+            expiresAt: (row["expires_at"] as Int64?).map(Date.init(storageMilliseconds:)),
+            joinedAt: (row["joined_at"] as Int64?).map(Date.init(storageMilliseconds:)))
     }
 }
