@@ -1,7 +1,10 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Synchronization
 import Testing
+
+@testable import EchoHost
 
 /// LiveKit tokens, seats and webhooks, judged by LiveKit's own Python server SDK.
 @Suite("LiveKit")
@@ -343,6 +346,56 @@ struct LiveKitTests {
             #expect(try await waitFor([]), "the leave is found by reconciliation")
             let lists = try await double.calls("ListParticipants")
             #expect(!lists.isEmpty && lists.allSatisfy { ($0["video"] as? [String: Any])?["room_admin"] as? Bool == true })
+        }
+    }
+
+    /// A compact JWS signed with HMAC over `secret`, with whatever header and claims a test needs.
+    static func forge(header: [String: Any], claims: [String: Any], secret: String = LiveKitInterop.secret, sha512: Bool = false) throws -> String {
+        let input =
+            (try JSONSerialization.data(withJSONObject: header)).base64URLEncodedString() + "."
+            + (try JSONSerialization.data(withJSONObject: claims)).base64URLEncodedString()
+        let key = SymmetricKey(data: Data(secret.utf8))
+        let signature =
+            sha512
+            ? Data(HMAC<SHA512>.authenticationCode(for: Data(input.utf8), using: key))
+            : Data(HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: key))
+        return input + "." + signature.base64URLEncodedString()
+    }
+
+    @Test("webhook tokens LiveKit itself would refuse are refused: wrong iss, future nbf, no exp, no sha256, alg none, HS512")
+    func webhookTokenRules() async throws {
+        try await TestServer.run(config: Self.config(nil)) { client, _ in
+            let tokens = try await RealTimeTests.setUpRoom(client, "Lobby", ["owner", "member"])
+            #expect(try await Self.token(client, "Lobby", tokens["member"]).status == 200)
+            let body = #"{"event":"participant_joined","room":{"name":"Lobby"},"participant":{"sid":"PA_1","identity":"member"},"id":"EV_x"}"#
+            let digest = Data(SHA256.hash(data: Data(body.utf8))).base64EncodedString()
+            let now = Int(Date().timeIntervalSince1970)
+            let valid: [String: Any] = ["iss": LiveKitInterop.key, "nbf": now, "exp": now + 300, "sha256": digest, "sub": ""]
+            let hs256: [String: Any] = ["alg": "HS256", "typ": "JWT"]
+            func with(_ change: (inout [String: Any]) -> Void) -> [String: Any] {
+                var claims = valid
+                change(&claims)
+                return claims
+            }
+            let refused: [(String, String)] = [
+                ("wrong iss", try Self.forge(header: hs256, claims: with { $0["iss"] = "another-key" })),
+                ("future nbf", try Self.forge(header: hs256, claims: with { $0["nbf"] = now + 600 })),
+                ("no exp", try Self.forge(header: hs256, claims: with { $0["exp"] = nil })),
+                ("no sha256", try Self.forge(header: hs256, claims: with { $0["sha256"] = nil })),
+                ("wrong sha256", try Self.forge(header: hs256, claims: with { $0["sha256"] = Data(SHA256.hash(data: Data("x".utf8))).base64EncodedString() })),
+                ("HS512", try Self.forge(header: ["alg": "HS512", "typ": "JWT"], claims: valid, sha512: true)),
+                ("alg none", (try JSONSerialization.data(withJSONObject: ["alg": "none"])).base64URLEncodedString() + "."
+                    + (try JSONSerialization.data(withJSONObject: valid)).base64URLEncodedString() + "."),
+            ]
+            for (label, token) in refused {
+                let result = try await Self.deliver(client, body: body, authorization: token)
+                #expect(result.status == 401, "\(label): \(result.status)")
+            }
+            #expect(Self.participants(try await Self.voice(client, "Lobby", tokens["owner"])).isEmpty, "nothing changed")
+            // The same rules with every claim in order: accepted.
+            let accepted = try await Self.deliver(client, body: body, authorization: try Self.forge(header: hs256, claims: valid))
+            #expect(accepted.status == 200)
+            #expect(Self.participants(try await Self.voice(client, "Lobby", tokens["owner"])) == ["member"])
         }
     }
 }
