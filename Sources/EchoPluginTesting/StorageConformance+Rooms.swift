@@ -129,6 +129,10 @@ extension StorageConformance {
         let pair = try await storage.sessionWithUser(id: SessionID("s1"))
         try expect(pair?.session.id == SessionID("s1") && pair?.user == bob, "a session with its user")
         try expect(try await storage.sessionWithUser(id: SessionID("nope")) == nil, "no session, no pair")
+        let both = try await storage.sessionAndStanding(session: SessionID("s1"), user: bob.id, room: "lobby", at: t0)
+        try expect(both.session?.user == bob && both.standing?.membership?.role == .owner, "session and standing read together")
+        let neither = try await storage.sessionAndStanding(session: SessionID("nope"), user: bob.id, room: "nowhere", at: t0)
+        try expect(neither.session == nil && neither.standing == nil, "neither found")
     }
 
     static func auditLog(_ storage: any Storage) async throws {

@@ -244,15 +244,33 @@ struct AccountService: Sendable {
     /// The principal behind a bearer access token: valid signature and expiry, session still
     /// active, account still enabled.
     func principal(bearer token: String?) async throws -> Principal {
+        let claims = try await verifiedClaims(bearer: token)
+        return try principal(claims, try await storage.sessionWithUser(id: claims.sessionID))
+    }
+
+    /// The principal and their standing in the room `name`, read from storage together: the
+    /// checks behind every signed-in room request. The standing is `nil` for an unknown room.
+    func principal(bearer token: String?, standingIn name: String) async throws -> (Principal, RoomStanding?) {
+        let claims = try await verifiedClaims(bearer: token)
+        guard let userID = claims.userID else { throw Self.invalidToken }
+        let read = try await storage.sessionAndStanding(session: claims.sessionID, user: userID, room: name, at: Date())
+        return (try principal(claims, read.session), read.standing)
+    }
+
+    private static let invalidToken = APIError.unauthorized("invalid_token", "the access token is invalid or expired")
+
+    /// The claims of a valid, unexpired access token (no storage read): enough to answer 401
+    /// before looking at a request's body.
+    func verifiedClaims(bearer token: String?) async throws -> AccessClaims {
         guard let token, !token.isEmpty else {
             throw APIError.unauthorized("unauthorized", "sign in first: send Authorization: Bearer <access_token>")
         }
-        guard let claims = await tokens.verifiedClaims(token), let userID = claims.userID else {
-            throw APIError.unauthorized("invalid_token", "the access token is invalid or expired")
-        }
-        guard let pair = try await storage.sessionWithUser(id: claims.sessionID), pair.session.userID == userID,
-            pair.session.isActive(at: Date())
-        else {
+        guard let claims = await tokens.verifiedClaims(token), claims.userID != nil else { throw Self.invalidToken }
+        return claims
+    }
+
+    private func principal(_ claims: AccessClaims, _ pair: SessionWithUser?) throws -> Principal {
+        guard let pair, pair.session.userID == claims.userID, pair.session.isActive(at: Date()) else {
             throw APIError.unauthorized("session_ended", "the session has ended; sign in again")
         }
         guard !pair.user.isDisabled else {

@@ -212,11 +212,18 @@ struct RoomsController {
     }
 
     func access(_ request: Request, _ context: EchoRequestContext) async throws -> RoomAccess {
-        let principal = try await principal(request)
         guard let name = context.parameters.get("name").flatMap(RoomNames.fromPath), RoomNames.isValid(name) else {
+            _ = try await principal(request)  // not signed in is said before no such room
             throw APIError.notFound("no such room", code: "room_not_found")
         }
-        return try await rooms.access(name, for: principal)
+        return try await access(name, request)
+    }
+
+    /// The signed-in caller's access to room `name`: session and standing in one storage read.
+    func access(_ name: String, _ request: Request) async throws -> RoomAccess {
+        let (principal, standing) = try await accounts.principal(bearer: AuthController.bearerToken(request), standingIn: name)
+        guard let standing else { throw APIError.notFound("no such room", code: "room_not_found") }
+        return try rooms.access(standing, for: principal)
     }
 
     func parameter(_ name: String, _ context: EchoRequestContext) throws -> String {

@@ -22,12 +22,13 @@ struct VoiceController: Sendable {
 
     func addRoutes(to router: Router<EchoRequestContext>) {
         router.post("/api/livekit/token") { request, _ in
-            let principal = try await rooms.principal(request)
+            _ = try await rooms.accounts.verifiedClaims(bearer: AuthController.bearerToken(request))
             let body = try await JSONBody.decode(TokenRequest.self, from: request)
             guard body.room.count <= 100, let (name, subroom) = LiveKitRoomNames.split(body.room), RoomNames.isValid(name) else {
+                _ = try await rooms.principal(request)  // not signed in is said before no such room
                 throw APIError.notFound("no such room", code: "room_not_found")
             }
-            let access = try await rooms.rooms.access(name, for: principal)
+            let access = try await rooms.access(name, request)
             let minted = try await voice.token(access, preferredSubroom: body.room == name ? nil : subroom)
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: minted.json))
         }

@@ -42,14 +42,9 @@ struct RoomService: Sendable {
 
     // MARK: Lookup
 
-    func access(_ name: String, for principal: Principal) async throws -> RoomAccess {
-        guard let standing = try await storage.roomStanding(named: name, of: principal.user.id, at: Date()) else {
-            throw APIError.notFound("no such room", code: "room_not_found")
-        }
-        return try access(standing, for: principal)
-    }
-
-    private func access(_ standing: RoomStanding, for principal: Principal) throws -> RoomAccess {
+    /// The principal's access to a room, from their standing in it (read with their session by
+    /// ``AccountService/principal(bearer:standingIn:)``).
+    func access(_ standing: RoomStanding, for principal: Principal) throws -> RoomAccess {
         let room = standing.room
         let membership = standing.membership
         var subject = PolicySubject(isServerAdmin: principal.user.isAdmin, role: membership?.role, isBanned: standing.isBanned)

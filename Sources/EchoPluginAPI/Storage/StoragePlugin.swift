@@ -16,9 +16,32 @@ public protocol Storage: AccountStore, SessionStore, RoomStore, MessageStore, Vo
     /// room request, so a backend does well to answer it in one round trip. The default
     /// implementation reads the parts one after the other.
     func roomStanding(named name: String, of userID: UserID, at now: Date) async throws -> RoomStanding?
+
+    /// ``sessionWithUser(id:)`` and ``roomStanding(named:of:at:)`` together: the two reads behind
+    /// every signed-in room request (the user id comes from the verified access token; the host
+    /// checks it against the session's). The default implementation makes the two calls.
+    func sessionAndStanding(session: SessionID, user: UserID, room: String, at now: Date) async throws -> SessionAndStanding
+}
+
+/// What ``Storage/sessionAndStanding(session:user:room:at:)`` read.
+public struct SessionAndStanding: Hashable, Sendable {
+    /// The session with its user, or `nil` when either is missing.
+    public var session: SessionWithUser?
+    /// The room with the user's standing in it, or `nil` when there is no such room.
+    public var standing: RoomStanding?
+
+    /// Creates a context.
+    public init(session: SessionWithUser?, standing: RoomStanding?) {
+        self.session = session
+        self.standing = standing
+    }
 }
 
 extension Storage {
+    public func sessionAndStanding(session: SessionID, user: UserID, room: String, at now: Date) async throws -> SessionAndStanding {
+        SessionAndStanding(session: try await sessionWithUser(id: session), standing: try await roomStanding(named: room, of: user, at: now))
+    }
+
     public func sessionWithUser(id: SessionID) async throws -> SessionWithUser? {
         guard let session = try await session(id: id), let user = try await user(id: session.userID) else { return nil }
         return SessionWithUser(session: session, user: user)

@@ -31,24 +31,32 @@ extension SQLiteStorage {
     }
 
     public func roomStanding(named name: String, of userID: UserID, at now: Date) async throws -> RoomStanding? {
+        try await read { db in try Self.fetchStanding(named: name, of: userID, at: now, db) }
+    }
+
+    public func sessionAndStanding(session: SessionID, user: UserID, room: String, at now: Date) async throws -> SessionAndStanding {
         try await read { db in
-            guard let room = try db.row("SELECT * FROM rooms WHERE name_key = ?", [name.lowercased()]).map(Room.init(row:)) else {
-                return nil
-            }
-            let counts = try db.row(
-                """
-                SELECT EXISTS (SELECT 1 FROM bans WHERE room_id = :room AND user_id = :user) AS banned,
-                    EXISTS (SELECT 1 FROM invites WHERE room_id = :room AND user_id = :user) AS invited,
-                    (SELECT count(*) FROM memberships WHERE room_id = :room AND role = 'owner') AS owners
-                """, ["room": room.id.rawValue, "user": userID.rawValue])
-            let restrictions = try db.rows(
-                "SELECT kind FROM voice_restrictions WHERE room_id = ? AND user_id = ? AND until > ?",
-                [room.id.rawValue, userID.rawValue, now.storageMilliseconds]
-            ).compactMap { VoiceRestriction(rawValue: $0["kind"]) }
-            return RoomStanding(
-                room: room, membership: try Self.fetchMembership(userID, room.id, db), isBanned: counts?["banned"] ?? false,
-                hasInvite: counts?["invited"] ?? false, ownerCount: counts?["owners"] ?? 0, voiceRestrictions: Set(restrictions))
+            SessionAndStanding(session: try Self.fetchSessionWithUser(session, db), standing: try Self.fetchStanding(named: room, of: user, at: now, db))
         }
+    }
+
+    static func fetchStanding(named name: String, of userID: UserID, at now: Date, _ db: Database) throws -> RoomStanding? {
+        guard let room = try db.row("SELECT * FROM rooms WHERE name_key = ?", [name.lowercased()]).map(Room.init(row:)) else {
+            return nil
+        }
+        let counts = try db.row(
+            """
+            SELECT EXISTS (SELECT 1 FROM bans WHERE room_id = :room AND user_id = :user) AS banned,
+                EXISTS (SELECT 1 FROM invites WHERE room_id = :room AND user_id = :user) AS invited,
+                (SELECT count(*) FROM memberships WHERE room_id = :room AND role = 'owner') AS owners
+            """, ["room": room.id.rawValue, "user": userID.rawValue])
+        let restrictions = try db.rows(
+            "SELECT kind FROM voice_restrictions WHERE room_id = ? AND user_id = ? AND until > ?",
+            [room.id.rawValue, userID.rawValue, now.storageMilliseconds]
+        ).compactMap { VoiceRestriction(rawValue: $0["kind"]) }
+        return RoomStanding(
+            room: room, membership: try fetchMembership(userID, room.id, db), isBanned: counts?["banned"] ?? false,
+            hasInvite: counts?["invited"] ?? false, ownerCount: counts?["owners"] ?? 0, voiceRestrictions: Set(restrictions))
     }
 
     public func room(id: RoomID) async throws -> Room? {

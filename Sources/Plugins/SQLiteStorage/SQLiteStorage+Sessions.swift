@@ -30,12 +30,14 @@ extension SQLiteStorage {
     }
 
     public func sessionWithUser(id: SessionID) async throws -> SessionWithUser? {
-        try await read { db in
-            guard let session = try db.row("SELECT * FROM sessions WHERE id = ?", [id.rawValue]).map(Session.init(row:)),
-                let user = try db.row("SELECT * FROM users WHERE id = ?", [session.userID.rawValue]).map(User.init(row:))
-            else { return nil }
-            return SessionWithUser(session: session, user: user)
-        }
+        try await read { db in try Self.fetchSessionWithUser(id, db) }
+    }
+
+    static func fetchSessionWithUser(_ id: SessionID, _ db: Database) throws -> SessionWithUser? {
+        guard let session = try db.row("SELECT * FROM sessions WHERE id = ?", [id.rawValue]).map(Session.init(row:)),
+            let user = try db.row("SELECT * FROM users WHERE id = ?", [session.userID.rawValue]).map(User.init(row:))
+        else { return nil }
+        return SessionWithUser(session: session, user: user)
     }
 
     public func activeSessions(of userID: UserID, at now: Date) async throws -> [Session] {
