@@ -60,9 +60,12 @@ func buildServer(
     if server.livekitEnabled, let key = server.livekitAPIKey, let secret = server.livekitAPISecret {
         livekitTokens = try await LiveKitTokens(apiKey: key, apiSecret: secret)
     }
+    let livekitHTTP = livekitTokens.map { _ in RoomServiceClient.makeHTTPClient() }
     let voice = VoiceService(
         config: VoiceConfig(server), storage: plugins.storage, strategy: plugins.subrooms, tokens: livekitTokens,
-        roomService: livekitTokens.map { RoomServiceClient(apiURL: server.livekitAPIURL, tokens: $0, metrics: metrics, logger: logger) },
+        roomService: livekitTokens.flatMap { tokens in
+            livekitHTTP.map { RoomServiceClient(apiURL: server.livekitAPIURL, tokens: tokens, http: $0, metrics: metrics, logger: logger) }
+        },
         rooms: rooms, bus: bus, limiter: RateLimiter(), metrics: metrics, logger: logger)
     let gateway = RealTimeGateway(accounts: accounts, storage: plugins.storage, hub: hub, logger: logger, metrics: metrics)
 
@@ -97,14 +100,14 @@ func buildServer(
         },
         logger: logger
     )
-    return EchoServer(
-        application: application, plugins: plugins, services: [
-            writer,
-            VoiceReconciler(voice: voice),
-            ConnectionWatchdog(
-                hub: hub, storage: plugins.storage, logger: logger, metrics: metrics,
-                pingInterval: .seconds(Int64(server.wsPingIntervalSeconds))),
-            SessionJanitor(
-                storage: plugins.storage, logger: logger, usedTokenRetention: TimeInterval(server.refreshTokenTTLDays) * 86_400)
-        ], logger: logger)
+    // Services stop in reverse order: the LiveKit client last, after everything that calls it.
+    var services: [any Service] = livekitHTTP.map { [HTTPClientShutdown(client: $0)] } ?? []
+    services += [
+        writer,
+        VoiceReconciler(voice: voice),
+        ConnectionWatchdog(
+            hub: hub, storage: plugins.storage, logger: logger, metrics: metrics, pingInterval: .seconds(Int64(server.wsPingIntervalSeconds))),
+        SessionJanitor(storage: plugins.storage, logger: logger, usedTokenRetention: TimeInterval(server.refreshTokenTTLDays) * 86_400),
+    ]
+    return EchoServer(application: application, plugins: plugins, services: services, logger: logger)
 }

@@ -136,8 +136,11 @@ struct ProcessTests {
         let client = HTTPTestClient(port: try await server.waitForPort())
         let (token, _) = try await client.signUp("alice")
         #expect(try await client.post("/api/rooms", ["name": "Lobby"], token: token).status == 201)
+        let asked = ContinuousClock.now
         let minted = try await client.post("/api/livekit/token", ["room": "Lobby"], token: token)
         #expect(minted.status == 200, "\(minted.text)")
+        // A refused connection fails the CreateRoom call at once; the token does not wait out a timeout.
+        #expect(ContinuousClock.now - asked < .seconds(2), "the token waited on an unreachable LiveKit")
         #expect(minted["url"] as? String == "ws://127.0.0.1:7880" && minted["room"] as? String == "Lobby")
         let verified = try await LiveKitInterop.verify([minted["token"] as? String ?? ""], key: "devkey", secret: "secret")
         #expect(verified[0]["ok"] as? Bool == true && verified[0]["identity"] as? String == "alice")

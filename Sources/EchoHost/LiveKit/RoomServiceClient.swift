@@ -82,7 +82,16 @@ struct RoomServiceClient: Sendable {
     let logger: Logger
     var timeout: TimeAmount = .seconds(5)
 
-    init(apiURL: String, tokens: LiveKitTokens, http: HTTPClient = .shared, metrics: HostMetrics, logger: Logger) {
+    /// An HTTP client for LiveKit: a refused connection fails the call at once rather than being
+    /// retried until the call's deadline, so an unreachable LiveKit never holds up a token.
+    static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(2)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    init(apiURL: String, tokens: LiveKitTokens, http: HTTPClient, metrics: HostMetrics, logger: Logger) {
         // The SDKs turn ws:// into http:// and wss:// into https://.
         var base = apiURL
         if base.hasPrefix("ws://") { base = "http://" + base.dropFirst(5) }

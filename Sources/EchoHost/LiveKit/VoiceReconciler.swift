@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import ServiceLifecycle
 
@@ -19,5 +20,15 @@ struct VoiceReconciler: Service {
             }
             await voice.reconcile()
         }
+    }
+}
+
+/// Shuts an HTTP client down when the server stops.
+struct HTTPClientShutdown: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
     }
 }
