@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 /// The `echochat` executable run as an operator runs it.
@@ -74,7 +73,7 @@ struct ProcessTests {
         let client = HTTPTestClient(port: try await server.waitForPort())
         let (token, _) = try await client.signUp("poster")
         #expect(try await client.post("/api/rooms", ["name": "Lobby"], token: token).status == 201)
-        let progress = Progress()
+        let progress = Locked(0)
         let acknowledged = try await withThrowingTaskGroup(of: [Int].self) { group in
             for sender in 0..<8 {
                 group.addTask {
@@ -84,14 +83,14 @@ struct ProcessTests {
                             result.status == 201, let id = result["id"] as? Int
                         else { break }  // the server is gone
                         ids.append(id)
-                        progress.advance()
+                        progress.withLock { $0 += 1 }
                     }
                     return ids
                 }
             }
             // Kill once posting is well under way, however busy the machine is.
             let deadline = ContinuousClock.now + .seconds(30)
-            while progress.count < 300 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            while progress.withLock({ $0 }) < 300 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
             server.signal(SIGKILL)
             return try await group.reduce(into: [Int]()) { $0 += $1 }
         }
@@ -203,11 +202,4 @@ struct ProcessTests {
         server.signal(SIGTERM)
         _ = try await server.waitForExit()
     }
-}
-
-/// A count shared by concurrent tasks.
-final class Progress: Sendable {
-    private let value = Mutex(0)
-    func advance() { value.withLock { $0 += 1 } }
-    var count: Int { value.withLock { $0 } }
 }

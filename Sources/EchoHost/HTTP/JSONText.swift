@@ -37,4 +37,12 @@ struct JSONText {
         bytes += key.utf8
         bytes += [UInt8(ascii: "\""), UInt8(ascii: ":")]
     }
+
+    /// `,"key":"value"` when there is a value (after the object's first member).
+    mutating func member(_ key: String, _ value: String?) {
+        guard let value else { return }
+        raw(",")
+        self.key(key)
+        string(value)
+    }
 }

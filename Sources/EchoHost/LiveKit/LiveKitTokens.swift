@@ -9,33 +9,17 @@ extension LiveKitClaims {
         out.raw("{")
         out.key("iss")
         out.string(iss)
-        if let sub {
-            out.raw(",")
-            out.key("sub")
-            out.string(sub)
-        }
+        out.member("sub", sub)
         if let nbf { out.raw(",\"nbf\":\(nbf)") }
         if let exp { out.raw(",\"exp\":\(exp)") }
-        if let name {
-            out.raw(",")
-            out.key("name")
-            out.string(name)
-        }
-        if let metadata {
-            out.raw(",")
-            out.key("metadata")
-            out.string(metadata)
-        }
+        out.member("name", name)
+        out.member("metadata", metadata)
         if let video {
             out.raw(",")
             out.key("video")
             video.write(into: &out)
         }
-        if let sha256 {
-            out.raw(",")
-            out.key("sha256")
-            out.string(sha256)
-        }
+        out.member("sha256", sha256)
         out.raw("}")
         return out.bytes
     }

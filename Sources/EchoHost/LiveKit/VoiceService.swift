@@ -302,7 +302,7 @@ struct VoiceService: Sendable {
 
     func occupancy(of room: Room) async throws -> [SubroomBody] {
         let seats = try await storage.voiceSeats(in: room.id, at: Date())
-        let users = Dictionary(try await storage.users(ids: Set(seats.map(\.userID))).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let users = try await rooms.usersByID(Set(seats.map(\.userID)))
         return Dictionary(grouping: seats, by: \.subroom).sorted { $0.key < $1.key }.map { index, seats in
             SubroomBody(
                 index: index, livekitRoom: config.names.name(of: room.name, subroom: index),
@@ -327,27 +327,13 @@ struct VoiceService: Sendable {
 
     /// Removes a user from the room's voice channel and keeps them out for `kickDuration`.
     func kick(_ username: String, in access: RoomAccess) async throws {
-        guard config.enabled else { throw Self.disabled }
-        try access.requireRole(.moderator)
-        let (user, target) = try await rooms.target(username, in: access)
-        try access.require(.moderateVoice, on: target)
-        let now = Date()
-        try await storage.restrictVoice(
-            .kicked, of: user.id, in: access.room.id, until: now.addingTimeInterval(config.kickDuration),
-            audit: AuditRecord(actorID: access.principal.user.id, action: "voice_kick", targetID: user.id, createdAt: now))
+        let (user, _) = try await restrict(.kicked, username, in: access, for: config.kickDuration, audited: "voice_kick")
         try await evict(user, from: access.room)
     }
 
     /// Mutes a user's published audio and makes their tokens listen-only for `muteDuration`.
     func mute(_ username: String, in access: RoomAccess) async throws {
-        guard config.enabled else { throw Self.disabled }
-        try access.requireRole(.moderator)
-        let (user, target) = try await rooms.target(username, in: access)
-        try access.require(.moderateVoice, on: target)
-        let now = Date()
-        try await storage.restrictVoice(
-            .muted, of: user.id, in: access.room.id, until: now.addingTimeInterval(config.muteDuration),
-            audit: AuditRecord(actorID: access.principal.user.id, action: "voice_mute", targetID: user.id, createdAt: now))
+        let (user, now) = try await restrict(.muted, username, in: access, for: config.muteDuration, audited: "voice_mute")
         guard let roomService, let seat = try await storage.voiceSeats(in: access.room.id, at: now).first(where: { $0.userID == user.id })
         else { return }
         // Reserved or joined here, they may already be connected: ask LiveKit either way.
@@ -362,6 +348,22 @@ struct VoiceService: Sendable {
         } catch let error as LiveKitError {
             throw error.apiError
         }
+    }
+
+    /// The checks and the record every voice moderation shares: a moderator or above acting on
+    /// someone of lower role; the restriction written with its audit entry.
+    private func restrict(
+        _ restriction: VoiceRestriction, _ username: String, in access: RoomAccess, for duration: TimeInterval, audited action: String
+    ) async throws -> (User, Date) {
+        guard config.enabled else { throw Self.disabled }
+        try access.requireRole(.moderator)
+        let (user, target) = try await rooms.target(username, in: access)
+        try access.require(.moderateVoice, on: target)
+        let now = Date()
+        try await storage.restrictVoice(
+            restriction, of: user.id, in: access.room.id, until: now.addingTimeInterval(duration),
+            audit: AuditRecord(actorID: access.principal.user.id, action: action, targetID: user.id, createdAt: now))
+        return (user, now)
     }
 
     /// Frees `user`'s seat and disconnects them from LiveKit (a kick, a ban).

@@ -87,28 +87,14 @@ extension VoiceService {
         case "participant_joined":
             guard !identity.isEmpty, !sid.isEmpty, let user = try await storage.user(named: identity) else { return false }
             let standing = try await voiceStanding(user, in: room)
-            if standing.isMuted, let roomService {
+            if standing.isMuted {
                 // Joined with a token from before the mute: take the right to publish.
-                Task { [logger] in
-                    do {
-                        try await roomService.setCanPublish(false, identity: identity, in: livekitName)
-                    } catch {
-                        logger.warning("could not mute a participant on LiveKit", metadata: ["livekit_room": "\(livekitName)", "error": "\(error)"])
-                    }
-                }
+                inBackground("mute a participant", on: livekitName) { try await $0.setCanPublish(false, identity: identity, in: livekitName) }
             }
             guard standing.mayStay else {
                 // LiveKit does not revoke tokens: someone kicked, banned or gone from the room is removed again.
                 logger.info("removing a participant who may not be in voice", metadata: ["livekit_room": "\(livekitName)", "user_id": "\(user.id)"])
-                if let roomService {
-                    Task { [logger] in
-                        do {
-                            try await roomService.removeParticipant(identity, from: livekitName)
-                        } catch {
-                            logger.warning("could not remove a participant from LiveKit", metadata: ["livekit_room": "\(livekitName)", "error": "\(error)"])
-                        }
-                    }
-                }
+                inBackground("remove a participant", on: livekitName) { try await $0.removeParticipant(identity, from: livekitName) }
                 return false
             }
             let seated = try await storage.seatJoined(
@@ -129,6 +115,20 @@ extension VoiceService {
                 source, kind == "track_published", roomID: room.id, subroom: subroom, identity: identity, participantSID: sid)
         default:
             return false
+        }
+    }
+
+    /// A RoomService call the webhook's answer does not wait for; a failure is logged.
+    private func inBackground(
+        _ what: String, on livekitName: String, _ call: @escaping @Sendable (RoomServiceClient) async throws -> some Sendable
+    ) {
+        guard let roomService else { return }
+        Task { [logger] in
+            do {
+                _ = try await call(roomService)
+            } catch {
+                logger.warning("could not \(what) on LiveKit", metadata: ["livekit_room": "\(livekitName)", "error": "\(error)"])
+            }
         }
     }
 

@@ -157,8 +157,6 @@ final class Outbox: Sendable {
             state.queuedBytes = 0
         }
     }
-
-    var didOverflow: Bool { overflowed.load(ordering: .relaxed) }
 }
 
 /// The real-time connections of this instance, indexed by room and by user, so that an event is

@@ -50,13 +50,10 @@ extension SQLiteStorage {
                 EXISTS (SELECT 1 FROM invites WHERE room_id = :room AND user_id = :user) AS invited,
                 (SELECT count(*) FROM memberships WHERE room_id = :room AND role = 'owner') AS owners
             """, ["room": room.id.rawValue, "user": userID.rawValue])
-        let restrictions = try db.rows(
-            "SELECT kind FROM voice_restrictions WHERE room_id = ? AND user_id = ? AND until > ?",
-            [room.id.rawValue, userID.rawValue, now.storageMilliseconds]
-        ).compactMap { VoiceRestriction(rawValue: $0["kind"]) }
         return RoomStanding(
             room: room, membership: try fetchMembership(userID, room.id, db), isBanned: counts?["banned"] ?? false,
-            hasInvite: counts?["invited"] ?? false, ownerCount: counts?["owners"] ?? 0, voiceRestrictions: Set(restrictions))
+            hasInvite: counts?["invited"] ?? false, ownerCount: counts?["owners"] ?? 0,
+            voiceRestrictions: try restrictions(of: userID, in: room.id, at: now, db))
     }
 
     public func room(id: RoomID) async throws -> Room? {

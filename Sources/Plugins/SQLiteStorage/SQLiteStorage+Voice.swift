@@ -9,9 +9,7 @@ extension SQLiteStorage {
             let now = request.now.storageMilliseconds
             try db.run(
                 "DELETE FROM voice_seats WHERE room_id = ? AND state = 'reserved' AND expires_at <= ?", [request.roomID.rawValue, now])
-            if var seat = try db.row("SELECT * FROM voice_seats WHERE room_id = ? AND user_id = ?", [request.roomID.rawValue, request.userID.rawValue])
-                .map(VoiceSeat.init(row:))
-            {
+            if var seat = try Self.seat(of: request.userID, in: request.roomID, db) {
                 if seat.state == .reserved {
                     seat.expiresAt = request.expiresAt
                     seat.isListenOnly = request.isListenOnly
@@ -60,8 +58,7 @@ extension SQLiteStorage {
             let departed = try db.row(
                 "SELECT 1 FROM voice_departures WHERE room_id = ? AND participant_sid = ?", [roomID.rawValue, participantSID])
             guard departed == nil else { return nil }
-            let existing = try db.row("SELECT * FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])
-                .map(VoiceSeat.init(row:))
+            let existing = try Self.seat(of: userID, in: roomID, db)
             if let existing, existing.state == .joined, existing.participantSID != participantSID,
                 let current = existing.joinedAt, current > date
             {
@@ -77,7 +74,7 @@ extension SQLiteStorage {
             seat.participantSID = participantSID
             seat.expiresAt = nil
             seat.joinedAt = date
-            try db.run("DELETE FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])
+            try Self.deleteSeat(of: userID, in: roomID, db)
             try Self.insert(seat, db)
             return seat
         }
@@ -139,7 +136,7 @@ extension SQLiteStorage {
                 let userID = UserID(rawValue: row["user_id"])
                 let updated: Int64 = row["updated_at"]
                 guard present[userID] == nil, updated < listed else { continue }
-                try db.run("DELETE FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])
+                try Self.deleteSeat(of: userID, in: roomID, db)
                 changed = true
             }
             for participant in participants {
@@ -155,7 +152,7 @@ extension SQLiteStorage {
                     isListenOnly: existing?.isListenOnly ?? false, reservedAt: existing?.reservedAt ?? listedAt,
                     joinedAt: existing?.participantSID == participant.participantSID ? existing?.joinedAt : listedAt)
                 guard existing != seat else { continue }
-                try db.run("DELETE FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, participant.userID.rawValue])
+                try Self.deleteSeat(of: participant.userID, in: roomID, db)
                 try Self.insert(seat, db)
                 changed = true
             }
@@ -177,9 +174,8 @@ extension SQLiteStorage {
 
     public func releaseSeat(of userID: UserID, in roomID: RoomID) async throws -> VoiceSeat? {
         try await perform { db in
-            let seat = try db.row("SELECT * FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])
-                .map(VoiceSeat.init(row:))
-            try db.run("DELETE FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])
+            let seat = try Self.seat(of: userID, in: roomID, db)
+            try Self.deleteSeat(of: userID, in: roomID, db)
             return seat
         }
     }
@@ -196,13 +192,15 @@ extension SQLiteStorage {
     }
 
     public func voiceRestrictions(of userID: UserID, in roomID: RoomID, at now: Date) async throws -> Set<VoiceRestriction> {
-        try await read { db in
-            Set(
-                try db.rows(
-                    "SELECT kind FROM voice_restrictions WHERE room_id = ? AND user_id = ? AND until > ?",
-                    [roomID.rawValue, userID.rawValue, now.storageMilliseconds]
-                ).compactMap { VoiceRestriction(rawValue: $0["kind"]) })
-        }
+        try await read { db in try Self.restrictions(of: userID, in: roomID, at: now, db) }
+    }
+
+    static func restrictions(of userID: UserID, in roomID: RoomID, at now: Date, _ db: Database) throws -> Set<VoiceRestriction> {
+        Set(
+            try db.rows(
+                "SELECT kind FROM voice_restrictions WHERE room_id = ? AND user_id = ? AND until > ?",
+                [roomID.rawValue, userID.rawValue, now.storageMilliseconds]
+            ).compactMap { VoiceRestriction(rawValue: $0["kind"]) })
     }
 
     // MARK: Rows
@@ -210,6 +208,14 @@ extension SQLiteStorage {
     static func seats(in roomID: RoomID, _ db: Database) throws -> [VoiceSeat] {
         try db.rows("SELECT * FROM voice_seats WHERE room_id = ? ORDER BY subroom, reserved_at, user_id", [roomID.rawValue])
             .map(VoiceSeat.init(row:))
+    }
+
+    static func seat(of userID: UserID, in roomID: RoomID, _ db: Database) throws -> VoiceSeat? {
+        try db.row("SELECT * FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue]).map(VoiceSeat.init(row:))
+    }
+
+    static func deleteSeat(of userID: UserID, in roomID: RoomID, _ db: Database) throws {
+        try db.run("DELETE FROM voice_seats WHERE room_id = ? AND user_id = ?", [roomID.rawValue, userID.rawValue])
     }
 
     static func occupancy(of seats: [VoiceSeat]) -> [SubroomOccupancy] {
