@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,6 +53,20 @@ let package = Package(
             path: "Sources/Plugins/SQLiteStorage",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "EchoPostgresStorage",
+            dependencies: [
+                "EchoPluginAPI",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Plugins/PostgresStorage",
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(
             name: "CArgon2",
             path: "Sources/Plugins/CArgon2",
@@ -71,7 +87,7 @@ let package = Package(
         ),
         .target(
             name: "EchoBuiltinPlugins",
-            dependencies: ["EchoPluginAPI", "EchoSQLiteStorage", "EchoLocalAuth", "EchoSubroomStrategies"],
+            dependencies: ["EchoPluginAPI", "EchoSQLiteStorage", "EchoPostgresStorage", "EchoLocalAuth", "EchoSubroomStrategies"],
             path: "Sources/Plugins/Builtin",
             swiftSettings: swiftSettings
         ),
@@ -79,7 +95,11 @@ let package = Package(
         // Conformance checks and test helpers for plugin authors.
         .target(
             name: "EchoPluginTesting",
-            dependencies: ["EchoPluginAPI", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "EchoPluginAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -133,6 +153,18 @@ let package = Package(
             dependencies: ["EchoSQLiteStorage", "EchoPluginAPI", "EchoPluginTesting"],
             swiftSettings: swiftSettings
         ),
+        // Throwaway PostgreSQL servers for the tests.
+        .target(
+            name: "EchoTestSupport",
+            dependencies: [],
+            path: "Tests/Support/EchoTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EchoPostgresStorageTests",
+            dependencies: ["EchoPostgresStorage", "EchoPluginAPI", "EchoPluginTesting", "EchoTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EchoLocalAuthTests",
             dependencies: ["EchoLocalAuth", "EchoSQLiteStorage", "EchoPluginAPI", "EchoPluginTesting"],
@@ -148,6 +180,7 @@ let package = Package(
             dependencies: [
                 "EchoHost",
                 "EchoPluginAPI",
+                "EchoTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,5 +1,6 @@
 public import EchoPluginAPI
 import Foundation
+import ServiceLifecycle
 
 /// The behaviours the host relies on from every storage plugin, as named checks any test
 /// framework can run. Each check gets a fresh, empty storage from `makeStorage`.
@@ -18,10 +19,24 @@ public enum StorageConformance {
         let body: @Sendable (any Storage) async throws -> Void
     }
 
-    /// Runs the check called `name` against a fresh storage.
+    /// Runs the check called `name` against a fresh storage. A storage that is also a
+    /// `Service` (one with a connection pool to run, say) runs as one for the check's duration.
     public static func run(_ name: String, makeStorage: () async throws -> any Storage) async throws {
         guard let check = checks.first(where: { $0.name == name }) else { throw ConformanceFailure("no check named \(name)") }
-        try await check.body(try await makeStorage())
+        let storage = try await makeStorage()
+        try await withRunningStorage(storage) { try await check.body($0) }
+    }
+
+    /// Runs `body` while `storage`'s service (if it is one) runs beside it, then stops the service.
+    public static func withRunningStorage<Value: Sendable>(
+        _ storage: any Storage, _ body: @Sendable (any Storage) async throws -> Value
+    ) async throws -> Value {
+        guard let service = storage as? any Service else { return try await body(storage) }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await service.run() }
+            defer { group.cancelAll() }
+            return try await body(storage)
+        }
     }
 
     /// Every check.

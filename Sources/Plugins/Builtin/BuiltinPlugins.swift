@@ -1,5 +1,6 @@
 public import EchoPluginAPI
 import EchoLocalAuth
+import EchoPostgresStorage
 import EchoSQLiteStorage
 import EchoSubroomStrategies
 
@@ -8,6 +9,7 @@ extension PluginRegistry {
     public static var builtin: PluginRegistry {
         var registry = PluginRegistry()
         registry.register(storage: SQLiteStorage.self)
+        registry.register(storage: PostgresStorage.self)
         registry.register(auth: LocalAuth.self)
         registry.register(subrooms: CapacityStrategy.self)
         registry.register(subrooms: LoadWeightedStrategy.self)

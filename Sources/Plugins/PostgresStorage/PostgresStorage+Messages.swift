@@ -1,0 +1,104 @@
+public import EchoPluginAPI
+public import Foundation
+import PostgresNIO
+
+extension PostgresStorage {
+    public func appendMessages(_ messages: [NewMessage]) async throws -> [AppendedMessage] {
+        guard !messages.isEmpty else { return [] }
+        return try await transaction { db in
+            var appended: [AppendedMessage] = []
+            appended.reserveCapacity(messages.count)
+            for message in messages {
+                // ON CONFLICT waits for a concurrent insert of the same client_id (on any
+                // instance) and then inserts nothing; the stored message is then read back.
+                let inserted = try await db.row(
+                    """
+                    INSERT INTO messages (room_id, author_id, body, client_id, created_at)
+                    VALUES (\(message.roomID.rawValue), \(message.authorID.rawValue), \(message.body), \(message.clientID),
+                        \(message.createdAt.storageMilliseconds))
+                    ON CONFLICT (room_id, author_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+                    RETURNING *
+                    """)
+                if let inserted {
+                    appended.append(AppendedMessage(message: try Message(row: inserted), isDuplicate: false))
+                } else if let existing = try await db.row(
+                    """
+                    SELECT * FROM messages WHERE room_id = \(message.roomID.rawValue) AND author_id = \(message.authorID.rawValue)
+                        AND client_id = \(message.clientID)
+                    """)
+                {
+                    appended.append(AppendedMessage(message: try Message(row: existing), isDuplicate: true))
+                } else {
+                    throw StorageError.conflict("message \(message.clientID ?? "") was neither inserted nor found")
+                }
+            }
+            return appended
+        }
+    }
+
+    public func messages(in roomID: RoomID, before: MessageID?, limit: Int) async throws -> [Message] {
+        try await rows(
+            """
+            SELECT * FROM messages WHERE room_id = \(roomID.rawValue) AND id < \(before?.rawValue ?? Int64.max) AND deleted_at IS NULL
+            ORDER BY id DESC LIMIT \(Int64(limit))
+            """
+        ).map(Message.init(row:))
+    }
+
+    public func message(id: MessageID) async throws -> Message? {
+        try await row("SELECT * FROM messages WHERE id = \(id.rawValue)").map(Message.init(row:))
+    }
+
+    public func message(clientID: String, of authorID: UserID, in roomID: RoomID) async throws -> Message? {
+        try await row(
+            "SELECT * FROM messages WHERE room_id = \(roomID.rawValue) AND author_id = \(authorID.rawValue) AND client_id = \(clientID)"
+        ).map(Message.init(row:))
+    }
+
+    public func editMessage(_ id: MessageID, body: String, at date: Date) async throws -> Message {
+        guard
+            let row = try await row(
+                """
+                UPDATE messages SET body = \(body), edited_at = \(date.storageMilliseconds)
+                WHERE id = \(id.rawValue) AND deleted_at IS NULL RETURNING *
+                """)
+        else { throw StorageError.notFound("no message with id \(id)") }
+        return try Message(row: row)
+    }
+
+    public func deleteMessage(_ id: MessageID, at date: Date, audit: AuditRecord?) async throws -> Message {
+        try await transaction { db in
+            guard
+                let row = try await db.row(
+                    """
+                    UPDATE messages SET deleted_at = \(date.storageMilliseconds)
+                    WHERE id = \(id.rawValue) AND deleted_at IS NULL RETURNING *
+                    """)
+            else { throw StorageError.notFound("no message with id \(id)") }
+            let message = try Message(row: row)
+            try await Self.record(audit, in: message.roomID, db)
+            return message
+        }
+    }
+
+    public func lastMessageDate(of authorID: UserID, in roomID: RoomID) async throws -> Date? {
+        try await row(
+            "SELECT max(created_at) AS last FROM messages WHERE room_id = \(roomID.rawValue) AND author_id = \(authorID.rawValue)"
+        )?.optionalDate("last")
+    }
+
+    /// Messages with ids above `id` in every room, oldest first (including deleted ones, which
+    /// subscribers need to hear about too).
+    public func messages(after id: MessageID, limit: Int) async throws -> [Message] {
+        try await rows("SELECT * FROM messages WHERE id > \(id.rawValue) ORDER BY id LIMIT \(Int64(limit))").map(Message.init(row:))
+    }
+}
+
+extension Message {
+    init(row: PostgresRandomAccessRow) throws {
+        self.init(
+            id: MessageID(try row.value("id", as: Int64.self)), roomID: RoomID(try row.value("room_id", as: Int64.self)),
+            authorID: UserID(try row.value("author_id", as: Int64.self)), body: try row.value("body"), clientID: try row.value("client_id"),
+            createdAt: try row.date("created_at"), editedAt: try row.optionalDate("edited_at"), deletedAt: try row.optionalDate("deleted_at"))
+    }
+}

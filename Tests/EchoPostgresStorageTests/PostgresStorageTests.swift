@@ -1,0 +1,128 @@
+import EchoPluginAPI
+import EchoPluginTesting
+import EchoPostgresStorage
+import EchoTestSupport
+import Foundation
+import Logging
+import Testing
+
+/// A fresh database on the shared test server, and a storage opened on it.
+struct TestDatabase {
+    let server: PostgresServer
+    let name: String
+
+    static func make() async throws -> TestDatabase {
+        let server = try await PostgresServer.shared()
+        return TestDatabase(server: server, name: try server.createDatabase())
+    }
+
+    var url: String { server.url(database: name) }
+
+    func open(poolSize: Int = 4, environment: [String: String] = [:]) async throws -> PostgresStorage {
+        try await PostgresStorage(configuration: .init(url: url, poolSize: poolSize), environment: environment, logger: quietLogger)
+    }
+}
+
+let quietLogger = Logger(label: "echochat-postgres-test") { _ in SwiftLogNoOpLogHandler() }
+
+@Suite("storage.postgres")
+struct PostgresStorageTests {
+    @Test("passes the storage conformance suite", arguments: StorageConformance.checks.map(\.name))
+    func conformance(_ check: String) async throws {
+        let database = try await TestDatabase.make()
+        try await StorageConformance.run(check) { try await database.open() }
+    }
+
+    @Test("instances starting together on an empty database migrate it once")
+    func concurrentMigrations() async throws {
+        let database = try await TestDatabase.make()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<6 { group.addTask { _ = try await database.open(poolSize: 1) } }
+            try await group.waitForAll()
+        }
+        let applied = try database.server.psql("SELECT count(*) FROM echochat_migrations", database: database.name)
+        #expect(applied.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+    }
+
+    @Test("refuses a database that a newer release migrated, and leaves it alone")
+    func newerSchemaRefused() async throws {
+        let database = try await TestDatabase.make()
+        _ = try await database.open()
+        try database.server.psql("INSERT INTO echochat_migrations (id, applied_at) VALUES ('v99_future', 0)", database: database.name)
+        do {
+            _ = try await database.open()
+            Issue.record("a database migrated by a newer release was opened")
+        } catch let error as StorageError {
+            #expect(error.isIncompatibleSchema)
+            #expect(error.message.contains("v99_future") && error.message.contains("newer EchoChat"))
+        }
+        let applied = try database.server.psql("SELECT id FROM echochat_migrations ORDER BY id", database: database.name)
+        #expect(applied.split(separator: "\n").map(String.init) == ["v1_schema", "v99_future"])
+    }
+
+    @Test("DATABASE_URL takes the place of the configured url")
+    func databaseURLOverride() async throws {
+        let database = try await TestDatabase.make()
+        let storage = try await PostgresStorage(
+            configuration: .init(url: "postgres://nobody@127.0.0.1:1/nothing", poolSize: 2), environment: ["DATABASE_URL": database.url],
+            logger: quietLogger)
+        try await StorageConformance.withRunningStorage(storage) { try await $0.checkHealth() }
+    }
+
+    @Test("a wrong password or an unreachable server fails start-up without showing the password")
+    func startupFailures() async throws {
+        let database = try await TestDatabase.make()
+        let wrong = database.url.replacingOccurrences(of: database.server.password, with: "not-the-password-42")
+        do {
+            _ = try await PostgresStorage(configuration: .init(url: wrong), environment: [:], logger: quietLogger)
+            Issue.record("a wrong password was accepted")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("password authentication failed"), "\(text)")
+            #expect(!text.contains("not-the-password-42"))
+        }
+        let port = try freeLoopbackPort()
+        let started = ContinuousClock.now
+        do {
+            _ = try await PostgresStorage(
+                configuration: .init(url: "postgres://echochat:secret-77@127.0.0.1:\(port)/x", connectTimeoutMilliseconds: 1000),
+                environment: [:], logger: quietLogger)
+            Issue.record("an unreachable server was accepted")
+        } catch let error as StorageError {
+            #expect(error.isUnavailable)
+            #expect(!error.message.contains("secret-77"))
+            #expect(error.message.contains("127.0.0.1:\(port)"))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test("a stopped server makes operations fail as unavailable within the deadline; the pool recovers by itself")
+    func outageAndRecovery() async throws {
+        let server = try PostgresServer.start()
+        defer { server.destroy() }
+        let name = try server.createDatabase()
+        let storage = try await PostgresStorage(
+            configuration: .init(url: server.url(database: name), poolSize: 4, connectTimeoutMilliseconds: 500, operationTimeoutMilliseconds: 2000),
+            environment: [:], logger: quietLogger)
+        try await StorageConformance.withRunningStorage(storage) { storage in
+            let user = try await storage.createUser(NewUser(username: "alice", displayName: "Alice", email: nil, authSource: "local", createdAt: Date()), credential: nil)
+            try server.stop()
+            let started = ContinuousClock.now
+            do {
+                _ = try await storage.user(id: user.id)
+                Issue.record("a query succeeded with the server stopped")
+            } catch let error as StorageError {
+                #expect(error.isUnavailable, "\(error)")
+            }
+            #expect(ContinuousClock.now - started < .seconds(4))
+            try server.start()
+            let deadline = ContinuousClock.now + .seconds(30)
+            var recovered: User?
+            while recovered == nil, ContinuousClock.now < deadline {
+                recovered = try? await storage.user(id: user.id)
+                if recovered == nil { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(recovered?.username == "alice")
+        }
+    }
+}
