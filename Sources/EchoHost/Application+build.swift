@@ -49,9 +49,19 @@ func buildServer(
     let plugins = try await LoadedPlugins.start(setup, logger: logger, blocking: ThreadPoolExecutor())
 
     let hub = ConnectionHub(metrics: metrics)
-    let bus = LocalEventBus(hub: hub)
+    let bus: any EventBus
+    var busServices: [any Service] = []
+    if let shared = plugins.storage as? any SharedStorage {
+        let sharedBus = SharedEventBus(
+            hub: hub, storage: shared, logger: logger, metrics: metrics,
+            catchUpEvents: { messages in try await MessageService.createdEvents(for: messages, storage: shared) })
+        bus = sharedBus
+        busServices = [sharedBus]
+    } else {
+        bus = LocalEventBus(hub: hub)
+    }
     let accounts = AccountService(
-        storage: plugins.storage, authChain: plugins.auth, tokens: tokens, limiter: RateLimiter(), config: server,
+        storage: plugins.storage, authChain: plugins.auth, tokens: tokens, limiter: RateLimiter(shared: plugins.storage as? any SharedStorage), config: server,
         metrics: metrics, logger: logger, bus: bus)
     let writer = MessageWriter(storage: plugins.storage, bus: bus, logger: logger)
     let rooms = RoomService(storage: plugins.storage, bus: bus, logger: logger)
@@ -66,7 +76,7 @@ func buildServer(
         roomService: livekitTokens.flatMap { tokens in
             livekitHTTP.map { RoomServiceClient(apiURL: server.livekitAPIURL, tokens: tokens, http: $0, metrics: metrics, logger: logger) }
         },
-        rooms: rooms, bus: bus, limiter: RateLimiter(), metrics: metrics, logger: logger)
+        rooms: rooms, bus: bus, limiter: RateLimiter(shared: plugins.storage as? any SharedStorage), metrics: metrics, logger: logger)
     let gateway = RealTimeGateway(accounts: accounts, storage: plugins.storage, hub: hub, logger: logger, metrics: metrics)
 
     let router = Router(context: EchoRequestContext.self)
@@ -101,7 +111,9 @@ func buildServer(
         logger: logger
     )
     // Services stop in reverse order: the LiveKit client last, after everything that calls it.
-    var services: [any Service] = livekitHTTP.map { [HTTPClientShutdown(client: $0)] } ?? []
+    // The bus stops after the writer, which publishes what it still writes on the way down.
+    var services: [any Service] = busServices
+    services += livekitHTTP.map { [HTTPClientShutdown(client: $0)] } ?? []
     services += [
         writer,
         VoiceReconciler(voice: voice),

@@ -45,7 +45,7 @@ struct AccountService: Sendable {
     // MARK: Registration
 
     func register(username raw: String, password: String, displayName rawDisplayName: String?, client: ClientInfo) async throws -> User {
-        if case .limited(let retryAfter) = limiter.consume("register-address:\(client.address)", rule: config.rateLimitRegister) {
+        if case .limited(let retryAfter) = await limiter.admit("register-address:\(client.address)", rule: config.rateLimitRegister) {
             metrics.recordRegistration("rate_limited")
             throw APIError.rateLimited(retryAfter: retryAfter)
         }
@@ -88,8 +88,8 @@ struct AccountService: Sendable {
         let addressKey = "login-address:\(client.address)"
         let usernameKey = "login-user:" + String(decoding: raw.lowercased().utf8.prefix(4 * Usernames.maxLength), as: UTF8.self)
         for (key, rule) in [(addressKey, config.rateLimitLoginPerAddress), (usernameKey, config.rateLimitLogin)] {
-            if case .limited(let retryAfter) = limiter.consume(key, rule: rule) {
-                if key == usernameKey { limiter.refund(addressKey) }
+            if case .limited(let retryAfter) = await limiter.admit(key, rule: rule) {
+                if key == usernameKey { await limiter.giveBack(addressKey) }
                 metrics.recordLogin("rate_limited")
                 throw APIError.rateLimited(retryAfter: retryAfter)
             }
@@ -106,15 +106,15 @@ struct AccountService: Sendable {
             throw error
         } catch {
             // Not a wrong password: a backend failed. The attempt does not count against anyone.
-            limiter.refund(usernameKey)
-            limiter.refund(addressKey)
+            await limiter.giveBack(usernameKey)
+            await limiter.giveBack(addressKey)
             let backendDown = (error as? AuthError)?.isBackendUnavailable == true
             metrics.recordLogin(backendDown ? "backend_unavailable" : "error")
             logger.warning("login failed in a backend", metadata: ["error": "\(error)"])
             throw error
         }
-        limiter.refund(usernameKey)
-        limiter.refund(addressKey)
+        await limiter.giveBack(usernameKey)
+        await limiter.giveBack(addressKey)
         guard !user.isDisabled else {
             metrics.recordLogin("disabled")
             throw APIError.forbidden("account_disabled", "this account is disabled")

@@ -1,3 +1,4 @@
+import EchoPluginAPI
 import Foundation
 import Synchronization
 
@@ -5,7 +6,38 @@ import Synchronization
 /// events of that key lie within the last period. Memory is at most N timestamps per key, and
 /// keys whose window has passed are pruned. A lock rather than an actor: the work is a few
 /// array operations, cheaper than a hop to another executor on every request.
+///
+/// On a ``SharedStorage`` the counts live in storage, so a limit holds across every instance
+/// behind a load balancer rather than once per instance; if storage cannot answer, the
+/// instance's own count decides.
 final class RateLimiter: Sendable {
+    private let shared: (any SharedStorage)?
+
+    init(shared: (any SharedStorage)? = nil) {
+        self.shared = shared
+    }
+
+    /// Records one event for `key` if the rule admits it, counting across instances when the
+    /// storage is shared.
+    func admit(_ key: String, rule: RateLimitRule?, now: Date = Date()) async -> Decision {
+        guard let rule else { return .allowed }
+        if let shared {
+            do {
+                guard let wait = try await shared.consumeRate(key, limit: rule.count, period: rule.period, at: now) else { return .allowed }
+                return .limited(retryAfter: max(1, Int(wait.rounded(.up))))
+            } catch {
+                return consume(key, rule: rule, now: now)
+            }
+        }
+        return consume(key, rule: rule, now: now)
+    }
+
+    /// Takes back the latest event recorded for `key` by ``admit(_:rule:now:)``.
+    func giveBack(_ key: String) async {
+        if let shared, (try? await shared.refundRate(key)) != nil { return }
+        refund(key)
+    }
+
     private struct State {
         /// Per key: the times of the events inside the window, oldest first.
         var events: [String: [Double]] = [:]

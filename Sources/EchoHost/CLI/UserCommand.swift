@@ -144,7 +144,7 @@ func withOperatorContext(_ options: ConfigOptions, _ body: (OperatorContext) asy
         throw ExitCode(1)
     }
     do {
-        try await body(OperatorContext(plugins: plugins))
+        try await plugins.withServices { try await body(OperatorContext(plugins: plugins)) }
     } catch let error as OperatorError {
         await plugins.shutdown(logger: logger)
         CLIOutput.error(error.description)

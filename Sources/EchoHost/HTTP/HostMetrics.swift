@@ -70,6 +70,11 @@ struct HostMetrics: Sendable {
         Counter(label: "echochat_realtime_slow_disconnects_total", factory: factory).increment()
     }
 
+    /// Events that could not be sent to other instances sharing the storage.
+    func recordBroadcastDropped(_ count: Int) {
+        Counter(label: "echochat_broadcasts_dropped_total", factory: factory).increment(by: count)
+    }
+
     func recordHeartbeatDisconnects(_ count: Int) {
         Counter(label: "echochat_realtime_heartbeat_disconnects_total", factory: factory).increment(by: count)
     }

@@ -89,6 +89,35 @@ final class LiveKitRoomCache: Sendable {
     func markDown(until date: Date) { state.withLock { $0.downUntil = date } }
 }
 
+/// Per room: whether a publication is running, and whether it went stale meanwhile.
+final class CoalescedRuns: Sendable {
+    private let state = Mutex<[RoomID: Bool]>([:])
+
+    /// True when the caller should start a run; otherwise the running one is marked stale.
+    func begin(_ room: RoomID) -> Bool {
+        state.withLock { runs in
+            if runs[room] != nil {
+                runs[room] = true
+                return false
+            }
+            runs[room] = false
+            return true
+        }
+    }
+
+    /// After a run: true (and cleared) when it went stale and must run again; else the run ends.
+    func shouldRepeat(_ room: RoomID) -> Bool {
+        state.withLock { runs in
+            if runs[room] == true {
+                runs[room] = false
+                return true
+            }
+            runs[room] = nil
+            return false
+        }
+    }
+}
+
 /// `POST /api/livekit/token`'s answer.
 struct VoiceTokenBody: Encodable, Sendable {
     let url: String
@@ -167,6 +196,7 @@ struct VoiceService: Sendable {
     let metrics: HostMetrics
     let logger: Logger
     let cache = LiveKitRoomCache()
+    let occupancyRuns = CoalescedRuns()
     /// How long a failed CreateRoom keeps later tokens from waiting on LiveKit.
     var outageBackoff: TimeInterval = 10
 
@@ -177,7 +207,7 @@ struct VoiceService: Sendable {
     func token(_ access: RoomAccess, preferredSubroom: Int?) async throws -> VoiceTokenBody {
         guard config.enabled, let tokens else { throw Self.disabled }
         let user = access.principal.user
-        if case .limited(let retryAfter) = limiter.consume("livekit-token:\(user.id)", rule: config.tokenRateLimit) {
+        if case .limited(let retryAfter) = await limiter.admit("livekit-token:\(user.id)", rule: config.tokenRateLimit) {
             metrics.recordLiveKitToken("rate_limited")
             throw APIError.rateLimited(retryAfter: retryAfter)
         }
@@ -315,11 +345,20 @@ struct VoiceService: Sendable {
         }
     }
 
+    /// Publishes the room's `voice.occupancy`. Requests coalesce: while one publication for a
+    /// room is running, further ones only mark it stale, and it runs once more when done. A burst
+    /// of 500 tokens thus reads the seats a handful of times, not 500, and the last event still
+    /// shows the final state.
     func publishOccupancy(of room: Room) async {
-        do {
-            await bus.publish(RoomEvent.make("voice.occupancy", room: room, key: "subrooms", payload: try await occupancy(of: room)))
-        } catch {
-            logger.warning("could not read voice occupancy", metadata: ["room": "\(room.name)", "error": "\(error)"])
+        guard occupancyRuns.begin(room.id) else { return }
+        Task { [self] in
+            repeat {
+                do {
+                    await bus.publish(RoomEvent.make("voice.occupancy", room: room, key: "subrooms", payload: try await occupancy(of: room)))
+                } catch {
+                    logger.warning("could not read voice occupancy", metadata: ["room": "\(room.name)", "error": "\(error)"])
+                }
+            } while occupancyRuns.shouldRepeat(room.id)
         }
     }
 

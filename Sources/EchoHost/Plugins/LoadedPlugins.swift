@@ -15,6 +15,18 @@ struct LoadedPlugins: Sendable {
         ([storage as Any] + auth.map { $0.provider as Any } + [subrooms as Any]).compactMap { $0 as? any Service }
     }
 
+    /// Runs `body` while the plugins' background services run (a storage's connection pool,
+    /// say), as operator commands need outside the server's service group; then stops them.
+    func withServices<Value>(_ body: () async throws -> Value) async throws -> Value {
+        let services = self.services
+        guard !services.isEmpty else { return try await body() }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+
     var summary: String { ids.map(\.description).joined(separator: ", ") }
 
     /// Constructs storage first (auth plugins get it in their context), then the auth chain, then

@@ -112,7 +112,8 @@ final class MessageWriter: Service {
         }
         // Publish before answering: a poster who edits at once must not overtake its own event.
         for (pending, message) in zip(batch, written) where !message.result.isDuplicate {
-            await bus.publish(RoomEvent.wrapping(message.json, as: "message.created", key: "message", room: pending.post.room))
+            await bus.publish(
+                RoomEvent.wrapping(message.json, as: "message.created", key: "message", room: pending.post.room, messageID: message.result.message.id))
         }
         for (pending, message) in zip(batch, written) { pending.continuation.resume(returning: message) }
     }

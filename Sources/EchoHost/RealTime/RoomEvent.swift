@@ -16,23 +16,26 @@ struct RoomEvent: Sendable {
     /// The JSON text sent to subscribers, encoded once.
     let frame: ByteBuffer
     let membership: MembershipChange?
+    /// The new message's id, on `message.created`: what lets instances catch up on missed ones.
+    let messageID: MessageID?
 
-    init(roomID: RoomID, frame: ByteBuffer, membership: MembershipChange? = nil) {
+    init(roomID: RoomID, frame: ByteBuffer, membership: MembershipChange? = nil, messageID: MessageID? = nil) {
         self.roomID = roomID
         self.frame = frame
         self.membership = membership
+        self.messageID = messageID
     }
 
     /// `{<key>: json, "room": name, "type": type}` around an already encoded payload, with the
     /// keys in the order the encoder sorts them.
-    static func wrapping(_ json: ByteBuffer, as type: String, key: String, room: Room) -> RoomEvent {
+    static func wrapping(_ json: ByteBuffer, as type: String, key: String, room: Room, messageID: MessageID? = nil) -> RoomEvent {
         let name = (try? JSONBody.encoder.encode(room.name)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
         var frame = ByteBuffer()
         frame.reserveCapacity(json.readableBytes + name.utf8.count + key.utf8.count + type.utf8.count + 32)
         frame.writeString("{\"\(key)\":")
         frame.writeImmutableBuffer(json)
         frame.writeString(",\"room\":\(name),\"type\":\"\(type)\"}")
-        return RoomEvent(roomID: room.id, frame: frame)
+        return RoomEvent(roomID: room.id, frame: frame, messageID: messageID)
     }
 
     /// Encodes `{<key>: payload, "room": name, "type": type}`.
@@ -51,8 +54,8 @@ enum SessionSignal: Sendable, Equatable {
     case userDisabled(UserID)
 }
 
-/// Carries room events and session signals to every instance's connections. In-process now;
-/// a PostgreSQL LISTEN/NOTIFY bus takes its place when several instances share a database.
+/// Carries room events and session signals to every instance's connections: in-process on a
+/// storage only one instance uses, through the storage's broadcasts on a ``SharedStorage``.
 protocol EventBus: Sendable {
     func publish(_ event: RoomEvent) async
     func publish(_ signal: SessionSignal) async

@@ -74,6 +74,24 @@ struct MessageService: Sendable {
             RoomEvent.make("message.deleted", room: access.room, key: "message", payload: MessageBody(deleted, room: access.room.name, author: author)))
     }
 
+    /// The `message.created` events of stored messages, as their posting published them: how
+    /// an instance delivers messages it missed from other instances.
+    static func createdEvents(for messages: [Message], storage: any Storage) async throws -> [RoomEvent] {
+        guard !messages.isEmpty else { return [] }
+        var rooms: [RoomID: Room] = [:]
+        for id in Set(messages.map(\.roomID)) {
+            if let room = try await storage.room(id: id) { rooms[id] = room }
+        }
+        let users = try await storage.users(ids: Set(messages.map(\.authorID)))
+        let authors = Dictionary(users.map { ($0.id, AuthorBody($0)) }, uniquingKeysWith: { first, _ in first })
+        return try messages.compactMap { message in
+            guard let room = rooms[message.roomID] else { return nil }
+            let body = MessageBody(message, room: room.name, author: authors[message.authorID] ?? unknownAuthor)
+            return RoomEvent.wrapping(
+                ByteBuffer(bytes: try JSONBody.encoder.encode(body)), as: "message.created", key: "message", room: room, messageID: message.id)
+        }
+    }
+
     // MARK: Helpers
 
     static let unknownAuthor = AuthorBody(username: "", displayName: "")

@@ -86,12 +86,6 @@ extension PostgresStorage {
             "SELECT max(created_at) AS last FROM messages WHERE room_id = \(roomID.rawValue) AND author_id = \(authorID.rawValue)"
         )?.optionalDate("last")
     }
-
-    /// Messages with ids above `id` in every room, oldest first (including deleted ones, which
-    /// subscribers need to hear about too).
-    public func messages(after id: MessageID, limit: Int) async throws -> [Message] {
-        try await rows("SELECT * FROM messages WHERE id > \(id.rawValue) ORDER BY id LIMIT \(Int64(limit))").map(Message.init(row:))
-    }
 }
 
 extension Message {

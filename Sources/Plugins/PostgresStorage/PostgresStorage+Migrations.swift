@@ -179,6 +179,30 @@ extension PostgresStorage {
                 )
                 """,
                 "CREATE INDEX rate_limit_events_by_time ON rate_limit_events(at)",
+                // One round trip per rate-limited request: the per-key advisory lock makes
+                // count-then-insert atomic across instances. Returns 0 when the event was
+                // recorded, or the milliseconds until the oldest event leaves the window.
+                """
+                CREATE FUNCTION echochat_consume_rate(p_key TEXT, p_now BIGINT, p_period BIGINT, p_limit BIGINT) RETURNS BIGINT
+                LANGUAGE plpgsql AS $$
+                DECLARE
+                    n BIGINT;
+                    oldest BIGINT;
+                BEGIN
+                    PERFORM pg_advisory_xact_lock(hashtextextended('echochat-rate:' || p_key, 0));
+                    DELETE FROM rate_limit_events WHERE key = p_key AND at <= p_now - p_period;
+                    SELECT count(*), min(at) INTO n, oldest FROM rate_limit_events WHERE key = p_key;
+                    IF n >= p_limit THEN
+                        RETURN GREATEST(oldest + p_period - p_now, 1);
+                    END IF;
+                    INSERT INTO rate_limit_events (key, at) VALUES (p_key, p_now);
+                    IF random() < 0.001 THEN
+                        DELETE FROM rate_limit_events WHERE at < p_now - 604800000;
+                    END IF;
+                    RETURN 0;
+                END
+                $$
+                """,
             ]),
     ]
 

@@ -1,47 +1,116 @@
 public import EchoPluginAPI
 public import Foundation
+import Logging
+import NIOCore
 import PostgresNIO
 
 extension PostgresStorage {
     public func reserveSeat(_ request: SeatRequest, decide: @escaping @Sendable ([SubroomOccupancy]) -> SubroomDecision) async throws -> SeatOutcome {
-        try await transaction { db in
-            // The room row's lock makes read-occupancy, decide and insert one step for every
-            // instance sharing the database.
-            try await Self.lockRoom(request.roomID, db)
-            let room = request.roomID.rawValue
-            try await db.run(
-                "DELETE FROM voice_seats WHERE room_id = \(room) AND state = 'reserved' AND expires_at <= \(request.now.storageMilliseconds)")
-            if var seat = try await Self.seat(of: request.userID, in: request.roomID, db) {
-                if seat.state == .reserved {
-                    seat.expiresAt = request.expiresAt
-                    seat.isListenOnly = request.isListenOnly
-                    try await db.run(
-                        """
-                        UPDATE voice_seats SET expires_at = \(request.expiresAt.storageMilliseconds), listen_only = \(request.isListenOnly),
-                            updated_at = \(Date().storageMilliseconds)
-                        WHERE room_id = \(room) AND user_id = \(request.userID.rawValue)
-                        """)
+        // The room row's lock makes read-occupancy, decide and insert one step for every
+        // instance sharing the database. While it is held nothing waits for a task to be
+        // scheduled: the statements go out back to back (pipelined on the connection), and the
+        // strategy's decision and the write run on the connection's event loop as soon as the
+        // reads arrive. A busy instance thus does not stretch the lock for everyone else.
+        let room = request.roomID.rawValue
+        let user = request.userID.rawValue
+        let now = request.now.storageMilliseconds
+        return try await withDeadline { [client, logger] in
+            try await client.withConnection { connection in
+                let reads: [PostgresQuery] = [
+                    "BEGIN",
+                    "SELECT id FROM rooms WHERE id = \(room) FOR NO KEY UPDATE",
+                    "DELETE FROM voice_seats WHERE room_id = \(room) AND state = 'reserved' AND expires_at <= \(now)",
+                    "SELECT * FROM voice_seats WHERE room_id = \(room) AND user_id = \(user)",
+                    """
+                    SELECT subroom, user_id, state, publishing, listen_only FROM voice_seats WHERE room_id = \(room)
+                    ORDER BY subroom, reserved_at, user_id
+                    """,
+                ]
+                let loop = connection.eventLoop
+                let sent = reads.map { query -> EventLoopFuture<PostgresQueryResult> in connection.query(query, logger: logger) }
+                let done = EventLoopFuture.whenAllSucceed(sent, on: loop).flatMap { results -> EventLoopFuture<SeatOutcome> in
+                    let outcome: SeatOutcome
+                    var write: PostgresQuery?
+                    do {
+                        (outcome, write) = try Self.decideSeat(request, lockedRoom: results[1], ownSeat: results[3], occupancy: results[4], decide: decide)
+                    } catch {
+                        return loop.makeFailedFuture(error)
+                    }
+                    let written = write.map { connection.query($0, logger: logger).map { _ in () } } ?? loop.makeSucceededVoidFuture()
+                    let committed = connection.query("COMMIT", logger: logger)
+                    return written.and(committed).map { _ in outcome }
                 }
-                return .existing(seat)
+                do {
+                    return try await done.get()
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger).get()
+                    throw error
+                }
             }
-            let seats = try await Self.seats(in: request.roomID, db)
-            let decision = decide(Self.occupancy(of: seats))
-            guard let index = decision.assignedIndex else { return .refused(decision.refusalReason ?? "no sub-room has space") }
-            let seat = VoiceSeat(
-                roomID: request.roomID, subroom: index, userID: request.userID, identity: request.identity, state: .reserved,
-                isListenOnly: request.isListenOnly, reservedAt: request.now, expiresAt: request.expiresAt)
-            try await Self.insert(seat, db)
-            return .reserved(seat)
         }
     }
 
+    /// The decision inside ``reserveSeat(_:decide:)``: the outcome, and the statement that
+    /// records it (none when the user's seat stays as it is or the strategy refuses).
+    static func decideSeat(
+        _ request: SeatRequest, lockedRoom: PostgresQueryResult, ownSeat: PostgresQueryResult, occupancy: PostgresQueryResult,
+        decide: @Sendable ([SubroomOccupancy]) -> SubroomDecision
+    ) throws -> (SeatOutcome, PostgresQuery?) {
+        guard !lockedRoom.rows.isEmpty else { throw StorageError.notFound("no room with id \(request.roomID)") }
+        if var seat = try ownSeat.rows.first.map({ try VoiceSeat(row: $0.makeRandomAccess()) }) {
+            guard seat.state == .reserved else { return (.existing(seat), nil) }
+            seat.expiresAt = request.expiresAt
+            seat.isListenOnly = request.isListenOnly
+            return (
+                .existing(seat),
+                """
+                UPDATE voice_seats SET expires_at = \(request.expiresAt.storageMilliseconds), listen_only = \(request.isListenOnly),
+                    updated_at = \(Date().storageMilliseconds)
+                WHERE room_id = \(request.roomID.rawValue) AND user_id = \(request.userID.rawValue)
+                """
+            )
+        }
+        let decision = decide(try Self.occupancy(from: occupancy.rows))
+        guard let index = decision.assignedIndex else { return (.refused(decision.refusalReason ?? "no sub-room has space"), nil) }
+        let seat = VoiceSeat(
+            roomID: request.roomID, subroom: index, userID: request.userID, identity: request.identity, state: .reserved,
+            isListenOnly: request.isListenOnly, reservedAt: request.now, expiresAt: request.expiresAt)
+        return (.reserved(seat), insertQuery(seat))
+    }
+
+    /// The room's seats as the strategy sees them, from `subroom, user_id, state, publishing,
+    /// listen_only` rows decoded by position.
+    static func occupancy(from rows: [PostgresRow]) throws -> [SubroomOccupancy] {
+        var bySubroom: [Int: [SubroomSeat]] = [:]
+        for row in rows {
+            let (subroom, user, state, publishing, listenOnly) = try row.decode((Int64, Int64, String, String, Bool).self)
+            bySubroom[Int(subroom), default: []].append(
+                SubroomSeat(
+                    userID: UserID(user), state: SubroomSeat.State(rawValue: state) ?? .reserved,
+                    publishing: decode(publishing),
+                    isListenOnly: listenOnly))
+        }
+        return bySubroom.map { SubroomOccupancy(index: $0.key, seats: $0.value) }.sorted { $0.index < $1.index }
+    }
+
     public func voiceSeats(in roomID: RoomID, at now: Date) async throws -> [VoiceSeat] {
-        try await rows(
-            """
-            SELECT * FROM voice_seats WHERE room_id = \(roomID.rawValue) AND (state = 'joined' OR expires_at > \(now.storageMilliseconds))
+        let query: PostgresQuery = """
+            SELECT room_id, subroom, user_id, identity, state, participant_sid, publishing, listen_only, reserved_at, expires_at, joined_at
+            FROM voice_seats WHERE room_id = \(roomID.rawValue) AND (state = 'joined' OR expires_at > \(now.storageMilliseconds))
             ORDER BY subroom, reserved_at, user_id
             """
-        ).map(VoiceSeat.init(row:))
+        // Decoded by position: a busy room's occupancy is read after every change to it.
+        return try await withDeadline { [client, logger] in
+            try await client.query(query, logger: logger).collect().map { row in
+                let (room, subroom, user, identity, state, sid, publishing, listenOnly, reserved, expires, joined) = try row.decode(
+                    (Int64, Int64, Int64, String, String, String?, String, Bool, Int64, Int64?, Int64?).self)
+                return VoiceSeat(
+                    roomID: RoomID(room), subroom: Int(subroom), userID: UserID(user), identity: identity,
+                    state: SubroomSeat.State(rawValue: state) ?? .reserved, participantSID: sid, publishing: Self.decode(publishing),
+                    isListenOnly: listenOnly, reservedAt: Date(storageMilliseconds: reserved), expiresAt: expires.map(Date.init(storageMilliseconds:)),
+                    joinedAt: joined.map(Date.init(storageMilliseconds:)))
+            }
+        }
     }
 
     public func occupiedSubrooms(at now: Date) async throws -> [RoomID: Set<Int>] {
@@ -217,11 +286,6 @@ extension PostgresStorage {
 
     // MARK: Rows
 
-    static func seats(in roomID: RoomID, _ db: Transaction) async throws -> [VoiceSeat] {
-        try await db.rows("SELECT * FROM voice_seats WHERE room_id = \(roomID.rawValue) ORDER BY subroom, reserved_at, user_id")
-            .map(VoiceSeat.init(row:))
-    }
-
     static func seat(of userID: UserID, in roomID: RoomID, _ db: Transaction) async throws -> VoiceSeat? {
         try await db.row("SELECT * FROM voice_seats WHERE room_id = \(roomID.rawValue) AND user_id = \(userID.rawValue)")
             .map(VoiceSeat.init(row:))
@@ -235,24 +299,26 @@ extension PostgresStorage {
         try await db.run("DELETE FROM voice_seats WHERE room_id = \(roomID.rawValue) AND user_id = \(userID.rawValue)")
     }
 
-    static func occupancy(of seats: [VoiceSeat]) -> [SubroomOccupancy] {
-        Dictionary(grouping: seats, by: \.subroom).map { SubroomOccupancy(index: $0.key, seats: $0.value.map(\.subroomSeat)) }
-            .sorted { $0.index < $1.index }
+    static func insert(_ seat: VoiceSeat, _ db: Transaction) async throws {
+        try await db.run(insertQuery(seat))
     }
 
-    static func insert(_ seat: VoiceSeat, _ db: Transaction) async throws {
-        try await db.run(
-            """
+    static func insertQuery(_ seat: VoiceSeat) -> PostgresQuery {
+        """
             INSERT INTO voice_seats (room_id, user_id, subroom, identity, state, participant_sid, publishing, listen_only,
                 reserved_at, expires_at, joined_at, updated_at)
             VALUES (\(seat.roomID.rawValue), \(seat.userID.rawValue), \(Int64(seat.subroom)), \(seat.identity), \(seat.state.rawValue),
                 \(seat.participantSID), \(encode(seat.publishing)), \(seat.isListenOnly), \(seat.reservedAt.storageMilliseconds),
                 \(seat.expiresAt?.storageMilliseconds), \(seat.joinedAt?.storageMilliseconds), \(Date().storageMilliseconds))
-            """)
+            """
     }
 
     static func encode(_ sources: Set<TrackSource>) -> String {
         sources.map(\.rawValue).sorted().joined(separator: ",")
+    }
+
+    static func decode(_ sources: String) -> Set<TrackSource> {
+        sources.isEmpty ? [] : Set(sources.split(separator: ",").compactMap { TrackSource(rawValue: String($0)) })
     }
 }
 

@@ -15,7 +15,7 @@ public import ServiceLifecycle
 /// reconnects by itself once the database is back.
 public struct PostgresStorage: StoragePlugin, Service {
     public static let name = "postgres"
-    public static let apiVersion = PluginAPIVersion(1, 0)
+    public static let apiVersion = PluginAPIVersion(1, 1)
 
     /// `{"url": "postgres://user:password@host:5432/db", "pool_size": 10, "tls": "disable"}`
     ///

@@ -1,0 +1,349 @@
+import EchoPluginAPI
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// The bus of instances sharing one storage: events reach this instance's connections at once,
+/// and every other instance through the storage's broadcasts (PostgreSQL's LISTEN/NOTIFY).
+///
+/// - Sending: one task sends queued events in publish order, in batches, so another instance
+///   sees this one's events in the order they happened. An event longer than the storage's
+///   payload limit travels as numbered chunks and is put back together on arrival.
+/// - Receiving: events from other instances go to this instance's connections. Broadcasts sent
+///   while reception was down are lost, so after every reconnect the bus reads the messages
+///   stored meanwhile and delivers those its subscribers have not had, in id order.
+final class SharedEventBus: EventBus, Service {
+    private let hub: ConnectionHub
+    private let storage: any SharedStorage
+    private let logger: Logger
+    private let metrics: HostMetrics
+    /// Builds the `message.created` events for messages read back from storage.
+    private let catchUpEvents: @Sendable ([Message]) async throws -> [RoomEvent]
+    /// Tells this instance's broadcasts from the others'.
+    let instance = String(UInt64.random(in: 1...UInt64.max), radix: 36)
+
+    private let outgoing = Mutex(Outgoing())
+    private let wakeUps: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let incoming = Mutex(Incoming())
+
+    /// How many payloads wait to be sent at most; older ones are dropped beyond it (receivers
+    /// catch up on messages from storage; other events are lost, and counted).
+    static let maxQueued = 10_000
+    /// How many delivered message ids are remembered, to skip them when catching up.
+    static let recentMessages = 20_000
+    /// How far below the newest delivered id catching up starts: ids are handed out before
+    /// commit, so another instance's message can appear a little below one already delivered.
+    static let catchUpMargin: Int64 = 1_000
+
+    private struct Outgoing {
+        var queue: [String] = []
+        var sequence: UInt64 = 0
+    }
+
+    private struct Incoming {
+        var hasListened = false
+        var newestMessage: Int64 = 0
+        var recent = Set<Int64>()
+        var recentOrder: [Int64] = []
+        var recentStart = 0
+        /// Chunks of long events, by sender and event.
+        var chunks: [String: [Int: String]] = [:]
+
+        /// Records `id` as delivered; false when it already was.
+        mutating func markDelivered(_ id: Int64) -> Bool {
+            guard recent.insert(id).inserted else { return false }
+            recentOrder.append(id)
+            newestMessage = max(newestMessage, id)
+            if recentOrder.count - recentStart > SharedEventBus.recentMessages {
+                recent.remove(recentOrder[recentStart])
+                recentStart += 1
+                if recentStart > 4096 {
+                    recentOrder.removeFirst(recentStart)
+                    recentStart = 0
+                }
+            }
+            return true
+        }
+    }
+
+    init(
+        hub: ConnectionHub, storage: any SharedStorage, logger: Logger, metrics: HostMetrics,
+        catchUpEvents: @escaping @Sendable ([Message]) async throws -> [RoomEvent]
+    ) {
+        self.hub = hub
+        self.storage = storage
+        self.logger = logger
+        self.metrics = metrics
+        self.catchUpEvents = catchUpEvents
+        (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    // MARK: Publishing
+
+    func publish(_ event: RoomEvent) async {
+        if let id = event.messageID { _ = incoming.withLock { $0.markDelivered(id.rawValue) } }
+        hub.deliver(event)
+        var envelope = Envelope(instance: instance, room: event.roomID.rawValue, frame: String(buffer: event.frame))
+        envelope.message = event.messageID?.rawValue
+        switch event.membership {
+        case .joined(let user): envelope.joined = user.rawValue
+        case .left(let user): envelope.left = user.rawValue
+        case nil: break
+        }
+        send(envelope)
+    }
+
+    func publish(_ signal: SessionSignal) async {
+        hub.end(signal)
+        var envelope = Envelope(instance: instance)
+        switch signal {
+        case .sessionEnded(let session): envelope.sessionEnded = session.rawValue
+        case .userDisabled(let user): envelope.userDisabled = user.rawValue
+        }
+        send(envelope)
+    }
+
+    private func send(_ envelope: Envelope) {
+        let limit = storage.maxBroadcastBytes
+        let dropped = outgoing.withLock { state -> Int in
+            state.sequence += 1
+            var envelope = envelope
+            envelope.sequence = state.sequence
+            state.queue += Self.payloads(for: envelope, limit: limit)
+            let excess = state.queue.count - Self.maxQueued
+            if excess > 0 { state.queue.removeFirst(excess) }
+            return max(excess, 0)
+        }
+        if dropped > 0 {
+            metrics.recordBroadcastDropped(dropped)
+            logger.warning("dropped queued broadcasts: storage is not taking them", metadata: ["count": "\(dropped)"])
+        }
+        wake.yield()
+    }
+
+    /// The envelope as one payload (`E{json}`), or as chunks (`C{json}`) when it is too long.
+    static func payloads(for envelope: Envelope, limit: Int) -> [String] {
+        let text = envelope.json
+        if text.utf8.count + 1 <= limit { return ["E" + text] }
+        // A piece's JSON escaping at most doubles it, plus the chunk's own fields.
+        let pieceBytes = max(64, (limit - 200) / 2)
+        var pieces: [String] = []
+        var current = String.UnicodeScalarView()
+        var currentBytes = 0
+        for scalar in text.unicodeScalars {
+            let size = String(scalar).utf8.count
+            if currentBytes + size > pieceBytes {
+                pieces.append(String(current))
+                current = String.UnicodeScalarView()
+                currentBytes = 0
+            }
+            current.append(scalar)
+            currentBytes += size
+        }
+        if !current.isEmpty { pieces.append(String(current)) }
+        return pieces.enumerated().map { index, piece in
+            "C" + Chunk(instance: envelope.instance, event: envelope.sequence, index: index, count: pieces.count, piece: piece).json
+        }
+    }
+
+    // MARK: Running
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.sendQueued() }
+                group.addTask {
+                    do {
+                        try await self.storage.receiveBroadcasts { event in await self.received(event) }
+                    } catch {
+                        self.logger.error("receiving broadcasts stopped", metadata: ["error": "\(error)"])
+                    }
+                }
+                await group.waitForAll()
+            }
+        }
+    }
+
+    private func sendQueued() async {
+        await withTaskCancellationHandler {
+            for await _ in wakeUps {
+                while !Task.isCancelled {
+                    let batch = outgoing.withLock { state -> [String] in
+                        let count = min(state.queue.count, 200)
+                        defer { state.queue.removeFirst(count) }
+                        return Array(state.queue.prefix(count))
+                    }
+                    guard !batch.isEmpty else { break }
+                    await broadcast(batch)
+                }
+            }
+        } onCancel: {
+            wake.finish()
+        }
+    }
+
+    /// Sends one batch, retrying a few times while the storage is unavailable.
+    private func broadcast(_ batch: [String]) async {
+        for attempt in 1...5 {
+            do {
+                try await storage.broadcast(batch)
+                return
+            } catch {
+                if attempt == 5 || Task.isCancelled {
+                    metrics.recordBroadcastDropped(batch.count)
+                    logger.warning(
+                        "could not broadcast events to other instances", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(200 * attempt))
+            }
+        }
+    }
+
+    // MARK: Receiving
+
+    private func received(_ event: BroadcastEvent) async {
+        switch event {
+        case .listening:
+            let isReconnect = incoming.withLock { state in
+                defer { state.hasListened = true }
+                return state.hasListened
+            }
+            if isReconnect {
+                await catchUp()
+            } else {
+                await establishBaseline()
+            }
+        case .payload(let text):
+            guard let envelope = assemble(text) else { return }
+            apply(envelope)
+        }
+    }
+
+    /// Decodes a payload; returns the envelope it completes, if any (other instances' only).
+    private func assemble(_ text: String) -> Envelope? {
+        guard let kind = text.first else { return nil }
+        let body = Data(text.utf8.dropFirst())
+        switch kind {
+        case "E":
+            guard let envelope = try? JSONDecoder().decode(Envelope.self, from: body) else {
+                logger.warning("ignored an unreadable broadcast")
+                return nil
+            }
+            return envelope.instance == instance ? nil : envelope
+        case "C":
+            guard let chunk = try? JSONDecoder().decode(Chunk.self, from: body), chunk.count > 0, chunk.count <= 4096,
+                (0..<chunk.count).contains(chunk.index)
+            else {
+                logger.warning("ignored an unreadable broadcast chunk")
+                return nil
+            }
+            guard chunk.instance != instance else { return nil }
+            let key = "\(chunk.instance)/\(chunk.event)"
+            let complete = incoming.withLock { state -> String? in
+                state.chunks[key, default: [:]][chunk.index] = chunk.piece
+                guard let pieces = state.chunks[key], pieces.count == chunk.count else {
+                    if state.chunks.count > 64 { state.chunks.removeAll() }  // senders that died mid-event
+                    return nil
+                }
+                state.chunks[key] = nil
+                return (0..<chunk.count).compactMap { pieces[$0] }.joined()
+            }
+            guard let complete, let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(complete.utf8)) else { return nil }
+            return envelope
+        default:
+            return nil
+        }
+    }
+
+    private func apply(_ envelope: Envelope) {
+        if let session = envelope.sessionEnded { hub.end(.sessionEnded(SessionID(session))) }
+        if let user = envelope.userDisabled { hub.end(.userDisabled(UserID(user))) }
+        guard let room = envelope.room, let frame = envelope.frame else { return }
+        if let id = envelope.message, !incoming.withLock({ $0.markDelivered(id) }) { return }
+        var membership: RoomEvent.MembershipChange?
+        if let user = envelope.joined { membership = .joined(UserID(user)) }
+        if let user = envelope.left { membership = .left(UserID(user)) }
+        hub.deliver(
+            RoomEvent(roomID: RoomID(room), frame: ByteBuffer(string: frame), membership: membership, messageID: envelope.message.map { MessageID(rawValue: $0) }))
+    }
+
+    /// The newest stored message when reception first starts: catching up starts from there.
+    private func establishBaseline() async {
+        do {
+            let newest = try await storage.latestMessageID()?.rawValue ?? 0
+            incoming.withLock { $0.newestMessage = max($0.newestMessage, newest) }
+        } catch {
+            logger.warning("could not read the newest message id", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Delivers stored messages this instance's subscribers have not had, oldest first.
+    private func catchUp() async {
+        var after = max(0, incoming.withLock { $0.newestMessage } - Self.catchUpMargin)
+        var delivered = 0
+        do {
+            for _ in 0..<40 {
+                let page = try await storage.messages(after: MessageID(after), limit: 500)
+                guard let last = page.last else { break }
+                after = last.id.rawValue
+                let missed = page.filter { message in
+                    message.deletedAt == nil && !incoming.withLock { $0.recent.contains(message.id.rawValue) }
+                }
+                for event in try await catchUpEvents(missed) {
+                    if let id = event.messageID, !incoming.withLock({ $0.markDelivered(id.rawValue) }) { continue }
+                    hub.deliver(event)
+                    delivered += 1
+                }
+                if page.count < 500 { break }
+            }
+        } catch {
+            logger.warning("catching up on missed messages failed", metadata: ["error": "\(error)"])
+        }
+        logger.info("reception of other instances' events restarted", metadata: ["caught_up_messages": "\(delivered)"])
+    }
+}
+
+/// One event as it travels between instances.
+struct Envelope: Codable, Sendable {
+    var instance: String
+    var sequence: UInt64 = 0
+    var room: Int64?
+    var frame: String?
+    var message: Int64?
+    var joined: Int64?
+    var left: Int64?
+    var sessionEnded: String?
+    var userDisabled: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case instance = "i", sequence = "n", room = "r", frame = "f", message = "m", joined = "j", left = "l"
+        case sessionEnded = "s", userDisabled = "u"
+    }
+
+    init(instance: String, room: Int64? = nil, frame: String? = nil) {
+        self.instance = instance
+        self.room = room
+        self.frame = frame
+    }
+
+    var json: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
+}
+
+/// A piece of an envelope too long for one payload.
+struct Chunk: Codable, Sendable {
+    var instance: String
+    var event: UInt64
+    var index: Int
+    var count: Int
+    var piece: String
+
+    enum CodingKeys: String, CodingKey {
+        case instance = "i", event = "e", index = "k", count = "c", piece = "p"
+    }
+
+    var json: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
+}

@@ -1,0 +1,155 @@
+import EchoTestSupport
+import Foundation
+import Testing
+
+/// Several EchoChat instances on one PostgreSQL database, each the real composition root on its
+/// own port, as a load balancer would see them.
+@Suite("instances sharing PostgreSQL")
+struct PostgresInstancesTests {
+    static func plugins(_ url: String, extra: [String: Any] = [:]) -> [String: Any] {
+        var plugins: [String: Any] = [
+            "storage": ["plugin": "postgres", "config": ["url": url, "pool_size": 10, "connect_timeout_ms": 1000, "operation_timeout_ms": 30000]],
+            "auth": [TestServer.fastLocalAuth],
+        ]
+        plugins.merge(extra) { $1 }
+        return plugins
+    }
+
+    static var quietLimits: [String: Any] { ["rate_limit_login_per_address": "off", "rate_limit_register": "off"] }
+
+    /// Runs `body` with two instances, A and B, on a fresh database of `server`.
+    static func twoInstances(
+        on server: PostgresServer? = nil, config: [String: Any] = quietLimits, plugins extra: [String: Any] = [:],
+        _ body: @Sendable (HTTPTestClient, HTTPTestClient) async throws -> Void
+    ) async throws {
+        let shared = try await PostgresServer.shared()
+        let server = server ?? shared
+        let url = server.url(database: try server.createDatabase())
+        // Read-only dictionaries handed to both instances' set-up.
+        nonisolated(unsafe) let plugins = Self.plugins(url, extra: extra)
+        nonisolated(unsafe) let config = config
+        try await TestServer.run(config: config, plugins: plugins) { a, _ in
+            try await TestServer.run(config: config, plugins: plugins) { b, _ in
+                try await body(a, b)
+            }
+        }
+    }
+
+    @Test("a WebSocket client on instance B receives, in order, everything posted on instance A, long messages included")
+    func crossInstanceFanOut() async throws {
+        try await Self.twoInstances { a, b in
+            let posters = (1...4).map { "poster\($0)" }
+            let tokens = try await RealTimeTests.setUpRoom(a, "Busy", ["listener"] + posters)
+            let listener = TestSocket(port: b.port, query: "access_token=\(tokens["listener"]!)")
+            _ = await listener.next(type: "ready")
+            // Longer than one NOTIFY payload (8000 bytes): travels in chunks.
+            let long = String(repeating: "é\"ü ", count: 1000)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for poster in posters {
+                    group.addTask {
+                        for index in 0..<50 {
+                            let body = index == 25 ? long : "\(poster) #\(index)"
+                            let result = try await a.post("/api/rooms/Busy/messages", ["body": body], token: tokens[poster])
+                            guard result.status == 201 else { throw TestFailure("post failed: \(result.text)") }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            var received: [(id: Int, body: String)] = []
+            while received.count < 200, let event = await listener.next(type: "message.created") {
+                let message = event["message"] as? [String: Any]
+                received.append((message?["id"] as? Int ?? -1, message?["body"] as? String ?? ""))
+            }
+            #expect(received.count == 200)
+            #expect(received.map(\.id) == received.map(\.id).sorted(), "in id order")
+            #expect(Set(received.map(\.id)).count == 200)
+            #expect(received.filter { $0.body == long }.count == 4, "long messages arrive whole")
+            // History on B is what A stored.
+            let page = try await b.get("/api/rooms/Busy/messages?limit=100", token: tokens["listener"])
+            #expect((page["messages"] as? [Any])?.count == 100)
+            listener.disconnect()
+        }
+    }
+
+    @Test("joins, bans and a revoked session on one instance take effect on sockets held by the other")
+    func crossInstanceSignals() async throws {
+        try await Self.twoInstances { a, b in
+            let tokens = try await RealTimeTests.setUpRoom(a, "Lobby", ["olivia", "mark"])
+            let socket = TestSocket(port: b.port, query: "access_token=\(tokens["mark"]!)")
+            _ = await socket.next(type: "ready")
+            _ = try await a.post("/api/rooms/Lobby/messages", ["body": "before"], token: tokens["olivia"])
+            #expect(await socket.next(type: "message.created").flatMap { ($0["message"] as? [String: Any])?["body"] as? String } == "before")
+            _ = try await a.post("/api/rooms/Lobby/bans", ["username": "mark"], token: tokens["olivia"])
+            #expect(await socket.next(type: "member.left") != nil)
+            _ = try await a.post("/api/rooms/Lobby/messages", ["body": "after the ban"], token: tokens["olivia"])
+
+            // Logging out on A ends the session's socket on B.
+            let (access, refresh) = try await a.signUp("carol")
+            let carol = TestSocket(port: b.port, query: "access_token=\(access)")
+            _ = await carol.next(type: "ready")
+            let logout = try await a.post("/api/auth/logout", ["refresh_token": refresh], token: access)
+            #expect(logout.status == 204, "\(logout.text)")
+            #expect(await carol.closed() != nil, "the revoked session's socket on the other instance closes")
+            // The banned member's socket saw nothing after the ban.
+            #expect(await socket.next(type: "message.created", timeout: .milliseconds(500)) == nil)
+            socket.disconnect()
+        }
+    }
+
+    @Test("login failures count against one limit across instances")
+    func sharedRateLimit() async throws {
+        try await Self.twoInstances(config: ["rate_limit_register": "off", "rate_limit_login": "4 per minute", "rate_limit_login_per_address": "off"]) { a, b in
+            _ = try await a.signUp("dana")
+            var statuses: [Int] = []
+            for index in 0..<6 {
+                let instance = index.isMultiple(of: 2) ? a : b
+                statuses.append(try await instance.login("dana", password: "wrong password \(index)").status)
+            }
+            #expect(statuses == [401, 401, 401, 401, 429, 429], "\(statuses)")
+        }
+    }
+
+    @Test("500 concurrent token requests split across two instances never put more than the capacity into one sub-room")
+    func tokensAcrossInstances() async throws {
+        let double = try await TwirpDouble()
+        let config = LiveKitTests.config(double)
+        let strategy: [String: Any] = ["subrooms": ["plugin": "capacity", "config": ["capacity": 20, "max_subrooms": 25]]]
+        try await Self.twoInstances(config: config, plugins: strategy) { a, b in
+            let (owner, _) = try await a.signUp("owner")
+            _ = try await a.post("/api/rooms", ["name": "Lobby"], token: owner)
+            let users = (0..<501).map { "user\($0)" }
+            let tokens = Locked<[String: String]>([:])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for chunk in stride(from: 0, to: users.count, by: 32).map({ Array(users[$0..<min($0 + 32, users.count)]) }) {
+                    group.addTask {
+                        for name in chunk {
+                            let (access, _) = try await a.signUp(name)
+                            _ = try await a.post("/api/rooms/Lobby/join", token: access)
+                            tokens.withLock { $0[name] = access }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let all = tokens.withLock { $0 }
+            let results = try await withThrowingTaskGroup(of: (String, HTTPResult).self) { group in
+                for (index, name) in users.enumerated() {
+                    let instance = index.isMultiple(of: 2) ? a : b
+                    group.addTask { (name, try await LiveKitTests.token(instance, "Lobby", all[name])) }
+                }
+                return try await group.reduce(into: [(String, HTTPResult)]()) { $0.append($1) }
+            }
+            let granted = results.filter { $0.1.status == 200 }
+            let failures = results.filter { $0.1.status != 200 }.map { "\($0.1.status) \($0.1.text)" }
+            #expect(granted.count == 500, "granted \(granted.count): \(failures.prefix(3))")
+            let refusals = results.filter { $0.1.status == 409 }.map { $0.1.text }
+            #expect(refusals.count == 1, "\(refusals.prefix(3))")
+            var perRoom: [String: Int] = [:]
+            for (_, result) in granted { perRoom[result["room"] as? String ?? "", default: 0] += 1 }
+            #expect(perRoom.count == 25 && perRoom.values.allSatisfy { $0 == 20 }, "\(perRoom)")
+            let subrooms = try await LiveKitTests.voice(b, "Lobby", owner)
+            #expect(subrooms.count == 25 && subrooms.allSatisfy { ($0["reserved"] as? Int ?? 0) == 20 })
+        }
+    }
+}
