@@ -2,6 +2,14 @@ import EchoTestSupport
 import Foundation
 import Testing
 
+/// One post of the restart test: when it was answered, and how.
+private struct TimedPost: Sendable {
+    let index: Int
+    let status: Int
+    let id: Int?
+    let at: ContinuousClock.Instant
+}
+
 /// Several EchoChat instances on one PostgreSQL database, each the real composition root on its
 /// own port, as a load balancer would see them.
 @Suite("instances sharing PostgreSQL")
@@ -150,6 +158,93 @@ struct PostgresInstancesTests {
             #expect(perRoom.count == 25 && perRoom.values.allSatisfy { $0 == 20 }, "\(perRoom)")
             let subrooms = try await LiveKitTests.voice(b, "Lobby", owner)
             #expect(subrooms.count == 25 && subrooms.allSatisfy { ($0["reserved"] as? Int ?? 0) == 20 })
+        }
+    }
+
+    @Test("PostgreSQL restarted mid-traffic: 503s only during the outage, recovery by itself, nothing acknowledged lost, subscribers get everything after")
+    func restartMidTraffic() async throws {
+        let server = try PostgresServer.start()
+        defer { server.destroy() }
+        let url = server.url(database: try server.createDatabase())
+        nonisolated(unsafe) let plugins: [String: Any] = [
+            "storage": ["plugin": "postgres", "config": ["url": url, "pool_size": 4, "operation_timeout_ms": 2000, "connect_timeout_ms": 500]],
+            "auth": [TestServer.fastLocalAuth],
+        ]
+        nonisolated(unsafe) let config = Self.quietLimits
+        try await TestServer.run(config: config, plugins: plugins) { a, _ in
+            try await TestServer.run(config: config, plugins: plugins) { b, _ in
+                let tokens = try await RealTimeTests.setUpRoom(a, "Ops", ["poster", "listener"])
+                let listener = TestSocket(port: b.port, query: "access_token=\(tokens["listener"]!)")
+                _ = await listener.next(type: "ready")
+
+                let clock = ContinuousClock()
+                let phases = Locked<(stopped: ContinuousClock.Instant?, restarted: ContinuousClock.Instant?)>((nil, nil))
+                let log = Locked<[TimedPost]>([])
+                let posting = Task {
+                    var index = 0
+                    while !Task.isCancelled {
+                        let result = try await a.post(
+                            "/api/rooms/Ops/messages", ["body": "m\(index)", "client_id": "c\(index)"], token: tokens["poster"])
+                        let post = TimedPost(index: index, status: result.status, id: (result["id"] as? Int), at: clock.now)
+                        log.withLock { $0.append(post) }
+                        index += 1
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                }
+                try await Task.sleep(for: .seconds(1))
+                phases.withLock { $0.stopped = clock.now }
+                try server.stop(mode: "fast")
+                try await Task.sleep(for: .seconds(3))
+                try server.start()
+                phases.withLock { $0.restarted = clock.now }
+                // Run on until several posts have gone through after the restart.
+                let deadline = clock.now + .seconds(30)
+                while clock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(500))
+                    if (try? await a.get("/health").status) == 200, (try? await b.get("/health").status) == 200 { break }
+                }
+                try await Task.sleep(for: .seconds(2))
+                posting.cancel()
+                _ = await posting.result
+                let posts = log.withLock { $0 }
+                let (stopped, restarted) = phases.withLock { $0 }
+                let stop = try #require(stopped)
+                let restart = try #require(restarted)
+
+                #expect(posts.allSatisfy { $0.status == 201 || $0.status == 503 }, "\(Set(posts.map(\.status)))")
+                var failed: [TimedPost] = []
+                for post in posts where post.status == 503 { failed.append(post) }
+                #expect(!failed.isEmpty, "the outage was seen")
+                let timeline = posts.map { "\($0.index):\($0.status)@\(($0.at - stop).components.seconds).\(($0.at - stop).components.attoseconds / 10_000_000_000_000_000)" }
+                let failedEarly = failed.filter { $0.at < stop }.count
+                #expect(failedEarly == 0, "no 503 before PostgreSQL stopped: \(timeline)")
+                let firstRecovered = try #require(posts.first { $0.status == 201 && $0.at > restart }, "posting recovered without restarting EchoChat")
+                let failedLate = failed.filter { $0.index > firstRecovered.index }.count
+                #expect(failedLate == 0, "no 503 after recovery: \(timeline)")
+                let recoveredPosts = posts.filter { $0.index >= firstRecovered.index }
+                #expect(recoveredPosts.count >= 5)
+
+                // Every acknowledged message is stored.
+                let acknowledged = Set(posts.compactMap { $0.status == 201 ? $0.id : nil })
+                var stored = Set<Int>()
+                var before: Int?
+                repeat {
+                    let page = try await a.get("/api/rooms/Ops/messages?limit=100" + (before.map { "&before=\($0)" } ?? ""), token: tokens["poster"])
+                    let ids = (page["messages"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
+                    stored.formUnion(ids)
+                    before = page["next_before"] as? Int
+                } while before != nil
+                #expect(acknowledged.isSubset(of: stored), "lost: \(acknowledged.subtracting(stored).sorted())")
+
+                // The subscriber on B has every message acknowledged after recovery.
+                let expected = Set(recoveredPosts.compactMap(\.id))
+                var received = Set<Int>()
+                while !expected.isSubset(of: received), let event = await listener.next(type: "message.created", timeout: .seconds(10)) {
+                    if let id = (event["message"] as? [String: Any])?["id"] as? Int { received.insert(id) }
+                }
+                #expect(expected.isSubset(of: received), "missed after recovery: \(expected.subtracting(received).sorted())")
+                listener.disconnect()
+            }
         }
     }
 }
