@@ -12,6 +12,7 @@ extension StorageConformance {
         Check(name: "messages get increasing ids and page newest first, each once", body: messagePages),
         Check(name: "the same client_id from the same author yields one message", body: idempotentMessages),
         Check(name: "a batch of messages is stored in order in one call", body: messageBatches),
+        Check(name: "concurrent posts with one client_id store one message; concurrent batches keep their own order", body: concurrentMessages),
         Check(name: "edits and deletions; deleted messages leave history", body: editsAndDeletions),
         Check(name: "deleting a room deletes its messages and memberships", body: roomDeletion),
     ]
@@ -209,6 +210,35 @@ extension StorageConformance {
         try expect(stored.map(\.message.body) == batch.map(\.body), "results in order")
         try expect(stored.map(\.message.id) == stored.map(\.message.id).sorted(), "ids in batch order")
         try expect(try await storage.appendMessages([]).isEmpty, "empty batch")
+    }
+
+    static func concurrentMessages(_ storage: any Storage) async throws {
+        let alice = try await storage.createUser(newUser("alice"), credential: nil)
+        let lobby = try await storage.createRoom(room("Lobby"), owner: alice.id)
+        let results = try await withThrowingTaskGroup(of: AppendedMessage.self) { group in
+            for index in 0..<16 {
+                group.addTask {
+                    try await storage.appendMessages([NewMessage(roomID: lobby.id, authorID: alice.id, body: "try \(index)", clientID: "same", createdAt: t0)])[0]
+                }
+            }
+            return try await group.reduce(into: [AppendedMessage]()) { $0.append($1) }
+        }
+        try expect(results.filter { !$0.isDuplicate }.count == 1, "exactly one of 16 concurrent posts stored the message")
+        try expect(Set(results.map(\.message.id)).count == 1, "every post got the same message back")
+        let batches = try await withThrowingTaskGroup(of: [AppendedMessage].self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    try await storage.appendMessages((0..<25).map { NewMessage(roomID: lobby.id, authorID: alice.id, body: "w\(writer)-\($0)", createdAt: t0) })
+                }
+            }
+            return try await group.reduce(into: [[AppendedMessage]]()) { $0.append($1) }
+        }
+        for batch in batches {
+            let ids = batch.map(\.message.id)
+            try expect(ids == ids.sorted(), "ids increase within a batch")
+        }
+        let stored = try await storage.messages(in: lobby.id, before: nil, limit: 300)
+        try expect(stored.count == 201 && Set(stored.map(\.id)).count == 201, "every message stored once")
     }
 
     static func editsAndDeletions(_ storage: any Storage) async throws {

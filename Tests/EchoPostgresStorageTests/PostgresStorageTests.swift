@@ -33,6 +33,12 @@ struct PostgresStorageTests {
         try await StorageConformance.run(check) { try await database.open() }
     }
 
+    @Test("passes the shared-storage conformance suite", arguments: StorageConformance.sharedChecks.map(\.name))
+    func sharedConformance(_ check: String) async throws {
+        let database = try await TestDatabase.make()
+        try await StorageConformance.runShared(check) { try await database.open() }
+    }
+
     @Test("instances starting together on an empty database migrate it once")
     func concurrentMigrations() async throws {
         let database = try await TestDatabase.make()
