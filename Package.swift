@@ -180,7 +180,10 @@ let package = Package(
             dependencies: [
                 "EchoHost",
                 "EchoPluginAPI",
+                "EchoPluginTesting",
+                "EchoSQLiteStorage",
                 "EchoTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

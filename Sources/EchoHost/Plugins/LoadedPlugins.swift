@@ -45,7 +45,7 @@ struct LoadedPlugins: Sendable {
         var built: [any Plugin] = [storage]
         do {
             var auth: [(name: String, provider: any AuthProvider)] = []
-            for plugin in setup.auth {
+            for plugin in setup.auth where startAuth {
                 let provider = try await build(plugin, setup: setup) {
                     try await plugin.factory.make(plugin.configuration, context: context(plugin.id, storage: storage))
                 }

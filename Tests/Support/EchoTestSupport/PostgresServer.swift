@@ -77,6 +77,14 @@ public final class PostgresServer: Sendable {
             environment: ["PGPASSWORD": password])
     }
 
+    /// Restores a `pg_dump --format=custom` archive into `database`.
+    public func restore(archive: String, into database: String) throws {
+        try run(
+            binDirectory + "/pg_restore",
+            ["--no-owner", "--exit-on-error", "-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", database, archive],
+            environment: ["PGPASSWORD": password], asPostgres: false)
+    }
+
     /// Starts the server (again, after ``stop(mode:)``).
     public func start() throws {
         let options = [
