@@ -7,7 +7,10 @@ final class BenchServer {
     let port: Int
     private let output: FileHandle
 
-    init(executable: String, synchronous: String, extraConfig: [String: Any] = [:], subrooms: [String: Any]? = nil) throws {
+    /// `postgresURL`: run on `storage.postgres` at that (empty) database instead of SQLite.
+    init(
+        executable: String, synchronous: String, postgresURL: String? = nil, extraConfig: [String: Any] = [:], subrooms: [String: Any]? = nil
+    ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("echochat-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config: [String: Any] = [
@@ -15,7 +18,8 @@ final class BenchServer {
             "rate_limit_login": "off", "rate_limit_login_per_address": "off", "rate_limit_register": "off",
         ]
         var plugins: [String: Any] = [
-            "storage": ["plugin": "sqlite", "config": ["synchronous": synchronous]],
+            "storage": postgresURL.map { ["plugin": "postgres", "config": ["url": $0, "pool_size": 20]] }
+                ?? ["plugin": "sqlite", "config": ["synchronous": synchronous]],
             // Set-up registers hundreds of users; hashing strength is not what is measured here.
             "auth": [["plugin": "local", "config": ["password_hash": ["memory_kib": 1024, "iterations": 1]]]],
         ]

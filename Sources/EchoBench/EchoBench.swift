@@ -20,6 +20,7 @@ struct EchoBench: AsyncParsableCommand {
     @Option(help: "Seconds of load.") var duration = 20.0
     @Option(help: "Offered messages per second in total; 0 sends as fast as acknowledgements allow.") var rate = 0.0
     @Option(help: "SQLite synchronous mode: normal or full.") var synchronous = "normal"
+    @Option(help: "Run on storage.postgres at this empty database (postgres://…) instead of SQLite.") var postgresURL: String?
     @Option(help: "Idle WebSocket connections to open after the load, to measure memory per connection.") var idleConnections = 0
     @Option(help: "Path to echochat (default: beside this binary).") var server: String?
     @Option(help: "What to measure: chat (messages over HTTP and WebSockets) or tokens (LiveKit token minting against /health).")
@@ -31,7 +32,7 @@ struct EchoBench: AsyncParsableCommand {
         let executable = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("echochat").path
         if scenario == "tokens" { return try await measureTokens(executable: executable) }
         guard scenario == "chat" else { throw ValidationError("--scenario is chat or tokens") }
-        let server = try BenchServer(executable: executable, synchronous: synchronous)
+        let server = try BenchServer(executable: executable, synchronous: synchronous, postgresURL: postgresURL)
         print("echochat at 127.0.0.1:\(server.port); setting up \(senders) senders and \(listeners) listeners…")
         defer { server.stop() }
         let idleRSS = server.memory.current
@@ -111,7 +112,7 @@ struct EchoBench: AsyncParsableCommand {
 
         let delivered = received.value
         print("")
-        print("EchoChat chat path: \(senders) senders, \(listeners) listeners, \(Int(duration)) s, synchronous=\(synchronous), "
+        print("EchoChat chat path: \(senders) senders, \(listeners) listeners, \(Int(duration)) s, \(postgresURL == nil ? "sqlite synchronous=\(synchronous)" : "postgres"), "
             + (rate > 0 ? "offered \(Int(rate)) msg/s" : "closed loop"))
         row("messages acknowledged", "\(sent) (\(failures.value) failed)")
         row("send throughput", String(format: "%.0f msg/s", Double(sent) / elapsed))

@@ -32,7 +32,7 @@ extension EchoBench {
         let (livekitPort, livekit) = try await AcceptingLiveKit.start()
         defer { livekit.cancel() }
         let server = try BenchServer(
-            executable: executable, synchronous: synchronous,
+            executable: executable, synchronous: synchronous, postgresURL: postgresURL,
             extraConfig: [
                 "livekit_enabled": true, "livekit_api_key": "bench-key", "livekit_api_secret": "bench-secret-bench-secret-bench-secret",
                 "livekit_api_url": "http://127.0.0.1:\(livekitPort)", "rate_limit_livekit_token": "100000 per second",
@@ -73,7 +73,7 @@ extension EchoBench {
         let cpu = server.cpuSeconds - cpuBefore
 
         print("")
-        print("EchoChat LiveKit tokens: \(senders) concurrent clients, \(tokenUsers) users, \(Int(phase)) s each, synchronous=\(synchronous)")
+        print("EchoChat LiveKit tokens: \(senders) concurrent clients, \(tokenUsers) users, \(Int(phase)) s each, \(postgresURL == nil ? "sqlite synchronous=\(synchronous)" : "postgres")")
         row("/health", String(format: "%.0f req/s, p50 %.2f ms, p99 %.2f ms (%d failed)", health.rate, health.p50, health.p99, health.failed))
         row("POST /api/livekit/token", String(format: "%.0f req/s, p50 %.2f ms, p99 %.2f ms (%d failed)", tokens.rate, tokens.p50, tokens.p99, tokens.failed))
         row("tokens / health", String(format: "%.0f %%", tokens.rate / max(health.rate, 1) * 100))

@@ -66,6 +66,24 @@ struct PostgresStorageTests {
         #expect(applied.split(separator: "\n").map(String.init) == ["v1_schema", "v99_future"])
     }
 
+    @Test("a bad configuration names the key", arguments: [
+        (#"{"url": "mysql://x@h/db"}"#, "url"), (#"{"url": "postgres://h/db"}"#, "url"), (#"{"url": "postgres://u@h/db?sslmode=require"}"#, "url"),
+        (#"{"pool_size": 0}"#, "pool_size"), (#"{"tls": "maybe"}"#, "tls"), (#"{"url": "postgres://u@h/db", "host": "h"}"#, "url"),
+        (#"{"ca_file": "/etc/ssl/x.pem"}"#, "ca_file"), (#"{"pool_size": 5, "colour": "blue"}"#, "colour"),
+    ])
+    func badConfiguration(json: String, key: String) throws {
+        var registry = PluginRegistry()
+        registry.register(storage: PostgresStorage.self)
+        let factory = try #require(registry.storageFactory(named: "postgres"))
+        let value = try JSONDecoder().decode(ConfigValue.self, from: Data(json.utf8))
+        do {
+            _ = try factory.configuration(from: value)
+            Issue.record("accepted \(json)")
+        } catch let error as ConfigurationError {
+            #expect(error.issues.first?.keyPath == [key], "\(error)")
+        }
+    }
+
     @Test("DATABASE_URL takes the place of the configured url")
     func databaseURLOverride() async throws {
         let database = try await TestDatabase.make()

@@ -19,6 +19,9 @@ struct CheckConfigCommand: ParsableCommand {
         CLIOutput.print("  listen: \(server.host):\(server.port)")
         CLIOutput.print("  data_dir: \(server.dataDirectory)")
         CLIOutput.print("  storage: \(setup.storage.id) \(Self.redacted(setup.storage.selection.config))")
+        if setup.storage.selection.name == "postgres", let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
+            CLIOutput.print("  storage url: from DATABASE_URL, \(Self.redacted(.string(url)))")
+        }
         for plugin in setup.auth {
             CLIOutput.print("  auth: \(plugin.id) \(Self.redacted(plugin.selection.config))")
         }

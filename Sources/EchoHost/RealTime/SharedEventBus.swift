@@ -124,17 +124,18 @@ final class SharedEventBus: EventBus, Service {
         wake.yield()
     }
 
-    /// The envelope as one payload (`E{json}`), or as chunks (`C{json}`) when it is too long.
+    /// The envelope as one payload (`E` + its text), or as chunks (`C<instance> <event> <index>
+    /// <count>` + a newline + a piece of its text) when it is too long. Pieces end on whole
+    /// characters, since payloads are text.
     static func payloads(for envelope: Envelope, limit: Int) -> [String] {
-        let text = envelope.json
+        let text = envelope.text
         if text.utf8.count + 1 <= limit { return ["E" + text] }
-        // A piece's JSON escaping at most doubles it, plus the chunk's own fields.
-        let pieceBytes = max(64, (limit - 200) / 2)
+        let pieceBytes = max(64, limit - 100)
         var pieces: [String] = []
         var current = String.UnicodeScalarView()
         var currentBytes = 0
         for scalar in text.unicodeScalars {
-            let size = String(scalar).utf8.count
+            let size = UTF8.width(scalar)
             if currentBytes + size > pieceBytes {
                 pieces.append(String(current))
                 current = String.UnicodeScalarView()
@@ -145,7 +146,7 @@ final class SharedEventBus: EventBus, Service {
         }
         if !current.isEmpty { pieces.append(String(current)) }
         return pieces.enumerated().map { index, piece in
-            "C" + Chunk(instance: envelope.instance, event: envelope.sequence, index: index, count: pieces.count, piece: piece).json
+            "C\(envelope.instance) \(envelope.sequence) \(index) \(pieces.count)\n" + piece
         }
     }
 
@@ -223,37 +224,38 @@ final class SharedEventBus: EventBus, Service {
         }
     }
 
-    /// Decodes a payload; returns the envelope it completes, if any (other instances' only).
+    /// Decodes a payload; returns the envelope it completes, if any (other instances' only: the
+    /// sender is read first, and this instance's own broadcasts go no further).
     private func assemble(_ text: String) -> Envelope? {
-        guard let kind = text.first else { return nil }
-        let body = Data(text.utf8.dropFirst())
+        guard let kind = text.first, let newline = text.firstIndex(of: "\n") else { return nil }
+        let header = text[text.index(after: text.startIndex)..<newline].split(separator: " ", omittingEmptySubsequences: false)
+        guard let sender = header.first, sender != instance else { return nil }
+        let body = text[text.index(after: newline)...]
         switch kind {
         case "E":
-            guard let envelope = try? JSONDecoder().decode(Envelope.self, from: body) else {
+            guard let envelope = Envelope(header: header, frame: body) else {
                 logger.warning("ignored an unreadable broadcast")
                 return nil
             }
-            return envelope.instance == instance ? nil : envelope
+            return envelope
         case "C":
-            guard let chunk = try? JSONDecoder().decode(Chunk.self, from: body), chunk.count > 0, chunk.count <= 4096,
-                (0..<chunk.count).contains(chunk.index)
+            guard header.count == 4, let index = Int(header[2]), let count = Int(header[3]), count > 0, count <= 4096, (0..<count).contains(index)
             else {
                 logger.warning("ignored an unreadable broadcast chunk")
                 return nil
             }
-            guard chunk.instance != instance else { return nil }
-            let key = "\(chunk.instance)/\(chunk.event)"
+            let key = "\(sender)/\(header[1])"
             let complete = incoming.withLock { state -> String? in
-                state.chunks[key, default: [:]][chunk.index] = chunk.piece
-                guard let pieces = state.chunks[key], pieces.count == chunk.count else {
+                state.chunks[key, default: [:]][index] = String(body)
+                guard let pieces = state.chunks[key], pieces.count == count else {
                     if state.chunks.count > 64 { state.chunks.removeAll() }  // senders that died mid-event
                     return nil
                 }
                 state.chunks[key] = nil
-                return (0..<chunk.count).compactMap { pieces[$0] }.joined()
+                return (0..<count).compactMap { pieces[$0] }.joined()
             }
-            guard let complete, let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(complete.utf8)) else { return nil }
-            return envelope
+            guard let complete else { return nil }
+            return assemble("E" + complete)
         default:
             return nil
         }
@@ -307,8 +309,10 @@ final class SharedEventBus: EventBus, Service {
     }
 }
 
-/// One event as it travels between instances.
-struct Envelope: Codable, Sendable {
+/// One event as it travels between instances: a header line of space-separated fields (the
+/// sender, its sequence number, then `key=value` pairs), a newline, and the room event's frame as
+/// it goes to WebSockets (JSON, which holds no raw newline), so nothing is escaped twice.
+struct Envelope: Sendable, Equatable {
     var instance: String
     var sequence: UInt64 = 0
     var room: Int64?
@@ -319,31 +323,43 @@ struct Envelope: Codable, Sendable {
     var sessionEnded: String?
     var userDisabled: Int64?
 
-    enum CodingKeys: String, CodingKey {
-        case instance = "i", sequence = "n", room = "r", frame = "f", message = "m", joined = "j", left = "l"
-        case sessionEnded = "s", userDisabled = "u"
-    }
-
     init(instance: String, room: Int64? = nil, frame: String? = nil) {
         self.instance = instance
         self.room = room
         self.frame = frame
     }
 
-    var json: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
-}
-
-/// A piece of an envelope too long for one payload.
-struct Chunk: Codable, Sendable {
-    var instance: String
-    var event: UInt64
-    var index: Int
-    var count: Int
-    var piece: String
-
-    enum CodingKeys: String, CodingKey {
-        case instance = "i", event = "e", index = "k", count = "c", piece = "p"
+    /// Parses a header split at spaces (the sender first) and the text after its newline.
+    init?(header: [Substring], frame: Substring) {
+        guard header.count >= 2, let sequence = UInt64(header[1]) else { return nil }
+        self.init(instance: String(header[0]))
+        self.sequence = sequence
+        for field in header.dropFirst(2) {
+            guard let equals = field.firstIndex(of: "=") else { return nil }
+            let value = field[field.index(after: equals)...]
+            switch field[..<equals] {
+            case "r": room = Int64(value)
+            case "m": message = Int64(value)
+            case "j": joined = Int64(value)
+            case "l": left = Int64(value)
+            case "s": sessionEnded = String(value)
+            case "u": userDisabled = Int64(value)
+            default: break  // a field from a newer release
+            }
+        }
+        if room != nil { self.frame = String(frame) }
     }
 
-    var json: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data("{}".utf8), as: UTF8.self) }
+    /// The header line and the frame.
+    var text: String {
+        var header = "\(instance) \(sequence)"
+        if let room { header += " r=\(room)" }
+        if let message { header += " m=\(message)" }
+        if let joined { header += " j=\(joined)" }
+        if let left { header += " l=\(left)" }
+        // Session ids are generated by EchoChat (URL-safe characters, no spaces).
+        if let sessionEnded { header += " s=\(sessionEnded)" }
+        if let userDisabled { header += " u=\(userDisabled)" }
+        return header + "\n" + (frame ?? "")
+    }
 }
