@@ -29,7 +29,7 @@ struct ConfigurationTests {
     static let badSetups: [BadSetup] = [
         BadSetup(
             name: "unknown plugin name", serverConfig: nil, plugins: #"{"storage": {"plugin": "mongo"}}"#,
-            mentions: ["plugins.json", "storage.plugin", "mongo", "available: sqlite"]),
+            mentions: ["plugins.json", "storage.plugin", "mongo", "available: postgres, sqlite"]),
         BadSetup(
             name: "unknown auth plugin", serverConfig: nil, plugins: #"{"auth": [{"plugin": "local"}, {"plugin": "kerberos"}]}"#,
             mentions: ["plugins.json", "auth[1].plugin", "kerberos"]),

@@ -18,8 +18,12 @@ struct TestDatabase {
 
     var url: String { server.url(database: name) }
 
+    /// The deadline is generous: the conformance checks queue hundreds of operations on a few
+    /// connections of a debug build, and the deadline exists to detect outages, not load.
     func open(poolSize: Int = 4, environment: [String: String] = [:]) async throws -> PostgresStorage {
-        try await PostgresStorage(configuration: .init(url: url, poolSize: poolSize), environment: environment, logger: quietLogger)
+        try await PostgresStorage(
+            configuration: .init(url: url, poolSize: poolSize, operationTimeoutMilliseconds: 120_000), environment: environment,
+            logger: quietLogger)
     }
 }
 

@@ -51,7 +51,8 @@ struct CheckConfigCommand: ParsableCommand {
             case .array(let elements):
                 return .array(elements.map(redact))
             case .string(let text) where text.contains("://") && text.contains("@"):
-                return .string(text.replacingOccurrences(of: #"//[^/@]*@"#, with: "//<redacted>@", options: .regularExpression))
+                // Everything between "://" and the last "@": a password may itself hold "/" or "@".
+                return .string(text.replacingOccurrences(of: #"://.*@"#, with: "://<redacted>@", options: .regularExpression))
             default:
                 return value
             }

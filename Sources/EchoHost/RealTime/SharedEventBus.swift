@@ -8,12 +8,16 @@ import Synchronization
 /// The bus of instances sharing one storage: events reach this instance's connections at once,
 /// and every other instance through the storage's broadcasts (PostgreSQL's LISTEN/NOTIFY).
 ///
-/// - Sending: one task sends queued events in publish order, in batches, so another instance
-///   sees this one's events in the order they happened. An event longer than the storage's
-///   payload limit travels as numbered chunks and is put back together on arrival.
-/// - Receiving: events from other instances go to this instance's connections. Broadcasts sent
-///   while reception was down are lost, so after every reconnect the bus reads the messages
-///   stored meanwhile and delivers those its subscribers have not had, in id order.
+/// - Sending: one task sends queued events in publish order, whole events per batch, so another
+///   instance sees this one's events in the order they happened. An event longer than the
+///   storage's payload limit travels as numbered chunks and is put back together on arrival.
+///   While storage refuses, the sender keeps retrying; beyond `maxQueued` events the oldest are
+///   dropped (and counted).
+/// - Receiving: events from other instances go to this instance's connections. Every event
+///   carries its sender's sequence number, so a receiver notices events it never got (a dropped
+///   batch, a reconnect); it then reads the messages stored meanwhile and delivers those its
+///   subscribers have not had, in id order. Other kinds of missed events (edits, membership
+///   changes) are not recovered; sockets re-check their sessions every 30 s regardless.
 final class SharedEventBus: EventBus, Service {
     private let hub: ConnectionHub
     private let storage: any SharedStorage
@@ -29,34 +33,43 @@ final class SharedEventBus: EventBus, Service {
     private let wake: AsyncStream<Void>.Continuation
     private let incoming = Mutex(Incoming())
 
-    /// How many payloads wait to be sent at most; older ones are dropped beyond it (receivers
-    /// catch up on messages from storage; other events are lost, and counted).
+    /// How many events wait to be sent at most; older ones are dropped beyond it.
     static let maxQueued = 10_000
+    /// How many payloads one broadcast call carries at most (whole events only).
+    static let batchPayloads = 200
     /// How many delivered message ids are remembered, to skip them when catching up.
     static let recentMessages = 20_000
-    /// How far below the newest delivered id catching up starts: ids are handed out before
-    /// commit, so another instance's message can appear a little below one already delivered.
+    /// How far below the newest id seen on the channel catching up starts: ids are handed out
+    /// before commit, so another instance's message can appear a little below one already seen.
     static let catchUpMargin: Int64 = 1_000
+    /// How long queued events may still be sent during a graceful shutdown.
+    static let shutdownDrain: Duration = .seconds(5)
 
     private struct Outgoing {
-        var queue: [String] = []
+        /// Queued events, each as its payloads.
+        var queue: [[String]] = []
         var sequence: UInt64 = 0
     }
 
     private struct Incoming {
-        var hasListened = false
-        var newestMessage: Int64 = 0
+        /// Whether the newest stored message id has been read once: the point catching up starts from.
+        var hasBaseline = false
+        /// The newest message id seen on the channel (from any instance, this one included) or
+        /// delivered by catching up: reception worked up to there.
+        var newestSeen: Int64 = 0
         var recent = Set<Int64>()
         var recentOrder: [Int64] = []
         var recentStart = 0
-        /// Chunks of long events, by sender and event.
+        /// The last sequence number seen from each sender.
+        var lastSequence: [String: UInt64] = [:]
+        /// Chunks of long events, by sender and event, oldest first.
         var chunks: [String: [Int: String]] = [:]
+        var chunkOrder: [String] = []
 
         /// Records `id` as delivered; false when it already was.
         mutating func markDelivered(_ id: Int64) -> Bool {
             guard recent.insert(id).inserted else { return false }
             recentOrder.append(id)
-            newestMessage = max(newestMessage, id)
             if recentOrder.count - recentStart > SharedEventBus.recentMessages {
                 recent.remove(recentOrder[recentStart])
                 recentStart += 1
@@ -66,6 +79,13 @@ final class SharedEventBus: EventBus, Service {
                 }
             }
             return true
+        }
+
+        /// Notes `sequence` from `sender`; true when events from it went missing before this one.
+        mutating func noteSequence(_ sequence: UInt64, from sender: String) -> Bool {
+            defer { lastSequence[sender] = max(lastSequence[sender] ?? 0, sequence) }
+            guard let last = lastSequence[sender] else { return false }
+            return sequence > last + 1
         }
     }
 
@@ -112,7 +132,7 @@ final class SharedEventBus: EventBus, Service {
             state.sequence += 1
             var envelope = envelope
             envelope.sequence = state.sequence
-            state.queue += Self.payloads(for: envelope, limit: limit)
+            state.queue.append(Self.payloads(for: envelope, limit: limit))
             let excess = state.queue.count - Self.maxQueued
             if excess > 0 { state.queue.removeFirst(excess) }
             return max(excess, 0)
@@ -153,7 +173,7 @@ final class SharedEventBus: EventBus, Service {
     // MARK: Running
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
+        await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.sendQueued() }
                 group.addTask {
@@ -163,43 +183,60 @@ final class SharedEventBus: EventBus, Service {
                         self.logger.error("receiving broadcasts stopped", metadata: ["error": "\(error)"])
                     }
                 }
-                await group.waitForAll()
+                // The sender ends on shutdown, after sending what was queued; reception stops then.
+                await group.next()
+                group.cancelAll()
             }
+        } onGracefulShutdown: {
+            self.wake.finish()
         }
     }
 
+    /// Sends queued events until shutdown, then what is still queued, for at most `shutdownDrain`.
     private func sendQueued() async {
-        await withTaskCancellationHandler {
-            for await _ in wakeUps {
-                while !Task.isCancelled {
-                    let batch = outgoing.withLock { state -> [String] in
-                        let count = min(state.queue.count, 200)
-                        defer { state.queue.removeFirst(count) }
-                        return Array(state.queue.prefix(count))
-                    }
-                    guard !batch.isEmpty else { break }
-                    await broadcast(batch)
+        for await _ in wakeUps {
+            await sendAll(until: nil)
+        }
+        await sendAll(until: ContinuousClock.now + Self.shutdownDrain)
+    }
+
+    private func sendAll(until deadline: ContinuousClock.Instant?) async {
+        while !Task.isCancelled {
+            let batch = outgoing.withLock { state -> [String] in
+                var batch: [String] = []
+                var events = 0
+                for event in state.queue {
+                    guard batch.isEmpty || batch.count + event.count <= Self.batchPayloads else { break }
+                    batch += event
+                    events += 1
                 }
+                state.queue.removeFirst(events)
+                return batch
             }
-        } onCancel: {
-            wake.finish()
+            guard !batch.isEmpty else { return }
+            await broadcast(batch, until: deadline)
         }
     }
 
-    /// Sends one batch, retrying a few times while the storage is unavailable.
-    private func broadcast(_ batch: [String]) async {
-        for attempt in 1...5 {
+    /// Sends one batch, retrying with a growing pause while the storage refuses.
+    private func broadcast(_ batch: [String], until deadline: ContinuousClock.Instant?) async {
+        var pause = Duration.milliseconds(100)
+        while true {
             do {
                 try await storage.broadcast(batch)
                 return
             } catch {
-                if attempt == 5 || Task.isCancelled {
+                let outOfTime = deadline.map { ContinuousClock.now + pause > $0 } ?? false
+                if Task.isCancelled || outOfTime {
                     metrics.recordBroadcastDropped(batch.count)
-                    logger.warning(
-                        "could not broadcast events to other instances", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+                    logger.warning("could not broadcast events to other instances", metadata: ["count": "\(batch.count)", "error": "\(error)"])
                     return
                 }
-                try? await Task.sleep(for: .milliseconds(200 * attempt))
+                if pause == .milliseconds(100) {
+                    logger.warning("broadcasting to other instances failed; retrying", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(2))
             }
         }
     }
@@ -209,27 +246,30 @@ final class SharedEventBus: EventBus, Service {
     private func received(_ event: BroadcastEvent) async {
         switch event {
         case .listening:
-            let isReconnect = incoming.withLock { state in
-                defer { state.hasListened = true }
-                return state.hasListened
+            // Pieces of events cut by the reconnect never complete.
+            incoming.withLock {
+                $0.chunks.removeAll()
+                $0.chunkOrder.removeAll()
             }
-            if isReconnect {
-                await catchUp()
+            if incoming.withLock({ $0.hasBaseline }) {
+                await catchUp(reason: "reception restarted")
             } else {
                 await establishBaseline()
             }
         case .payload(let text):
-            guard let envelope = assemble(text) else { return }
+            guard let (envelope, gap) = assemble(text) else { return }
+            if gap { await catchUp(reason: "events from another instance went missing") }
             apply(envelope)
         }
     }
 
-    /// Decodes a payload; returns the envelope it completes, if any (other instances' only: the
-    /// sender is read first, and this instance's own broadcasts go no further).
-    private func assemble(_ text: String) -> Envelope? {
+    /// Decodes a payload; returns the envelope it completes, if any, and whether events from its
+    /// sender went missing before it. This instance's own broadcasts only tell how far reception
+    /// has come (their message id) and go no further.
+    private func assemble(_ text: String) -> (Envelope, gap: Bool)? {
         guard let kind = text.first, let newline = text.firstIndex(of: "\n") else { return nil }
         let header = text[text.index(after: text.startIndex)..<newline].split(separator: " ", omittingEmptySubsequences: false)
-        guard let sender = header.first, sender != instance else { return nil }
+        guard let sender = header.first else { return nil }
         let body = text[text.index(after: newline)...]
         switch kind {
         case "E":
@@ -237,8 +277,12 @@ final class SharedEventBus: EventBus, Service {
                 logger.warning("ignored an unreadable broadcast")
                 return nil
             }
-            return envelope
+            if let id = envelope.message { incoming.withLock { $0.newestSeen = max($0.newestSeen, id) } }
+            guard sender != instance else { return nil }
+            let gap = incoming.withLock { $0.noteSequence(envelope.sequence, from: envelope.instance) }
+            return (envelope, gap)
         case "C":
+            guard sender != instance else { return nil }
             guard header.count == 4, let index = Int(header[2]), let count = Int(header[3]), count > 0, count <= 4096, (0..<count).contains(index)
             else {
                 logger.warning("ignored an unreadable broadcast chunk")
@@ -246,12 +290,15 @@ final class SharedEventBus: EventBus, Service {
             }
             let key = "\(sender)/\(header[1])"
             let complete = incoming.withLock { state -> String? in
-                state.chunks[key, default: [:]][index] = String(body)
-                guard let pieces = state.chunks[key], pieces.count == count else {
-                    if state.chunks.count > 64 { state.chunks.removeAll() }  // senders that died mid-event
-                    return nil
+                if state.chunks[key] == nil {
+                    state.chunkOrder.append(key)
+                    // Keep at most 64 unfinished events: the oldest are from senders that died mid-event.
+                    while state.chunkOrder.count > 64 { state.chunks[state.chunkOrder.removeFirst()] = nil }
                 }
+                state.chunks[key, default: [:]][index] = String(body)
+                guard let pieces = state.chunks[key], pieces.count == count else { return nil }
                 state.chunks[key] = nil
+                state.chunkOrder.removeAll { $0 == key }
                 return (0..<count).compactMap { pieces[$0] }.joined()
             }
             guard let complete else { return nil }
@@ -270,28 +317,35 @@ final class SharedEventBus: EventBus, Service {
         if let user = envelope.joined { membership = .joined(UserID(user)) }
         if let user = envelope.left { membership = .left(UserID(user)) }
         hub.deliver(
-            RoomEvent(roomID: RoomID(room), frame: ByteBuffer(string: frame), membership: membership, messageID: envelope.message.map { MessageID(rawValue: $0) }))
+            RoomEvent(
+                roomID: RoomID(room), frame: ByteBuffer(string: frame), membership: membership,
+                messageID: envelope.message.map { MessageID(rawValue: $0) }))
     }
 
     /// The newest stored message when reception first starts: catching up starts from there.
+    /// Until it is read, a reconnect reads it again rather than catching up from nothing.
     private func establishBaseline() async {
         do {
             let newest = try await storage.latestMessageID()?.rawValue ?? 0
-            incoming.withLock { $0.newestMessage = max($0.newestMessage, newest) }
+            incoming.withLock {
+                $0.newestSeen = max($0.newestSeen, newest)
+                $0.hasBaseline = true
+            }
         } catch {
             logger.warning("could not read the newest message id", metadata: ["error": "\(error)"])
         }
     }
 
     /// Delivers stored messages this instance's subscribers have not had, oldest first.
-    private func catchUp() async {
-        var after = max(0, incoming.withLock { $0.newestMessage } - Self.catchUpMargin)
+    private func catchUp(reason: String) async {
+        var after = max(0, incoming.withLock { $0.newestSeen } - Self.catchUpMargin)
         var delivered = 0
         do {
             for _ in 0..<40 {
                 let page = try await storage.messages(after: MessageID(after), limit: 500)
                 guard let last = page.last else { break }
                 after = last.id.rawValue
+                incoming.withLock { $0.newestSeen = max($0.newestSeen, last.id.rawValue) }
                 let missed = page.filter { message in
                     message.deletedAt == nil && !incoming.withLock { $0.recent.contains(message.id.rawValue) }
                 }
@@ -305,7 +359,7 @@ final class SharedEventBus: EventBus, Service {
         } catch {
             logger.warning("catching up on missed messages failed", metadata: ["error": "\(error)"])
         }
-        logger.info("reception of other instances' events restarted", metadata: ["caught_up_messages": "\(delivered)"])
+        logger.info("caught up on other instances' messages", metadata: ["reason": "\(reason)", "messages": "\(delivered)"])
     }
 }
 

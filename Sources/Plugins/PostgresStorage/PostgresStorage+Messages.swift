@@ -6,8 +6,9 @@ import PostgresNIO
 extension PostgresStorage {
     public func appendMessages(_ messages: [NewMessage]) async throws -> [AppendedMessage] {
         guard !messages.isEmpty else { return [] }
-        // A batch is one transaction whose INSERTs go out back to back (pipelined on the
-        // connection), so a batch of 100 costs about one round trip and one commit, not 100.
+        // A batch is one transaction whose INSERTs are queued on the connection at once: its
+        // event loop sends each as soon as the previous one is answered, with no task wake-up
+        // in between, and the batch costs one commit.
         // ON CONFLICT waits for a concurrent insert of the same client_id (on any instance) and
         // then inserts nothing; those messages are read back afterwards, in the same transaction.
         return try await withDeadline { [client, logger] in

@@ -56,7 +56,9 @@ extension PostgresStorage: SharedStorage {
                     group.addTask {
                         while true {
                             try await Task.sleep(for: .seconds(15))
-                            try await withProbeDeadline { _ = try await connection.query("SELECT 1", logger: logger).collect() }
+                            try await withProbeDeadline(closing: connection) {
+                                _ = try await connection.query("SELECT 1", logger: logger).collect()
+                            }
                         }
                     }
                     defer { group.cancelAll() }
@@ -96,12 +98,14 @@ extension PostgresStorage: SharedStorage {
     }
 }
 
-/// Fails `work` when it takes longer than 10 s.
-private func withProbeDeadline(_ work: @escaping @Sendable () async throws -> Void) async throws {
+/// Fails `work` when it takes longer than 10 s, closing `connection` first: a query on a dead
+/// connection cannot be interrupted otherwise, and closing fails it at once.
+private func withProbeDeadline(closing connection: PostgresConnection, _ work: @escaping @Sendable () async throws -> Void) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await work() }
         group.addTask {
             try await Task.sleep(for: .seconds(10))
+            try? await connection.close()
             throw StorageError.unavailable("the LISTEN connection stopped answering")
         }
         defer { group.cancelAll() }

@@ -74,7 +74,11 @@ struct PostgresTransferReader: TransferReader {
     }
 
     func rows(of table: TransferTable, after: [TransferValue]?, limit: Int) async throws -> [[TransferValue]] {
-        let key = table.primaryKey.joined(separator: ", ")
+        // Text keys compare byte by byte (the "C" collation), as SQLite compares them: both sides
+        // of a migration then read rows in the same order, whatever the database's locale.
+        let key = table.primaryKey.map { name in
+            table.columns.first { $0.name == name }?.kind == .text ? "\(name) COLLATE \"C\"" : name
+        }.joined(separator: ", ")
         var sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name)"
         var binds = PostgresBindings()
         if let after {
@@ -178,6 +182,14 @@ extension PostgresStorage: StorageBackup {
         var environment = ProcessInfo.processInfo.environment
         environment["PGPASSWORD"] = settings.password
         environment["PGCONNECT_TIMEOUT"] = "10"
+        // pg_dump connects as the server does: verified TLS for "require", none for "disable".
+        switch tlsMode {
+        case .disable: environment["PGSSLMODE"] = "disable"
+        case .prefer: environment["PGSSLMODE"] = "prefer"
+        case .require:
+            environment["PGSSLMODE"] = "verify-full"
+            if let caFile { environment["PGSSLROOTCERT"] = caFile } else { environment["PGSSLROOTCERT"] = "system" }
+        }
         process.environment = environment
         let errors = Pipe()
         process.standardError = errors

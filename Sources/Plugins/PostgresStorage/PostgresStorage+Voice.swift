@@ -8,9 +8,10 @@ extension PostgresStorage {
     public func reserveSeat(_ request: SeatRequest, decide: @escaping @Sendable ([SubroomOccupancy]) -> SubroomDecision) async throws -> SeatOutcome {
         // The room row's lock makes read-occupancy, decide and insert one step for every
         // instance sharing the database. While it is held nothing waits for a task to be
-        // scheduled: the statements go out back to back (pipelined on the connection), and the
-        // strategy's decision and the write run on the connection's event loop as soon as the
-        // reads arrive. A busy instance thus does not stretch the lock for everyone else.
+        // scheduled: the statements are queued on the connection at once (its event loop sends
+        // each as soon as the previous one is answered), and the strategy's decision and the
+        // write run on that event loop as soon as the reads arrive. A busy instance thus does
+        // not stretch the lock for everyone else by its scheduling delays.
         let room = request.roomID.rawValue
         let user = request.userID.rawValue
         let now = request.now.storageMilliseconds
@@ -153,6 +154,8 @@ extension PostgresStorage {
 
     public func seatLeft(roomID: RoomID, subroom: Int, identity: String, participantSID: String) async throws -> Bool {
         try await transaction { db in
+            // The room's lock orders this against a join of the same sid on another instance.
+            try await Self.lockRoom(roomID, db)
             let now = Date().storageMilliseconds
             try await db.run("DELETE FROM voice_departures WHERE departed_at < \(now - Self.departureMemoryMilliseconds)")
             try await db.run(
@@ -177,6 +180,7 @@ extension PostgresStorage {
         _ source: TrackSource, _ published: Bool, roomID: RoomID, subroom: Int, identity: String, participantSID: String
     ) async throws -> Bool {
         try await transaction { db in
+            try await Self.lockRoom(roomID, db)
             guard
                 let seat = try await db.row(
                     """

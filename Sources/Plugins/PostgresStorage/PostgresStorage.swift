@@ -5,6 +5,7 @@ import NIOCore
 import NIOSSL
 import PostgresNIO
 public import ServiceLifecycle
+import Synchronization
 
 /// `storage.postgres`: shared storage for one or several EchoChat instances.
 ///
@@ -106,6 +107,8 @@ public struct PostgresStorage: StoragePlugin, Service {
 
     let client: PostgresClient
     let settings: ConnectionSettings
+    let tlsMode: Configuration.TLSMode
+    let caFile: String?
     let operationTimeout: Duration
     let logger: Logger
     /// Where the database is, without credentials: for logs and diagnostics.
@@ -126,7 +129,15 @@ public struct PostgresStorage: StoragePlugin, Service {
         clientConfiguration.options.minimumConnections = 0
         clientConfiguration.options.connectTimeout = .milliseconds(configuration.connectTimeoutMilliseconds)
         clientConfiguration.options.keepAliveBehavior = .init(frequency: .seconds(30))
+        // A statement waiting on a lock past the deadline gives up on the server too, and a
+        // transaction whose client vanished mid-way does not hold its locks for long.
+        clientConfiguration.options.additionalStartupParameters = [
+            ("lock_timeout", "\(configuration.operationTimeoutMilliseconds)"),
+            ("idle_in_transaction_session_timeout", "\(max(60_000, 6 * configuration.operationTimeoutMilliseconds))"),
+        ]
         self.settings = settings
+        self.tlsMode = configuration.tls
+        self.caFile = configuration.caFile
         self.operationTimeout = .milliseconds(configuration.operationTimeoutMilliseconds)
         self.logger = logger
         self.client = PostgresClient(configuration: clientConfiguration, backgroundLogger: Self.quiet(logger))
@@ -197,22 +208,34 @@ extension PostgresStorage {
     }
 
     /// Runs `work` with the operation deadline, translating PostgreSQL's errors into ``StorageError``.
+    ///
+    /// The caller gets its answer when `work` finishes or the deadline passes, whichever comes
+    /// first: a query waiting on a dead connection cannot be interrupted, so `work` runs as a
+    /// task of its own that is cancelled (and left to finish) when the deadline wins. Server-side
+    /// `lock_timeout` and `idle_in_transaction_session_timeout` keep such leftovers from holding
+    /// locks for long.
     func withDeadline<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         let timeout = operationTimeout
         let location = settings.location
-        do {
-            return try await withThrowingTaskGroup(of: T.self) { group in
-                group.addTask { try await work() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw StorageError.unavailable("PostgreSQL at \(location) did not answer within \(timeout)")
-                }
-                defer { group.cancelAll() }
-                guard let value = try await group.next() else { throw CancellationError() }
-                return value
+        let race = DeadlineRace<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                race.start(
+                    continuation,
+                    worker: Task {
+                        do {
+                            race.finish(.success(try await work()))
+                        } catch {
+                            race.finish(.failure(Self.translate(error, location: location)))
+                        }
+                    },
+                    timer: Task {
+                        try await Task.sleep(for: timeout)
+                        race.finish(.failure(StorageError.unavailable("PostgreSQL at \(location) did not answer within \(timeout)")))
+                    })
             }
-        } catch {
-            throw Self.translate(error, location: location)
+        } onCancel: {
+            race.finish(.failure(CancellationError()))
         }
     }
 
@@ -237,6 +260,51 @@ extension PostgresStorage {
         default:
             return StorageError.unavailable("PostgreSQL at \(location) is unreachable (\(type(of: error)))")
         }
+    }
+}
+
+/// The two sides of ``PostgresStorage/withDeadline(_:)``: whichever finishes first answers the
+/// caller and cancels the other.
+final class DeadlineRace<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var early: Result<T, any Error>?
+        var worker: Task<Void, Never>?
+        var timer: Task<Void, any Error>?
+        var isFinished = false
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>, worker: Task<Void, Never>, timer: Task<Void, any Error>) {
+        let early = state.withLock { state -> Result<T, any Error>? in
+            state.worker = worker
+            state.timer = timer
+            if let early = state.early { return early }
+            state.continuation = continuation
+            return nil
+        }
+        if let early {
+            worker.cancel()
+            timer.cancel()
+            continuation.resume(with: early)
+        }
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        let (continuation, worker, timer) = state.withLock { state -> (CheckedContinuation<T, any Error>?, Task<Void, Never>?, Task<Void, any Error>?) in
+            guard !state.isFinished else { return (nil, nil, nil) }
+            state.isFinished = true
+            guard let continuation = state.continuation else {
+                state.early = result  // finished before start() stored the continuation
+                return (nil, nil, nil)
+            }
+            state.continuation = nil
+            return (continuation, state.worker, state.timer)
+        }
+        worker?.cancel()
+        timer?.cancel()
+        continuation?.resume(with: result)
     }
 }
 

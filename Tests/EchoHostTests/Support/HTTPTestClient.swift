@@ -19,6 +19,8 @@ struct HTTPResult: Sendable {
 /// A minimal JSON-over-HTTP client: a new connection per request, so it survives server restarts.
 struct HTTPTestClient: Sendable {
     let port: Int
+    /// How long a request may go without a byte from the server.
+    var timeout: Duration = .seconds(15)
 
     func request(
         _ method: HTTPRequest.Method, _ path: String, json: [String: Any]? = nil, rawBody: String? = nil, token: String? = nil,
@@ -35,7 +37,7 @@ struct HTTPTestClient: Sendable {
             body = ByteBuffer(string: rawBody)
         }
         let request = TestClient.Request(path, method: method, headers: headers, body: body)
-        let response = try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+        let response = try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: timeout)) { client in
             try await client.execute(request)
         }
         return HTTPResult(

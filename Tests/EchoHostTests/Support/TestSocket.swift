@@ -17,6 +17,8 @@ final class TestSocket: Sendable {
         let received = inbox
         self.outgoing = outgoing
         var configuration = WebSocketClientConfiguration()
+        // As a browser: frames of the longest messages (16,000 characters, escaped) come whole.
+        configuration.maxFrameSize = 1 << 20
         for (name, value) in headers { configuration.additionalHeaders[.init(name)!] = value }
         let url = "ws://127.0.0.1:\(port)/api/ws" + (query.isEmpty ? "" : "?" + query)
         task = Task {

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+@testable import EchoHost
+
+@Suite("events between instances")
+struct SharedEventBusTests {
+    @Test("an envelope's text reads back as the same envelope")
+    func envelopeRoundTrip() throws {
+        var envelope = Envelope(instance: "abc123", room: 42, frame: #"{"message":{"body":"line\nbreak ✓"},"room":"Lobby","type":"message.created"}"#)
+        envelope.sequence = 7
+        envelope.message = 99
+        envelope.joined = 5
+        let text = envelope.text
+        let newline = try #require(text.firstIndex(of: "\n"))
+        let parsed = Envelope(header: text[..<newline].split(separator: " ", omittingEmptySubsequences: false), frame: text[text.index(after: newline)...])
+        #expect(parsed == envelope)
+        var signal = Envelope(instance: "abc123")
+        signal.sequence = 8
+        signal.sessionEnded = "0123abcd"
+        let signalText = signal.text
+        let signalNewline = try #require(signalText.firstIndex(of: "\n"))
+        #expect(Envelope(header: signalText[..<signalNewline].split(separator: " "), frame: signalText[signalText.index(after: signalNewline)...]) == signal)
+    }
+
+    @Test("a long event is cut into payloads within the limit, on character boundaries, that join back to it", arguments: [1, 3, 20])
+    func chunking(repeats: Int) throws {
+        let limit = 7_900
+        var envelope = Envelope(instance: "x1", room: 1, frame: String(repeating: "ü€😀a\"", count: 600 * repeats))
+        envelope.sequence = 3
+        let payloads = SharedEventBus.payloads(for: envelope, limit: limit)
+        #expect(payloads.allSatisfy { $0.utf8.count <= limit })
+        if payloads.count == 1 {
+            #expect(payloads[0] == "E" + envelope.text)
+        } else {
+            let pieces = payloads.map { payload -> Substring in
+                #expect(payload.hasPrefix("Cx1 3 "))
+                return payload[payload.index(after: payload.firstIndex(of: "\n")!)...]
+            }
+            #expect(pieces.joined() == envelope.text)
+            #expect(payloads.enumerated().allSatisfy { index, payload in payload.hasPrefix("Cx1 3 \(index) \(payloads.count)\n") })
+        }
+    }
+}
