@@ -16,7 +16,7 @@ private struct TimedPost: Sendable {
 struct PostgresInstancesTests {
     static func plugins(_ url: String, extra: [String: Any] = [:]) -> [String: Any] {
         var plugins: [String: Any] = [
-            "storage": ["plugin": "postgres", "config": ["url": url, "pool_size": 10, "connect_timeout_ms": 1000, "operation_timeout_ms": 120000]],
+            "storage": ["plugin": "postgres", "config": ["url": url, "pool_size": 10, "operation_timeout_ms": 120000]],
             "auth": [TestServer.fastLocalAuth],
         ]
         plugins.merge(extra) { $1 }
@@ -181,7 +181,7 @@ struct PostgresInstancesTests {
         defer { server.destroy() }
         let url = server.url(database: try server.createDatabase())
         nonisolated(unsafe) let plugins: [String: Any] = [
-            "storage": ["plugin": "postgres", "config": ["url": url, "pool_size": 4, "operation_timeout_ms": 4000, "connect_timeout_ms": 2000]],
+            "storage": ["plugin": "postgres", "config": ["url": url, "pool_size": 4, "operation_timeout_ms": 4000]],
             "auth": [TestServer.fastLocalAuth],
         ]
         nonisolated(unsafe) let config = Self.quietLimits

@@ -22,6 +22,7 @@ import dataclasses
 import datetime
 import hashlib
 import json
+import os
 import sys
 import threading
 import time
@@ -303,7 +304,21 @@ def twirp(key, secret):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     print(f"listening {server.server_address[1]}", flush=True)
+    watch_parent()
     server.serve_forever()
+
+
+def watch_parent():
+    """Exits when the test process that started this double is gone (killed, crashed), so that
+    no double outlives its tests."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -51,6 +51,15 @@ public final class PostgresServer: Sendable {
             ])
         try start()
         Cleanup.shared.register(self)
+        try watchForTestProcessExit()
+    }
+
+    /// A shell that stops the cluster and removes it when the test process is gone without
+    /// running its exit handlers (killed, crashed).
+    private func watchForTestProcessExit() throws {
+        let stop = (runAs.map { ["/usr/sbin/runuser", "-u", $0, "--"] } ?? []) + [binDirectory + "/pg_ctl", "-D", dataDirectory, "-m", "immediate", "stop"]
+        let script = "while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; \(stop.map { "'\($0)'" }.joined(separator: " ")) >/dev/null 2>&1; rm -rf '\(root)'"
+        try spawnDetached(["/bin/sh", "-c", script])
     }
 
     var dataDirectory: String { root + "/data" }
@@ -208,6 +217,19 @@ func spawnAndWait(_ argv: [String], environment: [String], outputPath: String) t
     }
     let signal = status & 0x7f
     return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+}
+
+/// Starts `argv` in the background with no standard streams and does not wait for it.
+func spawnDetached(_ argv: [String]) throws {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    for descriptor in Int32(0)...2 { posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", O_RDWR, 0) }
+    let cArguments = argv.map { strdup($0) } + [nil]
+    defer { cArguments.forEach { free($0) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ)
+    guard spawned == 0 else { throw PostgresServerError("cannot run \(argv[0]): \(String(cString: strerror(spawned)))") }
 }
 
 /// A TCP port on 127.0.0.1 that nothing listens on right now.
