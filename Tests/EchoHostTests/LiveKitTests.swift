@@ -189,20 +189,7 @@ struct LiveKitTests {
             let (owner, _) = try await client.signUp("owner")
             _ = try await client.post("/api/rooms", ["name": "Lobby"], token: owner)
             let users = (0..<501).map { "user\($0)" }
-            let tokens = Locked<[String: String]>([:])
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for chunk in stride(from: 0, to: users.count, by: 32).map({ Array(users[$0..<min($0 + 32, users.count)]) }) {
-                    group.addTask {
-                        for name in chunk {
-                            let (access, _) = try await client.signUp(name)
-                            _ = try await client.post("/api/rooms/Lobby/join", token: access)
-                            tokens.withLock { $0[name] = access }
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-            let all = tokens.withLock { $0 }
+            let all = try await client.signUpAndJoin(users, room: "Lobby")
             let results = try await withThrowingTaskGroup(of: (String, HTTPResult).self) { group in
                 for name in users { group.addTask { (name, try await Self.token(client, "Lobby", all[name])) } }
                 return try await group.reduce(into: [(String, HTTPResult)]()) { $0.append($1) }

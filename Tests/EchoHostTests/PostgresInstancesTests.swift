@@ -138,20 +138,7 @@ struct PostgresInstancesTests {
             let (owner, _) = try await a.signUp("owner")
             _ = try await a.post("/api/rooms", ["name": "Lobby"], token: owner)
             let users = (0..<501).map { "user\($0)" }
-            let tokens = Locked<[String: String]>([:])
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for chunk in stride(from: 0, to: users.count, by: 32).map({ Array(users[$0..<min($0 + 32, users.count)]) }) {
-                    group.addTask {
-                        for name in chunk {
-                            let (access, _) = try await a.signUp(name)
-                            _ = try await a.post("/api/rooms/Lobby/join", token: access)
-                            tokens.withLock { $0[name] = access }
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-            let all = tokens.withLock { $0 }
+            let all = try await a.signUpAndJoin(users, room: "Lobby")
             // 500 requests at once queue on two debug-built servers sharing two cores with the
             // rest of the suite: the last answers can take longer than the usual 15 s.
             let (slowA, slowB) = (HTTPTestClient(port: a.port, timeout: .seconds(120)), HTTPTestClient(port: b.port, timeout: .seconds(120)))

@@ -116,26 +116,15 @@ enum StorageMigration {
             try await target.importTransfer { writer in
                 var reports: [TableReport] = []
                 for table in TransferTable.all {
-                    var hasher = SHA256()
-                    var rows = 0
-                    var after: [TransferValue]?
-                    while true {
-                        let page = try await reader.rows(of: table, after: after, limit: pageSize)
-                        guard let last = page.last else { break }
-                        try await writer.insert(page, into: table)
-                        for row in page { hash(row, into: &hasher) }
-                        rows += page.count
-                        after = table.primaryKeyIndices.map { last[$0] }
-                    }
+                    let (rows, checksum) = try await digest(of: table, in: reader) { page in try await writer.insert(page, into: table) }
                     let expected = try await reader.count(of: table)
                     guard rows == expected else {
                         throw MismatchError(description: "\(table): read \(rows) rows but the source counts \(expected)")
                     }
-                    reports.append(TableReport(table: table.name, rows: rows, checksum: hex(hasher.finalize())))
+                    reports.append(TableReport(table: table.name, rows: rows, checksum: checksum))
                 }
                 // Verify what the target's transaction holds, before it commits.
-                for report in reports {
-                    guard let table = TransferTable.all.first(where: { $0.name == report.table }) else { continue }
+                for (table, report) in zip(TransferTable.all, reports) {
                     let (rows, checksum) = try await digest(of: table, in: writer)
                     guard rows == report.rows, checksum == report.checksum else {
                         throw MismatchError(
@@ -149,14 +138,18 @@ enum StorageMigration {
         }
     }
 
-    /// Row count and checksum of `table` as `reader` sees it.
-    static func digest(of table: TransferTable, in reader: any TransferReader) async throws -> (rows: Int, checksum: String) {
+    /// Row count and checksum of `table` as `reader` sees it, reading it page by page in
+    /// primary-key order and handing each page to `visit`.
+    static func digest(
+        of table: TransferTable, in reader: any TransferReader, visit: ([[TransferValue]]) async throws -> Void = { _ in }
+    ) async throws -> (rows: Int, checksum: String) {
         var hasher = SHA256()
         var rows = 0
         var after: [TransferValue]?
         while true {
             let page = try await reader.rows(of: table, after: after, limit: pageSize)
             guard let last = page.last else { break }
+            try await visit(page)
             for row in page { hash(row, into: &hasher) }
             rows += page.count
             after = table.primaryKeyIndices.map { last[$0] }

@@ -65,6 +65,25 @@ struct HTTPTestClient: Sendable {
     }
 
     /// Registers and logs in; returns (access token, refresh token).
+    /// Signs up every user and joins them to `room`, 32 at a time; returns their access tokens.
+    func signUpAndJoin(_ usernames: [String], room: String) async throws -> [String: String] {
+        try await withThrowingTaskGroup(of: [String: String].self) { group in
+            for start in stride(from: 0, to: usernames.count, by: 32) {
+                let chunk = usernames[start..<min(start + 32, usernames.count)]
+                group.addTask {
+                    var tokens: [String: String] = [:]
+                    for name in chunk {
+                        let (access, _) = try await signUp(name)
+                        _ = try await post("/api/rooms/\(room)/join", token: access)
+                        tokens[name] = access
+                    }
+                    return tokens
+                }
+            }
+            return try await group.reduce(into: [:]) { $0.merge($1) { first, _ in first } }
+        }
+    }
+
     func signUp(_ username: String, password: String = "correct horse battery") async throws -> (access: String, refresh: String) {
         try await register(username, password: password)
         let login = try await login(username, password: password)
