@@ -79,6 +79,22 @@ let package = Package(
             path: "Sources/Plugins/LocalAuth",
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(
+            name: "CLDAP",
+            path: "Sources/Plugins/CLDAP",
+            providers: [.apt(["libldap2-dev"])]
+        ),
+        .target(
+            name: "EchoLDAPAuth",
+            dependencies: [
+                "EchoPluginAPI",
+                "CLDAP",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Plugins/LDAPAuth",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "EchoSubroomStrategies",
             dependencies: ["EchoPluginAPI"],
@@ -87,7 +103,9 @@ let package = Package(
         ),
         .target(
             name: "EchoBuiltinPlugins",
-            dependencies: ["EchoPluginAPI", "EchoSQLiteStorage", "EchoPostgresStorage", "EchoLocalAuth", "EchoSubroomStrategies"],
+            dependencies: [
+                "EchoPluginAPI", "EchoSQLiteStorage", "EchoPostgresStorage", "EchoLocalAuth", "EchoLDAPAuth", "EchoSubroomStrategies",
+            ],
             path: "Sources/Plugins/Builtin",
             swiftSettings: swiftSettings
         ),
@@ -109,6 +127,7 @@ let package = Package(
             dependencies: [
                 "EchoPluginAPI",
                 "EchoBuiltinPlugins",
+                "EchoLDAPAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -168,6 +187,11 @@ let package = Package(
         .testTarget(
             name: "EchoLocalAuthTests",
             dependencies: ["EchoLocalAuth", "EchoSQLiteStorage", "EchoPluginAPI", "EchoPluginTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EchoLDAPAuthTests",
+            dependencies: ["EchoLDAPAuth", "EchoPluginAPI", "EchoPluginTesting", "EchoTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -60,11 +60,11 @@ func buildServer(
     } else {
         bus = LocalEventBus(hub: hub)
     }
+    let rooms = RoomService(storage: plugins.storage, bus: bus, logger: logger)
     let accounts = AccountService(
         storage: plugins.storage, authChain: plugins.auth, tokens: tokens, limiter: RateLimiter(shared: plugins.storage as? any SharedStorage), config: server,
-        metrics: metrics, logger: logger, bus: bus)
+        metrics: metrics, logger: logger, bus: bus, rooms: rooms)
     let writer = MessageWriter(storage: plugins.storage, bus: bus, logger: logger)
-    let rooms = RoomService(storage: plugins.storage, bus: bus, logger: logger)
     let messages = MessageService(storage: plugins.storage, bus: bus, writer: writer, maxBodyLength: server.messageMaxLength)
     var livekitTokens: LiveKitTokens?
     if server.livekitEnabled, let key = server.livekitAPIKey, let secret = server.livekitAPISecret {
@@ -121,5 +121,9 @@ func buildServer(
             hub: hub, storage: plugins.storage, logger: logger, metrics: metrics, pingInterval: .seconds(Int64(server.wsPingIntervalSeconds))),
         SessionJanitor(storage: plugins.storage, logger: logger, usedTokenRetention: TimeInterval(server.refreshTokenTTLDays) * 86_400),
     ]
+    for (source, provider) in plugins.auth {
+        guard let policy = provider.directorySync else { continue }
+        services.append(DirectorySync(source: source, provider: provider, policy: policy, accounts: accounts, metrics: metrics, logger: logger))
+    }
     return EchoServer(application: application, plugins: plugins, services: services, logger: logger)
 }

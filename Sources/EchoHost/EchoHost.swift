@@ -7,7 +7,9 @@ struct EchoChatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "echochat",
         abstract: "EchoChat: a self-hosted chat server beside LiveKit.",
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, UserCommand.self, MigrateStorageCommand.self, BackupCommand.self],
+        subcommands: [
+            ServeCommand.self, CheckConfigCommand.self, UserCommand.self, LDAPCommand.self, MigrateStorageCommand.self, BackupCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self
     )
 

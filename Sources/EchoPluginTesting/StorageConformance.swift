@@ -45,6 +45,7 @@ public enum StorageConformance {
     static let accountChecks: [Check] = [
         Check(name: "users are created, found by id and name, and updated", body: usersRoundTrip),
         Check(name: "a taken username is a conflict", body: usernameConflict),
+        Check(name: "accounts are listed by auth source in id order, page by page", body: usersBySource),
         Check(name: "credentials are stored with the user and replaced by kind", body: credentials),
         Check(name: "sessions are listed while active, newest first", body: sessionsListed),
         Check(name: "refresh tokens rotate; a reused one revokes the session", body: refreshRotation),
@@ -80,6 +81,25 @@ public enum StorageConformance {
         } catch let error as StorageError {
             try expect(error.isNotFound, "unknown user: notFound")
         }
+    }
+
+    static func usersBySource(_ storage: any Storage) async throws {
+        var ldap: [User] = []
+        for index in 0..<7 {
+            _ = try await storage.createUser(newUser("local\(index)"), credential: nil)
+            ldap.append(try await storage.createUser(newUser("dir\(index)", source: "ldap"), credential: nil))
+        }
+        var listed: [User] = []
+        var after: UserID?
+        while true {
+            let page = try await storage.users(authSource: "ldap", after: after, limit: 3)
+            try expect(page.count <= 3, "a page holds at most the limit")
+            listed += page
+            guard let last = page.last else { break }
+            after = last.id
+        }
+        try expect(listed == ldap, "every ldap account once, in id order, and nothing else")
+        try expect(try await storage.users(authSource: "nobody", after: nil, limit: 10).isEmpty, "unknown source: none")
     }
 
     static func usernameConflict(_ storage: any Storage) async throws {

@@ -37,6 +37,8 @@ struct AccountService: Sendable {
     let logger: Logger
     /// Told about ended sessions, so that their real-time connections close at once.
     let bus: any EventBus
+    /// Applies the room roles auth sources grant through directory groups.
+    let rooms: RoomService
 
     static let maxSessionsPerUser = 100
 
@@ -137,7 +139,9 @@ struct AccountService: Sendable {
             guard case .authenticated(let identity) = try await owner.authenticate(attempt) else {
                 throw APIError.invalidCredentials
             }
-            return try await apply(identity, to: existing)
+            let user = try await apply(identity, to: existing)
+            try await rooms.applyDirectoryGrants(identity, to: user)
+            return user
         }
         for (name, provider) in authChain {
             switch try await provider.authenticate(attempt) {
@@ -146,14 +150,16 @@ struct AccountService: Sendable {
             case .invalidCredentials:
                 throw APIError.invalidCredentials
             case .authenticated(let identity):
-                return try await adopt(identity, source: name)
+                let user = try await adopt(identity, source: name)
+                try await rooms.applyDirectoryGrants(identity, to: user)
+                return user
             }
         }
         throw APIError.invalidCredentials
     }
 
     /// Refreshes the stored profile from what the auth source says.
-    private func apply(_ identity: AuthenticatedIdentity, to user: User) async throws -> User {
+    func apply(_ identity: AuthenticatedIdentity, to user: User) async throws -> User {
         var update = UserUpdate()
         if let name = identity.displayName.flatMap(Usernames.displayName), name != user.displayName { update.displayName = name }
         if let email = identity.email, email != user.email { update.email = .some(email) }
@@ -221,9 +227,18 @@ struct AccountService: Sendable {
             expiresAt: now.addingTimeInterval(refreshTTL))
         switch rotation {
         case .rotated(let session):
-            guard let user = try await storage.user(id: session.userID), !user.isDisabled else {
+            guard var user = try await storage.user(id: session.userID), !user.isDisabled else {
                 _ = try await storage.revokeSession(session.id, at: now)
                 metrics.recordRefresh("invalid")
+                throw invalid
+            }
+            if let updated = try await recheck(user) {
+                user = updated
+            } else {
+                _ = try await storage.revokeSession(session.id, at: now)
+                await bus.publish(.sessionEnded(session.id))
+                metrics.recordRefresh("source_gone")
+                logger.info("refresh refused: the auth source no longer has the user", metadata: ["user_id": "\(user.id)", "auth_source": "\(user.authSource)"])
                 throw invalid
             }
             metrics.recordRefresh("rotated")
@@ -238,6 +253,30 @@ struct AccountService: Sendable {
         case .inactive, .unknown:
             metrics.recordRefresh("invalid")
             throw invalid
+        }
+    }
+
+    /// Asks the account's auth source whether the user is still there: the refreshed user, or
+    /// `nil` when the source says they are gone. A source that cannot answer changes nothing, so
+    /// a directory outage does not sign everyone out.
+    private func recheck(_ user: User) async throws -> User? {
+        guard let owner = authChain.first(where: { $0.name == user.authSource })?.provider else { return user }
+        let standing: AccountStanding?
+        do {
+            standing = try await owner.standing(of: user.username)
+        } catch let error as AuthError where error.isBackendUnavailable {
+            logger.warning("could not re-check the user with their auth source; refresh allowed", metadata: ["user_id": "\(user.id)", "error": "\(error)"])
+            return user
+        }
+        switch standing {
+        case nil:
+            return user
+        case .gone?:
+            return nil
+        case .active(let identity)?:
+            let updated = try await apply(identity, to: user)
+            try await rooms.applyDirectoryGrants(identity, to: updated)
+            return updated
         }
     }
 
@@ -277,6 +316,16 @@ struct AccountService: Sendable {
             throw APIError.unauthorized("session_ended", "the account is disabled")
         }
         return Principal(user: pair.user, session: pair.session, accessTokenExpiresAt: claims.exp.value)
+    }
+
+    /// Ends every session of a user their auth source no longer vouches for, and closes their
+    /// real-time connections on every instance. The account stays (its username stays theirs);
+    /// signing in works again once the source lets them in.
+    func endAccess(of user: User, reason: String) async throws {
+        let ended = try await storage.revokeSessions(of: user.id, at: Date())
+        await bus.publish(.userDisabled(user.id))
+        logger.info(
+            "sessions ended: \(reason)", metadata: ["user_id": "\(user.id)", "auth_source": "\(user.authSource)", "sessions": "\(ended)"])
     }
 
     func logout(_ principal: Principal) async throws {

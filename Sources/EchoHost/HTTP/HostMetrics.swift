@@ -75,6 +75,14 @@ struct HostMetrics: Sendable {
         Counter(label: "echochat_broadcasts_dropped_total", factory: factory).increment(by: count)
     }
 
+    /// A directory sync finished (`applied`) or changed nobody (`failed`, `refused_all_gone`).
+    func recordDirectorySync(source: String, outcome: String, removed: Int) {
+        Counter(label: "echochat_directory_syncs_total", dimensions: [("source", source), ("outcome", outcome)], factory: factory).increment()
+        if removed > 0 {
+            Counter(label: "echochat_directory_removed_users_total", dimensions: [("source", source)], factory: factory).increment(by: removed)
+        }
+    }
+
     func recordHeartbeatDisconnects(_ count: Int) {
         Counter(label: "echochat_realtime_heartbeat_disconnects_total", factory: factory).increment(by: count)
     }

@@ -222,7 +222,7 @@ struct RoomService: Sendable {
 
     // MARK: Helpers
 
-    private func publishMember(
+    func publishMember(
         _ type: String, _ room: Room, _ user: User, _ role: RoomRole, membership: RoomEvent.MembershipChange? = nil
     ) async {
         await bus.publish(

@@ -34,6 +34,23 @@ public protocol AuthProvider: Plugin {
     /// yet (a directory user who never logged in). The host refuses to let another source
     /// register such a name.
     func knowsUsername(_ username: String) async throws -> Bool
+
+    /// What the backend says about an existing account now, asked without a password: whether
+    /// the user is still there and allowed in, and who they are. The host asks on every session
+    /// refresh and during a directory sync; ``AccountStanding/gone`` ends the user's sessions.
+    ///
+    /// Return `nil` when the backend keeps no account list of its own to ask (the default).
+    ///
+    /// - Throws: ``AuthError/backendUnavailable(_:)`` when the backend cannot answer; the host
+    ///   then changes nothing.
+    /// - Note: Added in EchoPluginAPI 1.2.
+    func standing(of username: String) async throws -> AccountStanding?
+
+    /// How often the host re-checks every account this plugin owns with ``standing(of:)``, or
+    /// `nil` for never (the default).
+    ///
+    /// - Note: Added in EchoPluginAPI 1.2.
+    var directorySync: DirectorySyncPolicy? { get }
 }
 
 extension AuthProvider {
@@ -47,6 +64,61 @@ extension AuthProvider {
 
     /// `false`.
     public func knowsUsername(_ username: String) async throws -> Bool { false }
+
+    /// `nil`: nothing to re-check.
+    public func standing(of username: String) async throws -> AccountStanding? { nil }
+
+    /// `nil`: no periodic sync.
+    public var directorySync: DirectorySyncPolicy? { nil }
+}
+
+/// What an auth backend says about an existing account, without its password.
+///
+/// - Note: Added in EchoPluginAPI 1.2.
+public enum AccountStanding: Sendable, Equatable {
+    /// The user is there and allowed in; this is who they are now.
+    case active(AuthenticatedIdentity)
+    /// The user was removed, disabled, or is no longer allowed in.
+    case gone
+}
+
+/// How the host runs a plugin's periodic directory sync.
+///
+/// A sync asks ``AuthProvider/standing(of:)`` for every account the plugin owns, and only when
+/// every answer came back applies them: refreshed profiles and roles for active users, ended
+/// sessions and closed connections for gone ones. A sync in which any question failed changes
+/// nobody, and one in which every account came back gone changes nobody either unless
+/// ``allowsRemovingEveryone`` is set: an empty answer from a broken directory must not lock a
+/// whole organization out.
+///
+/// - Note: Added in EchoPluginAPI 1.2.
+public struct DirectorySyncPolicy: Sendable, Equatable {
+    /// The time between syncs.
+    public var interval: Duration
+    /// Whether a sync may apply an answer in which every account is gone.
+    public var allowsRemovingEveryone: Bool
+
+    /// Creates a policy.
+    public init(interval: Duration, allowsRemovingEveryone: Bool = false) {
+        self.interval = interval
+        self.allowsRemovingEveryone = allowsRemovingEveryone
+    }
+}
+
+/// A room role that membership in a directory group gives.
+///
+/// - Note: Added in EchoPluginAPI 1.2.
+public struct RoomGrant: Hashable, Sendable {
+    /// The room's name.
+    public var room: String
+    /// The role the user gets there.
+    public var role: RoomRole
+
+    /// Creates a grant.
+    public init(room: String, role: RoomRole) {
+        self.room = room
+        self.role = role
+    }
 }
 
 /// A login attempt as the host hands it to an auth plugin.
@@ -108,15 +180,27 @@ public struct AuthenticatedIdentity: Hashable, Sendable {
     public var groups: [String]
     /// Whether the source makes this user a server administrator; `nil` leaves the stored flag alone.
     public var isAdmin: Bool?
+    /// The room roles the source grants this user.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.2.
+    public var roomGrants: [RoomGrant]
+    /// The rooms whose membership the source decides for its users: in these, a user gets the
+    /// role of their best grant, and loses a grant-given membership when no grant remains.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.2.
+    public var managedRooms: Set<String>
 
     /// Creates an identity.
     public init(
-        username: String, displayName: String? = nil, email: String? = nil, groups: [String] = [], isAdmin: Bool? = nil
+        username: String, displayName: String? = nil, email: String? = nil, groups: [String] = [], isAdmin: Bool? = nil,
+        roomGrants: [RoomGrant] = [], managedRooms: Set<String> = []
     ) {
         self.username = username
         self.displayName = displayName
         self.email = email
         self.groups = groups
         self.isAdmin = isAdmin
+        self.roomGrants = roomGrants
+        self.managedRooms = managedRooms
     }
 }

@@ -34,4 +34,18 @@ public protocol AccountStore: Sendable {
 
     /// Stores a credential, replacing any of the same kind.
     func setCredential(_ credential: Credential, of userID: UserID) async throws
+
+    /// The accounts owned by `authSource`, in id order, `limit` at a time after `after`: what a
+    /// directory sync walks through.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.2. The default throws ``StorageError/unsupported(_:)``,
+    ///   which turns the host's directory sync off with a logged reason.
+    func users(authSource: String, after: UserID?, limit: Int) async throws -> [User]
+}
+
+extension AccountStore {
+    /// Throws ``StorageError/unsupported(_:)``.
+    public func users(authSource: String, after: UserID?, limit: Int) async throws -> [User] {
+        throw StorageError.unsupported("this storage cannot list accounts by auth source")
+    }
 }

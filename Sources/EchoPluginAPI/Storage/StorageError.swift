@@ -7,7 +7,7 @@
 /// ```
 public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
     private enum Code: Hashable, Sendable {
-        case conflict, notFound, unavailable, incompatibleSchema, invalidData
+        case conflict, notFound, unavailable, incompatibleSchema, invalidData, unsupported
     }
 
     private let code: Code
@@ -29,6 +29,10 @@ public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
     public static func incompatibleSchema(_ message: String) -> StorageError { .init(.incompatibleSchema, message) }
     /// A stored value could not be read back.
     public static func invalidData(_ message: String) -> StorageError { .init(.invalidData, message) }
+    /// The storage does not offer an optional capability.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.2.
+    public static func unsupported(_ message: String) -> StorageError { .init(.unsupported, message) }
 
     /// Whether this is a ``conflict(_:)``.
     public var isConflict: Bool { code == .conflict }
@@ -38,6 +42,10 @@ public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
     public var isUnavailable: Bool { code == .unavailable }
     /// Whether this is an ``incompatibleSchema(_:)``.
     public var isIncompatibleSchema: Bool { code == .incompatibleSchema }
+    /// Whether this is ``unsupported(_:)``.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.2.
+    public var isUnsupported: Bool { code == .unsupported }
 
     public var description: String { "storage: \(message)" }
 }

@@ -1,4 +1,5 @@
 public import EchoPluginAPI
+import EchoLDAPAuth
 import EchoLocalAuth
 import EchoPostgresStorage
 import EchoSQLiteStorage
@@ -11,6 +12,7 @@ extension PluginRegistry {
         registry.register(storage: SQLiteStorage.self)
         registry.register(storage: PostgresStorage.self)
         registry.register(auth: LocalAuth.self)
+        registry.register(auth: LDAPAuth.self)
         registry.register(subrooms: CapacityStrategy.self)
         registry.register(subrooms: LoadWeightedStrategy.self)
         return registry

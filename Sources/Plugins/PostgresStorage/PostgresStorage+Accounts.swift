@@ -12,6 +12,12 @@ extension PostgresStorage {
         return try await rows("SELECT * FROM users WHERE id = ANY(\(ids.map(\.rawValue)))").map(User.init(row:))
     }
 
+    public func users(authSource: String, after: UserID?, limit: Int) async throws -> [User] {
+        let start = after?.rawValue ?? 0
+        let count = max(0, limit)
+        return try await rows("SELECT * FROM users WHERE auth_source = \(authSource) AND id > \(start) ORDER BY id LIMIT \(count)").map(User.init(row:))
+    }
+
     public func user(named username: String) async throws -> User? {
         try await row("SELECT * FROM users WHERE username = \(username)").map(User.init(row:))
     }

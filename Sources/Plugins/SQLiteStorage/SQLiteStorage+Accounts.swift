@@ -19,6 +19,15 @@ extension SQLiteStorage {
         }
     }
 
+    public func users(authSource: String, after: UserID?, limit: Int) async throws -> [User] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM users WHERE auth_source = ? AND id > ? ORDER BY id LIMIT ?",
+                arguments: [authSource, after?.rawValue ?? 0, max(0, limit)]
+            ).map(User.init(row:))
+        }
+    }
+
     public func user(named username: String) async throws -> User? {
         try await read { db in
             try db.row("SELECT * FROM users WHERE username = ?", [username]).map(User.init(row:))

@@ -1,0 +1,187 @@
+import EchoPluginAPI
+import Foundation
+
+/// A user as the directory describes them.
+struct DirectoryUser: Sendable, Equatable {
+    let dn: String
+    /// The username attribute's value, as the directory spells it.
+    let username: String
+    let displayName: String?
+    let email: String?
+    /// The DNs of the groups the user is in (directly, or nested when configured), as the directory spells them.
+    let groups: [String]
+}
+
+/// What a bind with the user's password said.
+enum PasswordCheck: Sendable, Equatable {
+    case accepted(DirectoryUser)
+    case rejected
+    case unknownUser
+    /// The search found more than one entry: refused, since it is not clear who this is.
+    case ambiguous(Int)
+}
+
+/// The searches and binds behind a login, run synchronously on one pooled connection.
+///
+/// Every value a user typed goes into a filter through ``LDAPEscaping/filterValue(_:)`` and into
+/// a DN through ``LDAPEscaping/dnValue(_:)``.
+struct DirectoryQueries: Sendable {
+    let configuration: LDAPAuth.Configuration
+    /// The service account, or `nil` to search anonymously.
+    let service: (dn: String, password: String)?
+
+    static let maxNestingDepth = 5
+    static let maxGroups = 1000
+    /// Active Directory's LDAP_MATCHING_RULE_IN_CHAIN.
+    static let inChainRule = "1.2.840.113556.1.4.1941"
+
+    private var timeout: Int { configuration.operationTimeoutMilliseconds }
+    private var groupBase: String { configuration.groupBaseDN ?? configuration.baseDN ?? "" }
+
+    /// Binds as the service account (or anonymously) unless the connection already is.
+    func prepare(_ connection: LDAPConnection) throws {
+        if let service {
+            if !connection.isServiceBound { try connection.bind(dn: service.dn, password: service.password, asService: true) }
+        } else if connection.boundDN != nil {
+            try connection.bindAnonymously()
+        }
+    }
+
+    /// The filter finding `username` within `user_filter`.
+    func userFilter(for username: String) -> String {
+        "(&\(configuration.userFilter)(\(configuration.usernameAttribute)=\(LDAPEscaping.filterValue(username))))"
+    }
+
+    /// The DN of `username` in direct mode.
+    func userDN(for username: String) -> String {
+        (configuration.userDNTemplate ?? "").replacingOccurrences(of: "{username}", with: LDAPEscaping.dnValue(username))
+    }
+
+    private var userAttributes: [String] {
+        var names = [configuration.usernameAttribute, configuration.displayNameAttribute]
+        if let email = configuration.emailAttribute { names.append(email) }
+        if configuration.groupMembership == .memberOf { names.append("memberOf") }
+        return names
+    }
+
+    /// Finds the user's entry without their password: by search, or by reading the DN the
+    /// template gives. `nil` when there is no such user (or more than one: see ``PasswordCheck/ambiguous(_:)``).
+    func findEntry(_ username: String, on connection: LDAPConnection) throws -> [LDAPEntry] {
+        try prepare(connection)
+        switch configuration.mode {
+        case .search:
+            return try connection.search(
+                base: configuration.baseDN ?? "", scope: 2, filter: userFilter(for: username), attributes: userAttributes, sizeLimit: 2,
+                timeoutMilliseconds: timeout)
+        case .direct:
+            do {
+                return try connection.search(
+                    base: userDN(for: username), scope: 0, filter: configuration.userFilter, attributes: userAttributes, sizeLimit: 2,
+                    timeoutMilliseconds: timeout)
+            } catch let failure as LDAPFailure where failure.isNoSuchObject || failure.code == 34 {
+                // 34: the template made an invalid DN out of this username.
+                return []
+            }
+        }
+    }
+
+    /// Checks a password: finds the user, reads their groups, then binds as them.
+    func checkPassword(_ username: String, _ password: String, on connection: LDAPConnection) throws -> PasswordCheck {
+        guard !password.isEmpty else { return .rejected }
+        switch configuration.mode {
+        case .search:
+            let entries = try findEntry(username, on: connection)
+            guard entries.count == 1, let entry = entries.first else {
+                return entries.isEmpty ? .unknownUser : .ambiguous(entries.count)
+            }
+            let user = try describe(entry, asked: username, on: connection)
+            do {
+                try connection.bind(dn: entry.dn, password: password)
+            } catch let failure as LDAPFailure where failure.isInvalidCredentials {
+                return .rejected
+            }
+            return .accepted(user)
+        case .direct:
+            let dn = userDN(for: username)
+            do {
+                try connection.bind(dn: dn, password: password)
+            } catch let failure as LDAPFailure where failure.isInvalidCredentials || failure.code == 34 {
+                // A wrong password and an unknown DN look alike to a bind; read the entry to tell them apart.
+                return try findEntry(username, on: connection).isEmpty ? .unknownUser : .rejected
+            }
+            // Read the entry as the service account when there is one (it sees the groups), else as the user.
+            if service != nil { try prepare(connection) }
+            let entries = try connection.search(
+                base: dn, scope: 0, filter: configuration.userFilter, attributes: userAttributes, sizeLimit: 2, timeoutMilliseconds: timeout)
+            guard entries.count == 1, let entry = entries.first else { return .unknownUser }
+            return .accepted(try describe(entry, asked: username, on: connection))
+        }
+    }
+
+    /// The user described by `entry`, with their groups.
+    func describe(_ entry: LDAPEntry, asked username: String, on connection: LDAPConnection) throws -> DirectoryUser {
+        let names = entry.values(configuration.usernameAttribute)
+        // A multi-valued uid: the value the user typed, in the directory's spelling.
+        let spelled = names.first { $0.lowercased() == username.lowercased() } ?? names.first ?? username
+        return DirectoryUser(
+            dn: entry.dn, username: spelled, displayName: entry.first(configuration.displayNameAttribute),
+            email: configuration.emailAttribute.flatMap { entry.first($0) }, groups: try groups(of: entry, username: spelled, on: connection))
+    }
+
+    /// The groups of the user, in the configured membership style.
+    func groups(of entry: LDAPEntry, username: String, on connection: LDAPConnection) throws -> [String] {
+        let needsGroups = configuration.requiredGroup != nil || !configuration.adminGroups.isEmpty || !configuration.roomRoles.isEmpty
+        guard needsGroups else { return [] }
+        let membership = configuration.groupMembership
+        switch (membership, configuration.nestedGroups) {
+        case (.memberOf, .off):
+            return entry.values("memberOf")
+        case (.memberOf, .recursive):
+            return try expand(entry.values("memberOf"), on: connection) { dns in
+                // Groups' own memberOf attributes name their parents.
+                var parents: [String] = []
+                for dn in dns {
+                    parents += try connection.search(
+                        base: dn, scope: 0, filter: "(objectClass=*)", attributes: ["memberOf"], sizeLimit: 1, timeoutMilliseconds: timeout
+                    ).first?.values("memberOf") ?? []
+                }
+                return parents
+            }
+        case (.memberOf, .inChain), (.member, .inChain), (.uniqueMember, .inChain):
+            let attribute = membership == .uniqueMember ? "uniqueMember" : "member"
+            return try searchGroups("(\(attribute):\(Self.inChainRule):=\(LDAPEscaping.filterValue(entry.dn)))", on: connection)
+        case (.memberUid, _):
+            return try searchGroups("(memberUid=\(LDAPEscaping.filterValue(username)))", on: connection)
+        case (.member, let nesting), (.uniqueMember, let nesting):
+            let attribute = membership.rawValue
+            let direct = try searchGroups("(\(attribute)=\(LDAPEscaping.filterValue(entry.dn)))", on: connection)
+            guard nesting == .recursive else { return direct }
+            return try expand(direct, on: connection) { dns in
+                let anyOf = dns.map { "(\(attribute)=\(LDAPEscaping.filterValue($0)))" }.joined()
+                return try searchGroups("(|\(anyOf))", on: connection)
+            }
+        }
+    }
+
+    private func searchGroups(_ filter: String, on connection: LDAPConnection) throws -> [String] {
+        try connection.search(base: groupBase, scope: 2, filter: filter, attributes: [], sizeLimit: Int32(Self.maxGroups), timeoutMilliseconds: timeout)
+            .map(\.dn)
+    }
+
+    /// Follows groups' parents breadth-first, at most ``maxNestingDepth`` levels and
+    /// ``maxGroups`` groups, so that a cycle or a huge tree cannot run away.
+    private func expand(_ direct: [String], on connection: LDAPConnection, parents: ([String]) throws -> [String]) throws -> [String] {
+        var seen = Set(direct.map(LDAPEscaping.normalizedDN))
+        var all = direct
+        var frontier = direct
+        for _ in 0..<Self.maxNestingDepth where !frontier.isEmpty && all.count < Self.maxGroups {
+            var next: [String] = []
+            for dn in try parents(frontier) where seen.insert(LDAPEscaping.normalizedDN(dn)).inserted {
+                next.append(dn)
+            }
+            all += next
+            frontier = next
+        }
+        return Array(all.prefix(Self.maxGroups))
+    }
+}

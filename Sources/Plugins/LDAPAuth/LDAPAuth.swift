@@ -1,0 +1,124 @@
+public import EchoPluginAPI
+import Foundation
+import Logging
+
+/// `auth.ldap`: logins checked against an OpenLDAP or Active Directory server by binding as the user.
+///
+/// Two modes: `search` finds the user's entry with a service account (`bind_dn`) and then binds
+/// with the user's password; `direct` binds to a DN built from `user_dn_template`. Groups decide
+/// who may sign in (`required_group`), who is a server administrator (`admin_groups`) and who
+/// gets which room role (`room_roles`).
+public struct LDAPAuth: AuthProvider {
+    public static let name = "ldap"
+    public static let apiVersion = PluginAPIVersion(1, 2)
+
+    let configuration: Configuration
+    let queries: DirectoryQueries
+    let policy: LDAPPolicy
+    let pool: LDAPPool
+    let logger: Logger
+
+    public init(configuration: Configuration, context: PluginContext) async throws {
+        self.configuration = configuration
+        let password = try configuration.resolvedBindPassword()
+        let service = configuration.bindDN.flatMap { dn in password.map { (dn: dn, password: $0) } }
+        self.queries = DirectoryQueries(configuration: configuration, service: service)
+        self.policy = LDAPPolicy(configuration: configuration)
+        self.logger = context.logger
+        let servers = try configuration.uris.enumerated().map { try LDAPServer(uri: $1, index: $0, security: configuration.security) }
+        self.pool = LDAPPool(
+            servers: servers,
+            tls: LDAPTLSSettings(startTLS: configuration.security == .starttls, caFile: configuration.caFile, verifyCertificate: configuration.verifyCertificate),
+            timeouts: LDAPTimeouts(connectMilliseconds: configuration.connectTimeoutMilliseconds, operationMilliseconds: configuration.operationTimeoutMilliseconds),
+            size: configuration.poolSize, retryAfter: .seconds(configuration.serverRetrySeconds), logger: context.logger)
+    }
+
+    public func shutdown() async throws {
+        await pool.shutdown()
+    }
+
+    public func authenticate(_ attempt: LoginAttempt) async throws -> AuthOutcome {
+        // An empty password would be an unauthenticated bind, which directories answer with success.
+        guard !attempt.password.isEmpty else { return .invalidCredentials }
+        let (username, password, queries) = (attempt.username, attempt.password, queries)
+        let (check, server) = try await pool.perform { try queries.checkPassword(username, password, on: $0) }
+        switch check {
+        case .unknownUser:
+            return .unknownUser
+        case .rejected:
+            return .invalidCredentials
+        case .ambiguous(let count):
+            logger.warning(
+                "login refused: the user search found more than one entry; narrow user_filter",
+                metadata: ["server": "\(server)", "entries": "\(count)"])
+            return .invalidCredentials
+        case .accepted(let user):
+            guard policy.isAllowed(user) else {
+                logger.info("login refused: not in required_group", metadata: ["server": "\(server)", "dn": "\(user.dn)"])
+                return .invalidCredentials
+            }
+            return .authenticated(policy.identity(of: user))
+        }
+    }
+
+    public func knowsUsername(_ username: String) async throws -> Bool {
+        try await !findUser(username).entries.isEmpty
+    }
+
+    public func standing(of username: String) async throws -> AccountStanding? {
+        let (entries, _) = try await findUser(username)
+        guard entries.count == 1, let user = entries.first, policy.isAllowed(user) else { return .gone }
+        return .active(policy.identity(of: user))
+    }
+
+    public var directorySync: DirectorySyncPolicy? {
+        guard configuration.syncIntervalSeconds > 0 else { return nil }
+        return DirectorySyncPolicy(interval: .seconds(configuration.syncIntervalSeconds), allowsRemovingEveryone: configuration.allowDeactivateAll)
+    }
+
+    /// The entries found for `username` without a password, described with their groups.
+    func findUser(_ username: String) async throws -> (entries: [DirectoryUser], server: LDAPServer) {
+        let queries = queries
+        return try await pool.perform { connection in
+            try queries.findEntry(username, on: connection).map { try queries.describe($0, asked: username, on: connection) }
+        }
+    }
+
+    /// What `echochat ldap test` shows: where the user was found and what EchoChat would make of them.
+    public func diagnose(_ username: String) async throws -> LDAPDiagnosis {
+        let (entries, server) = try await findUser(username)
+        return LDAPDiagnosis(
+            server: server.uri, mode: configuration.mode.rawValue,
+            query: configuration.mode == .search ? queries.userFilter(for: username) : queries.userDN(for: username),
+            users: entries.map { user in
+                LDAPDiagnosis.Found(
+                    dn: user.dn, username: user.username, displayName: user.displayName, email: user.email, groups: user.groups,
+                    isAllowed: policy.isAllowed(user), identity: policy.identity(of: user))
+            },
+            requiredGroup: configuration.requiredGroup)
+    }
+}
+
+/// The result of ``LDAPAuth/diagnose(_:)``.
+public struct LDAPDiagnosis: Sendable {
+    /// One entry the lookup found.
+    public struct Found: Sendable {
+        public let dn: String
+        public let username: String
+        public let displayName: String?
+        public let email: String?
+        public let groups: [String]
+        /// Whether `required_group` lets them in.
+        public let isAllowed: Bool
+        /// What a login would hand EchoChat.
+        public let identity: AuthenticatedIdentity
+    }
+
+    /// The server that answered.
+    public let server: String
+    public let mode: String
+    /// The filter (search mode) or DN (direct mode) used.
+    public let query: String
+    public let users: [Found]
+    public let requiredGroup: String?
+}

@@ -1,0 +1,158 @@
+import EchoPluginAPI
+import Logging
+import NIOPosix
+
+/// A bounded set of connections over the configured servers, with failover and a circuit breaker.
+///
+/// At most `size` operations run at once, each on its own thread of the pool's `NIOThreadPool`,
+/// so blocking libldap calls never reach an event loop and a hanging server cannot take more
+/// threads than that. Servers are tried in `uris` order; one that fails to connect or answer is
+/// skipped for `retryAfter`, so a dead server costs one timeout, not one per login.
+actor LDAPPool {
+    let servers: [LDAPServer]
+    private let tls: LDAPTLSSettings
+    private let timeouts: LDAPTimeouts
+    private let size: Int
+    private let retryAfter: Duration
+    private let threads: NIOThreadPool
+    private let logger: Logger
+
+    private var idle: [LDAPConnection] = []
+    private var busy = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var downUntil: [Int: ContinuousClock.Instant] = [:]
+    /// Idle connections older than this are closed rather than reused (servers drop idle clients).
+    private let maxIdleAge: Duration = .seconds(600)
+
+    init(servers: [LDAPServer], tls: LDAPTLSSettings, timeouts: LDAPTimeouts, size: Int, retryAfter: Duration, logger: Logger) {
+        self.servers = servers
+        self.tls = tls
+        self.timeouts = timeouts
+        self.size = size
+        self.retryAfter = retryAfter
+        self.logger = logger
+        self.threads = NIOThreadPool(numberOfThreads: size)
+        threads.start()
+    }
+
+    /// Runs `body` on a connection to the first server that answers, and says which one it was.
+    ///
+    /// A reused connection that turns out dead is replaced once; a server that cannot be
+    /// reached is marked down and the next one is tried. Errors from `body` that are not about
+    /// reaching the server (a wrong password) are passed on.
+    ///
+    /// - Throws: ``AuthError/backendUnavailable(_:)`` when no server answers.
+    func perform<Result: Sendable>(_ body: @escaping @Sendable (LDAPConnection) throws -> Result) async throws -> (Result, LDAPServer) {
+        await acquire()
+        defer { release() }
+        var failures: [String] = []
+        let now = ContinuousClock.now
+        let candidates = servers.filter { (downUntil[$0.index] ?? now) <= now }
+        guard !candidates.isEmpty else {
+            throw AuthError.backendUnavailable("no directory server is answering (\(servers.map(\.uri).joined(separator: ", ")) all failed recently)")
+        }
+        for server in candidates {
+            if let connection = takeIdle(for: server) {
+                do {
+                    let result = try await threads.runIfActive { try body(connection) }
+                    keep(connection)
+                    return (result, server)
+                } catch let failure as LDAPFailure where failure.isUnreachable {
+                    // Probably closed by the server while idle: retry on a fresh connection below.
+                    connection.close()
+                } catch {
+                    keepIfClean(connection, after: error)
+                    throw error
+                }
+            }
+            let connection: LDAPConnection
+            do {
+                connection = try await threads.runIfActive { [tls, timeouts] in try LDAPConnection.open(server, tls: tls, timeouts: timeouts) }
+            } catch {
+                markDown(server, error)
+                failures.append("\(server.uri): \(error)")
+                continue
+            }
+            do {
+                let result = try await threads.runIfActive { try body(connection) }
+                keep(connection)
+                markUp(server)
+                return (result, server)
+            } catch let failure as LDAPFailure where failure.isUnreachable {
+                connection.close()
+                markDown(server, failure)
+                failures.append("\(server.uri): \(failure)")
+            } catch {
+                keepIfClean(connection, after: error)
+                markUp(server)
+                throw error
+            }
+        }
+        throw AuthError.backendUnavailable("no directory server answered: " + failures.joined(separator: "; "))
+    }
+
+    /// Closes every connection and stops the threads.
+    func shutdown() async {
+        for connection in idle { connection.close() }
+        idle.removeAll()
+        try? await threads.shutdownGracefully()
+    }
+
+    private func takeIdle(for server: LDAPServer) -> LDAPConnection? {
+        let now = ContinuousClock.now
+        idle.removeAll { connection in
+            guard now - connection.opened > maxIdleAge else { return false }
+            connection.close()
+            return true
+        }
+        guard let index = idle.lastIndex(where: { $0.server == server }) else { return nil }
+        return idle.remove(at: index)
+    }
+
+    private func keep(_ connection: LDAPConnection) {
+        // Prefer connections to better servers: when full, drop one to a worse server.
+        if idle.count >= size, let worst = idle.indices.max(by: { idle[$0].server.index < idle[$1].server.index }) {
+            idle.remove(at: worst).close()
+        }
+        idle.append(connection)
+    }
+
+    /// Keeps a connection after an LDAP answer (it is healthy); closes it after anything else.
+    private func keepIfClean(_ connection: LDAPConnection, after error: any Error) {
+        if error is LDAPFailure { keep(connection) } else { connection.close() }
+    }
+
+    private func markDown(_ server: LDAPServer, _ error: any Error) {
+        if downUntil[server.index] == nil {
+            logger.warning("directory server not answering; trying the next one", metadata: ["server": "\(server.uri)", "error": "\(error)"])
+        }
+        downUntil[server.index] = .now + retryAfter
+        idle.removeAll { connection in
+            guard connection.server == server else { return false }
+            connection.close()
+            return true
+        }
+    }
+
+    private func markUp(_ server: LDAPServer) {
+        if downUntil.removeValue(forKey: server.index) != nil {
+            logger.info("directory server answering again", metadata: ["server": "\(server.uri)"])
+        }
+    }
+
+    private func acquire() async {
+        if busy < size {
+            busy += 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func release() {
+        if waiters.isEmpty {
+            busy -= 1
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}
