@@ -68,6 +68,17 @@ struct DirectoryQueries: Sendable {
     /// template gives. `nil` when there is no such user (or more than one: see ``PasswordCheck/ambiguous(_:)``).
     func findEntry(_ username: String, on connection: LDAPConnection) throws -> [LDAPEntry] {
         try prepare(connection)
+        return try lookUpEntries(username, on: connection).filter { spells($0, username) }
+    }
+
+    /// Whether the entry's username attribute holds exactly `username`, ignoring case. Matching
+    /// rules are looser (they ignore surrounding spaces, for one); a login name must not be.
+    func spells(_ entry: LDAPEntry, _ username: String) -> Bool {
+        let wanted = username.lowercased()
+        return entry.values(configuration.usernameAttribute).contains { $0.lowercased() == wanted }
+    }
+
+    private func lookUpEntries(_ username: String, on connection: LDAPConnection) throws -> [LDAPEntry] {
         switch configuration.mode {
         case .search:
             return try connection.search(
@@ -113,7 +124,7 @@ struct DirectoryQueries: Sendable {
             if service != nil { try prepare(connection) }
             let entries = try connection.search(
                 base: dn, scope: 0, filter: configuration.userFilter, attributes: userAttributes, sizeLimit: 2, timeoutMilliseconds: timeout)
-            guard entries.count == 1, let entry = entries.first else { return .unknownUser }
+            guard entries.count == 1, let entry = entries.first, spells(entry, username) else { return .unknownUser }
             return .accepted(try describe(entry, asked: username, on: connection))
         }
     }
@@ -121,24 +132,41 @@ struct DirectoryQueries: Sendable {
     /// The user described by `entry`, with their groups.
     func describe(_ entry: LDAPEntry, asked username: String, on connection: LDAPConnection) throws -> DirectoryUser {
         let names = entry.values(configuration.usernameAttribute)
-        // A multi-valued uid: the value the user typed, in the directory's spelling.
+        // With a multi-valued uid, the value the user typed, in the directory's spelling.
         let spelled = names.first { $0.lowercased() == username.lowercased() } ?? names.first ?? username
         return DirectoryUser(
             dn: entry.dn, username: spelled, displayName: entry.first(configuration.displayNameAttribute),
             email: configuration.emailAttribute.flatMap { entry.first($0) }, groups: try groups(of: entry, username: spelled, on: connection))
     }
 
+    /// The filter that finds the user's groups in one search under `group_base_dn`, or `nil`
+    /// when they are read from the user's own `memberOf` values instead.
+    func membershipFilter(userDN: String, username: String) -> String? {
+        let dn = LDAPEscaping.filterValue(userDN)
+        switch (configuration.groupMembership, configuration.nestedGroups) {
+        case (.memberOf, .inChain), (.member, .inChain):
+            return "(member:\(Self.inChainRule):=\(dn))"
+        case (.uniqueMember, .inChain):
+            return "(uniqueMember:\(Self.inChainRule):=\(dn))"
+        case (.memberUid, _):
+            return "(memberUid=\(LDAPEscaping.filterValue(username)))"
+        case (.member, _), (.uniqueMember, _):
+            return "(\(configuration.groupMembership.rawValue)=\(dn))"
+        case (.memberOf, _):
+            return nil
+        }
+    }
+
     /// The groups of the user, in the configured membership style.
     func groups(of entry: LDAPEntry, username: String, on connection: LDAPConnection) throws -> [String] {
         let needsGroups = configuration.requiredGroup != nil || !configuration.adminGroups.isEmpty || !configuration.roomRoles.isEmpty
         guard needsGroups else { return [] }
-        let membership = configuration.groupMembership
-        switch (membership, configuration.nestedGroups) {
-        case (.memberOf, .off):
-            return entry.values("memberOf")
-        case (.memberOf, .recursive):
-            return try expand(entry.values("memberOf"), on: connection) { dns in
-                // Groups' own memberOf attributes name their parents.
+        let recursive = configuration.nestedGroups == .recursive
+        guard let filter = membershipFilter(userDN: entry.dn, username: username) else {
+            let direct = entry.values("memberOf")
+            guard recursive else { return direct }
+            return try expand(direct, on: connection) { dns in
+                // Groups' own memberOf values name their parents.
                 var parents: [String] = []
                 for dn in dns {
                     parents += try connection.search(
@@ -147,19 +175,18 @@ struct DirectoryQueries: Sendable {
                 }
                 return parents
             }
-        case (.memberOf, .inChain), (.member, .inChain), (.uniqueMember, .inChain):
-            let attribute = membership == .uniqueMember ? "uniqueMember" : "member"
-            return try searchGroups("(\(attribute):\(Self.inChainRule):=\(LDAPEscaping.filterValue(entry.dn)))", on: connection)
-        case (.memberUid, _):
-            return try searchGroups("(memberUid=\(LDAPEscaping.filterValue(username)))", on: connection)
-        case (.member, let nesting), (.uniqueMember, let nesting):
-            let attribute = membership.rawValue
-            let direct = try searchGroups("(\(attribute)=\(LDAPEscaping.filterValue(entry.dn)))", on: connection)
-            guard nesting == .recursive else { return direct }
-            return try expand(direct, on: connection) { dns in
-                let anyOf = dns.map { "(\(attribute)=\(LDAPEscaping.filterValue($0)))" }.joined()
-                return try searchGroups("(|\(anyOf))", on: connection)
+        }
+        let direct = try searchGroups(filter, on: connection)
+        let attribute = configuration.groupMembership.rawValue
+        guard recursive, configuration.groupMembership == .member || configuration.groupMembership == .uniqueMember else { return direct }
+        return try expand(direct, on: connection) { dns in
+            var parents: [String] = []
+            // A few groups per query keeps filters short.
+            for start in stride(from: 0, to: dns.count, by: 50) {
+                let anyOf = dns[start..<min(start + 50, dns.count)].map { "(\(attribute)=\(LDAPEscaping.filterValue($0)))" }.joined()
+                parents += try searchGroups("(|\(anyOf))", on: connection)
             }
+            return parents
         }
     }
 

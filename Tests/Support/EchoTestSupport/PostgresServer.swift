@@ -208,8 +208,20 @@ func spawnAndWait(_ argv: [String], environment: [String], outputPath: String) t
         cArguments.forEach { free($0) }
         cEnvironment.forEach { free($0) }
     }
+    // The child starts with no blocked signals and default handlers, whatever the test
+    // runner's thread had: a daemon inheriting a blocked SIGTERM could never be stopped.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    var allSignals = sigset_t()
+    sigfillset(&allSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    posix_spawnattr_setsigdefault(&attributes, &allSignals)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, cEnvironment)
+    let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, cEnvironment)
     guard spawned == 0 else { throw PostgresServerError("cannot run \(argv[0]): \(String(cString: strerror(spawned)))") }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 {
@@ -227,8 +239,18 @@ func spawnDetached(_ argv: [String]) throws {
     for descriptor in Int32(0)...2 { posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", O_RDWR, 0) }
     let cArguments = argv.map { strdup($0) } + [nil]
     defer { cArguments.forEach { free($0) } }
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    var allSignals = sigset_t()
+    sigfillset(&allSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    posix_spawnattr_setsigdefault(&attributes, &allSignals)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ)
+    let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, environ)
     guard spawned == 0 else { throw PostgresServerError("cannot run \(argv[0]): \(String(cString: strerror(spawned)))") }
 }
 

@@ -1,0 +1,187 @@
+import EchoPluginAPI
+import EchoPluginTesting
+import EchoTestSupport
+import Foundation
+import Testing
+
+@testable import EchoLDAPAuth
+
+/// Builds the plugin from a `plugins.json`-style config object, decoded and validated as the host does.
+func makePlugin(_ config: [String: Any]) async throws -> LDAPAuth {
+    let value = try JSONDecoder().decode(ConfigValue.self, from: JSONSerialization.data(withJSONObject: config))
+    let configuration = try ConfigDecoder().decode(LDAPAuth.Configuration.self, from: value)
+    try configuration.validate()
+    return try await LDAPAuth(configuration: configuration, context: PluginTestContext.make(dataDirectory: NSTemporaryDirectory()))
+}
+
+/// Runs `body` with a plugin and shuts it down afterwards.
+func withPlugin(_ config: [String: Any], _ body: (LDAPAuth) async throws -> Void) async throws {
+    let plugin = try await makePlugin(config)
+    do {
+        try await body(plugin)
+        try await plugin.shutdown()
+    } catch {
+        try await plugin.shutdown()
+        throw error
+    }
+}
+
+func login(_ plugin: LDAPAuth, _ username: String, _ password: String) async throws -> AuthOutcome {
+    try await plugin.authenticate(LoginAttempt(username: username, password: password))
+}
+
+extension AuthOutcome {
+    var identity: AuthenticatedIdentity? {
+        if case .authenticated(let identity) = self { return identity }
+        return nil
+    }
+    var isInvalid: Bool {
+        if case .invalidCredentials = self { return true }
+        return false
+    }
+    var isUnknown: Bool {
+        if case .unknownUser = self { return true }
+        return false
+    }
+}
+
+@Suite("auth.ldap against slapd")
+struct LDAPAuthTests {
+    @Test("search-then-bind: right password, wrong password, empty password, unknown user")
+    func searchThenBind() async throws {
+        let directory = try await LDAPTestDirectory.make()
+        try await withPlugin(directory.config()) { (plugin: LDAPAuth) async throws in
+            let alice = try #require(try await login(plugin, "alice", "alice-pw").identity)
+            #expect(alice.username == "Alice")  // the directory's own spelling
+            #expect(alice.displayName == "Alice Liddell")
+            #expect(alice.email == "alice@example.org")
+            #expect(try await login(plugin, "alice", "wrong").isInvalid)
+            #expect(try await login(plugin, "alice", "").isInvalid)
+            #expect(try await login(plugin, "nobody", "alice-pw").isUnknown)
+            // `Alice` and `ALICE` find the same entry.
+            #expect(try await login(plugin, "ALICE", "alice-pw").identity?.username == "Alice")
+        }
+    }
+
+    @Test("direct bind: right password, wrong password, empty password, unknown user")
+    func directBind() async throws {
+        let directory = try await LDAPTestDirectory.make()
+        let config = directory.config(["mode": "direct", "user_dn_template": "uid={username},\(directory.people)"])
+        try await withPlugin(config) { (plugin: LDAPAuth) async throws in
+            let bob = try #require(try await login(plugin, "bob", "bob-pw").identity)
+            #expect(bob.username == "bob" && bob.displayName == "Bob Builder")
+            #expect(try await login(plugin, "bob", "alice-pw").isInvalid)
+            #expect(try await login(plugin, "bob", "").isInvalid)
+            #expect(try await login(plugin, "nobody", "bob-pw").isUnknown)
+            #expect(try await login(plugin, "carol", "carol-pw").isInvalid)  // not in chat-users
+        }
+        // Without a service account the groups are read as the user.
+        var anonymous = config
+        anonymous["bind_dn"] = nil
+        anonymous["bind_password"] = nil
+        anonymous["required_group"] = nil
+        try await withPlugin(anonymous) { (plugin: LDAPAuth) async throws in
+            #expect(try await login(plugin, "bob", "bob-pw").identity?.username == "bob")
+        }
+    }
+
+    @Test("required_group, admin_groups and room_roles")
+    func groups() async throws {
+        let directory = try await LDAPTestDirectory.make()
+        let config = directory.config([
+            "admin_groups": [directory.group("chat-admins")],
+            "room_roles": [
+                ["group": directory.group("support"), "room": "Support", "role": "moderator"],
+                ["group": directory.group("chat-users"), "room": "General"],
+            ],
+        ])
+        try await withPlugin(config) { (plugin: LDAPAuth) async throws in
+            #expect(try await login(plugin, "carol", "carol-pw").isInvalid)
+            let dave = try #require(try await login(plugin, "dave", "dave-pw").identity)
+            #expect(dave.isAdmin == true)
+            #expect(dave.roomGrants == [RoomGrant(room: "General", role: .member)])
+            let bob = try #require(try await login(plugin, "bob", "bob-pw").identity)
+            #expect(bob.isAdmin == false)
+            #expect(Set(bob.roomGrants) == [RoomGrant(room: "Support", role: .moderator), RoomGrant(room: "General", role: .member)])
+            #expect(bob.managedRooms == ["Support", "General"])
+        }
+    }
+
+    @Test("group membership styles: member, uniqueMember, memberUid, memberOf", arguments: [
+        ("member", "chat-users"), ("uniqueMember", "chat-users-unique"), ("memberUid", "chat-users-posix"), ("memberOf", "chat-users"),
+    ])
+    func membershipStyles(style: String, group: String) async throws {
+        let directory = try await LDAPTestDirectory.make()
+        try await withPlugin(directory.config(["group_membership": style, "required_group": directory.group(group)])) { (plugin: LDAPAuth) async throws in
+            #expect(try await login(plugin, "alice", "alice-pw").identity != nil, "\(style)")
+            #expect(try await login(plugin, "bob", "bob-pw").identity != nil, "\(style)")
+            #expect(try await login(plugin, "carol", "carol-pw").isInvalid, "\(style)")
+        }
+    }
+
+    @Test("nested groups: frank is in chat-users only through contractors", arguments: ["member", "memberOf"])
+    func nestedGroups(style: String) async throws {
+        let directory = try await LDAPTestDirectory.make()
+        try await withPlugin(directory.config(["group_membership": style])) { (plugin: LDAPAuth) async throws in
+            #expect(try await login(plugin, "frank", "frank-pw").isInvalid)
+        }
+        try await withPlugin(directory.config(["group_membership": style, "nested_groups": true])) { (plugin: LDAPAuth) async throws in
+            let frank = try #require(try await login(plugin, "frank", "frank-pw").identity)
+            #expect(Set(frank.groups.map { $0.lowercased() }) == [directory.group("contractors"), directory.group("chat-users")].map { $0.lowercased() }.reduce(into: Set<String>()) { $0.insert($1) })
+        }
+    }
+
+    @Test("a changed profile and a removal are seen at once, without a password")
+    func standing() async throws {
+        let directory = try await LDAPTestDirectory.make()
+        try await withPlugin(directory.config()) { (plugin: LDAPAuth) async throws in
+            guard case .active(let before)? = try await plugin.standing(of: "alice") else {
+                Issue.record("alice should be active")
+                return
+            }
+            #expect(before.displayName == "Alice Liddell")
+            try directory.replace("cn", of: directory.dn("Alice"), with: "Alice Pleasance")
+            #expect(try await login(plugin, "alice", "alice-pw").identity?.displayName == "Alice Pleasance")
+            try directory.removeMember(directory.dn("Alice"), from: directory.group("chat-users"))
+            #expect(try await plugin.standing(of: "alice") == .gone)
+            #expect(try await login(plugin, "alice", "alice-pw").isInvalid)
+            try directory.deletePerson("bob")
+            #expect(try await plugin.standing(of: "bob") == .gone)
+            #expect(try await login(plugin, "bob", "bob-pw").isUnknown)
+            #expect(try await plugin.knowsUsername("dave"))
+            #expect(try await !plugin.knowsUsername("bob"))
+        }
+    }
+
+    @Test("a search that finds two entries refuses the login")
+    func ambiguous() async throws {
+        let directory = try await LDAPTestDirectory.make()
+        // A second entry with the same uid elsewhere in the subtree.
+        try directory.server.add("dn: ou=others,\(directory.base)\nobjectClass: organizationalUnit\nou: others\n")
+        try directory.server.add(
+            "dn: uid=dave,ou=others,\(directory.base)\nobjectClass: inetOrgPerson\nuid: dave\ncn: Other Dave\nsn: Dave\nuserPassword: dave-pw\n")
+        try await withPlugin(directory.config(["base_dn": directory.base, "required_group": NSNull()])) { (plugin: LDAPAuth) async throws in
+            #expect(try await login(plugin, "dave", "dave-pw").isInvalid)
+            #expect(try await plugin.standing(of: "dave") == .gone)
+        }
+    }
+
+    @Test("usernames that are LDAP syntax never match anyone else", arguments: [
+        "*", "admin)(|(uid=*", "*)(uid=*))(|(uid=*", "admin*", "adm*n", "a\\dmin", "admin\\2a", "admin\u{0}", "admin\u{0}x", "admin,ou=people",
+        "uid=admin", "admin+cn=x", "#admin", " admin", "admin ", "ädmin", "admin)", "(admin", "\\", "*)(|(objectClass=*",
+    ])
+    func injection(username: String) async throws {
+        let directory = try await LDAPTestDirectory.make()
+        for mode in ["search", "direct"] {
+            let config = directory.config(["mode": mode, "user_dn_template": "uid={username},\(directory.people)"])
+            try await withPlugin(config) { (plugin: LDAPAuth) async throws in
+                // Neither admin's password nor a wildcard password gets anyone in.
+                for password in ["admin-pw", "*", "alice-pw"] {
+                    let outcome = try await login(plugin, username, password)
+                    #expect(outcome.identity == nil, "\(mode) \(username.debugDescription) with \(password)")
+                }
+                #expect(try await plugin.standing(of: username) == .gone, "\(mode) \(username.debugDescription)")
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import EchoPluginAPI
+import EchoTestSupport
+import Foundation
+import Testing
+
+@testable import EchoLDAPAuth
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A TCP port that accepts connections (the kernel completes the handshake) and never says a
+/// word: a hung directory server.
+final class SilentListener: Sendable {
+    let port: Int
+    private let fd: Int32
+
+    init() throws {
+        port = try freeLoopbackPort()
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 64) == 0 else { throw TestServiceError("cannot listen on \(port)") }
+    }
+
+    deinit { close(fd) }
+}
+
+@Suite("auth.ldap: TLS and failover")
+struct LDAPConnectivityTests {
+    @Test("StartTLS and ldaps against the test CA")
+    func tls() async throws {
+        let directory = try await LDAPTestDirectory.make()
+        let server = directory.server
+        try await withPlugin(directory.config(["security": "starttls", "ca_file": server.caFile])) { (plugin: LDAPAuth) async throws in
+            #expect(try await login(plugin, "alice", "alice-pw").identity?.username == "Alice")
+        }
+        try await withPlugin(directory.config(["uris": [server.ldapsURI], "security": "ldaps", "ca_file": server.caFile])) { (plugin: LDAPAuth) async throws in
+            #expect(try await login(plugin, "alice", "alice-pw").identity?.username == "Alice")
+            #expect(try await login(plugin, "alice", "nope").isInvalid)
+        }
+    }
+
+    @Test("a server certificate from an unknown CA is refused", arguments: ["starttls", "ldaps"])
+    func unknownCA(security: String) async throws {
+        let directory = try await LDAPTestDirectory.make()
+        let server = directory.server
+        let uri = security == "ldaps" ? server.ldapsURI : server.ldapURI
+        try await withPlugin(directory.config(["uris": [uri], "security": security, "ca_file": server.otherCAFile])) { (plugin: LDAPAuth) async throws in
+            await #expect(throws: AuthError.self) { try await login(plugin, "alice", "alice-pw") }
+            do {
+                _ = try await login(plugin, "alice", "alice-pw")
+            } catch let error as AuthError {
+                #expect(error.isBackendUnavailable)
+                #expect(!error.message.contains(server.adminPassword) && !error.message.contains("alice-pw"))
+            }
+        }
+        // The host name is checked too: the certificate names 127.0.0.1 and localhost, not this.
+        let wrongName = security == "ldaps" ? "ldaps://127.0.0.2:\(server.ldapsPort)" : "ldap://127.0.0.2:\(server.ldapPort)"
+        try await withPlugin(directory.config(["uris": [wrongName], "security": security, "ca_file": server.caFile])) { (plugin: LDAPAuth) async throws in
+            await #expect(throws: AuthError.self) { try await login(plugin, "alice", "alice-pw") }
+        }
+    }
+
+    @Test("failover: a refused and a silent first server, then the live one, within the timeouts")
+    func failover() async throws {
+        let directory = try await LDAPTestDirectory.make()
+        let refused = "ldap://127.0.0.1:\(try freeLoopbackPort())"
+        let silent = try SilentListener()
+        let config = directory.config([
+            "uris": [refused, "ldap://127.0.0.1:\(silent.port)", directory.server.ldapURI],
+            "connect_timeout_ms": 500, "operation_timeout_ms": 800,
+        ])
+        try await withPlugin(config) { (plugin: LDAPAuth) async throws in
+            let clock = ContinuousClock()
+            var start = clock.now
+            #expect(try await login(plugin, "alice", "alice-pw").identity != nil)
+            let first = clock.now - start
+            // One connect refusal plus one operation timeout, and some slack for a loaded machine.
+            #expect(first < .milliseconds(800 + 1500), "first login took \(first)")
+            // The dead servers are skipped now: no timeout on the next login.
+            start = clock.now
+            #expect(try await login(plugin, "bob", "bob-pw").identity != nil)
+            let second = clock.now - start
+            #expect(second < .milliseconds(500), "second login took \(second)")
+        }
+    }
+
+    @Test("every server dead: unavailable within the timeouts, then at once while they stay down")
+    func allDead() async throws {
+        let directory = try await LDAPTestDirectory.make()
+        let silent = try SilentListener()
+        let config = directory.config([
+            "uris": ["ldap://127.0.0.1:\(try freeLoopbackPort())", "ldap://127.0.0.1:\(silent.port)"],
+            "connect_timeout_ms": 500, "operation_timeout_ms": 800, "server_retry_seconds": 30,
+        ])
+        try await withPlugin(config) { (plugin: LDAPAuth) async throws in
+            let clock = ContinuousClock()
+            let first = await clock.measure {
+                do {
+                    _ = try await login(plugin, "alice", "alice-pw")
+                    Issue.record("a login succeeded with no server")
+                } catch let error as AuthError {
+                    #expect(error.isBackendUnavailable)
+                    #expect(!error.message.contains(directory.server.adminPassword))
+                } catch {
+                    Issue.record("unexpected error \(error)")
+                }
+            }
+            #expect(first < .milliseconds(800 + 1500), "took \(first)")
+            let second = await clock.measure {
+                await #expect(throws: AuthError.self) { try await login(plugin, "alice", "alice-pw") }
+            }
+            #expect(second < .milliseconds(100), "the circuit breaker answers at once, took \(second)")
+        }
+    }
+
+    @Test("a server that comes back is used again after server_retry_seconds")
+    func recovery() async throws {
+        let directory = try await LDAPTestDirectory.make()
+        // The only server is reachable but the first attempt is against a port nothing listens on.
+        let port = try freeLoopbackPort()
+        let config = directory.config([
+            "uris": ["ldap://127.0.0.1:\(port)", directory.server.ldapURI], "server_retry_seconds": 1,
+        ])
+        try await withPlugin(config) { (plugin: LDAPAuth) async throws in
+            #expect(try await login(plugin, "alice", "alice-pw").identity != nil)
+            try await Task.sleep(for: .milliseconds(1200))
+            #expect(try await login(plugin, "alice", "alice-pw").identity != nil)
+        }
+    }
+
+    @Test("configuration mistakes name their key")
+    func configurationErrors() async throws {
+        let directory = try await LDAPTestDirectory.make()
+        let cases: [([String: Any], String)] = [
+            (["uris": []], "uris"),
+            (["uris": ["http://x"]], "uris[0]"),
+            (["uris": ["ldaps://x"]], "uris[0]"),
+            (["security": "ldaps"], "uris[0]"),
+            (["security": "tls"], "security"),
+            (["mode": "direct", "user_dn_template": NSNull()], "user_dn_template"),
+            (["base_dn": NSNull()], "base_dn"),
+            (["user_filter": "objectClass=person"], "user_filter"),
+            (["group_membership": "members"], "group_membership"),
+            (["ca_file": "/nonexistent/ca.pem"], "ca_file"),
+            (["operation_timeout_ms": 0], "operation_timeout_ms"),
+            (["bind_password": NSNull()], "bind_dn"),
+            (["room_roles": [["group": "cn=x", "room": "R", "role": "owner"]]], "role"),
+        ]
+        for (override, key) in cases {
+            do {
+                _ = try await makePlugin(directory.config(override))
+                Issue.record("accepted \(override)")
+            } catch let issue as ConfigIssue {
+                #expect(issue.keyPath.last == key, "\(override): \(issue)")
+                #expect(!issue.message.contains(directory.server.adminPassword))
+            } catch let error as ConfigurationError {
+                #expect(error.issues.contains { $0.keyPath.last == key }, "\(override): \(error)")
+            }
+        }
+    }
+}
+
+@Suite("LDAP escaping")
+struct LDAPEscapingTests {
+    @Test("filter values (RFC 4515)", arguments: [
+        ("alice", "alice"), ("*", "\\2a"), ("a(b)c", "a\\28b\\29c"), ("back\\slash", "back\\5cslash"), ("nul\u{0}", "nul\\00"),
+        ("admin)(|(uid=*", "admin\\29\\28|\\28uid=\\2a"), ("ä", "\\c3\\a4"), ("tab\t", "tab\\09"),
+    ])
+    func filter(input: String, expected: String) {
+        #expect(LDAPEscaping.filterValue(input) == expected)
+    }
+
+    @Test("DN values (RFC 4514)", arguments: [
+        ("alice", "alice"), ("a,b", "a\\,b"), ("a+b", "a\\+b"), ("a=b", "a\\=b"), ("#a", "\\#a"), ("a#", "a#"), (" a ", "\\ a\\ "),
+        ("a\"b;c<d>e\\", "a\\\"b\\;c\\<d\\>e\\\\"), ("nul\u{0}", "nul\\00"), ("ä", "ä"),
+    ])
+    func dn(input: String, expected: String) {
+        #expect(LDAPEscaping.dnValue(input) == expected)
+    }
+
+    @Test("group filters per membership style, including AD's matching rule in chain")
+    func membershipFilters() throws {
+        let dn = "CN=A*B,OU=x"
+        let cases: [(LDAPAuth.Configuration.Membership, LDAPAuth.Configuration.Nesting, String?)] = [
+            (.member, .off, "(member=CN=A\\2aB,OU=x)"),
+            (.member, .recursive, "(member=CN=A\\2aB,OU=x)"),
+            (.uniqueMember, .off, "(uniqueMember=CN=A\\2aB,OU=x)"),
+            (.memberUid, .off, "(memberUid=a\\28b)"),
+            (.memberOf, .off, nil),
+            (.memberOf, .recursive, nil),
+            (.member, .inChain, "(member:1.2.840.113556.1.4.1941:=CN=A\\2aB,OU=x)"),
+            (.memberOf, .inChain, "(member:1.2.840.113556.1.4.1941:=CN=A\\2aB,OU=x)"),
+            (.uniqueMember, .inChain, "(uniqueMember:1.2.840.113556.1.4.1941:=CN=A\\2aB,OU=x)"),
+        ]
+        for (membership, nesting, expected) in cases {
+            var configuration = LDAPAuth.Configuration()
+            configuration.groupMembership = membership
+            configuration.nestedGroups = nesting
+            let queries = DirectoryQueries(configuration: configuration, service: nil)
+            #expect(queries.membershipFilter(userDN: dn, username: "a(b") == expected, "\(membership) \(nesting)")
+        }
+    }
+}
