@@ -3,7 +3,7 @@ import Foundation
 /// A small company directory in its own subtree of the shared test `slapd`:
 ///
 /// - people: `Alice` (spelled with a capital A), `bob`, `carol` (not in chat-users), `dave`
-///   (chat-admins), `admin`, and `frank` (in chat-users only through the nested `contractors` group);
+///   (chat-admins), `admin` (chat-admins and support, so that no group is ever left empty), and `frank` (in chat-users only through the nested `contractors` group);
 /// - groups: `chat-users` (groupOfNames, also holding the `contractors` group), `chat-admins`,
 ///   `support`, `contractors`, `chat-users-unique` (groupOfUniqueNames) and `chat-users-posix`
 ///   (posixGroup with memberUid).
@@ -30,8 +30,10 @@ public struct LDAPTestDirectory: Sendable {
     ]
 
     /// Builds the directory in a new subtree of the shared server.
-    public static func make() async throws -> LDAPTestDirectory {
-        let server = try await SlapdServer.shared()
+    public static func make(on own: SlapdServer? = nil) async throws -> LDAPTestDirectory {
+        var server = own
+        if server == nil { server = try await SlapdServer.shared() }
+        guard let server else { throw TestServiceError("no slapd") }
         let directory = LDAPTestDirectory(server: server, base: try server.makeSubtree())
         try directory.populate()
         return directory
@@ -71,11 +73,13 @@ public struct LDAPTestDirectory: Sendable {
             objectClass: groupOfNames
             cn: chat-admins
             member: \(dn("dave"))
+            member: \(dn("admin"))
 
             dn: \(group("support"))
             objectClass: groupOfNames
             cn: support
             member: \(dn("bob"))
+            member: \(dn("admin"))
 
             dn: \(group("chat-users-unique"))
             objectClass: groupOfUniqueNames

@@ -18,6 +18,7 @@ public final class SlapdServer: Sendable {
     public static let adminDN = "cn=admin,dc=example,dc=org"
     public let adminPassword: String
     let root: String
+    let slapd: String
 
     /// `ldap://127.0.0.1:PORT`
     public var ldapURI: String { "ldap://127.0.0.1:\(ldapPort)" }
@@ -33,10 +34,16 @@ public final class SlapdServer: Sendable {
         try await SharedSlapd.instance.server()
     }
 
+    /// A server of the test's own, for tests that stop and start it.
+    public static func start() throws -> SlapdServer {
+        try SlapdServer()
+    }
+
     private init() throws {
         guard let slapd = ["/usr/sbin/slapd", "/usr/local/sbin/slapd"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
             throw TestServiceError("slapd is not installed (the README's test command installs the slapd package)")
         }
+        self.slapd = slapd
         root = FileManager.default.temporaryDirectory.appendingPathComponent("echochat-slapd-\(UUID().uuidString)").path
         adminPassword = UUID().uuidString
         ldapPort = try freeLoopbackPort()
@@ -69,9 +76,11 @@ public final class SlapdServer: Sendable {
 
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: root + "/slapd.conf"))
-        Cleanup.shared.register { [root] in Self.stop(root: root) }
-        try run([slapd, "-f", root + "/slapd.conf", "-h", "\(ldapURI)/ \(ldapsURI)/"])
-        try waitUntilAnswering()
+        Cleanup.shared.register { [root] in
+            Self.kill(root: root)
+            try? FileManager.default.removeItem(atPath: root)
+        }
+        try resume()
         try watchForTestProcessExit()
         try add(
             """
@@ -109,12 +118,31 @@ public final class SlapdServer: Sendable {
         try spawnDetached(["/bin/sh", "-c", script])
     }
 
-    private static func stop(root: String) {
-        if let text = try? String(contentsOfFile: root + "/slapd.pid", encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-            kill(pid, SIGTERM)
-            for _ in 0..<50 where kill(pid, 0) == 0 { usleep(100_000) }
-        }
-        try? FileManager.default.removeItem(atPath: root)
+    /// Stops the server; its data stays for ``resume()``.
+    public func pause() {
+        Self.kill(root: root)
+    }
+
+    /// Starts the server (again) and waits until it answers.
+    public func resume() throws {
+        try run([slapd, "-f", root + "/slapd.conf", "-h", "\(ldapURI)/ \(ldapsURI)/"])
+        try waitUntilAnswering()
+    }
+
+    private static func kill(root: String) {
+        guard let text = try? String(contentsOfFile: root + "/slapd.pid", encoding: .utf8),
+            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return }
+        Glibc.kill(pid, SIGTERM)
+        for _ in 0..<100 where isRunning(pid) { usleep(50_000) }
+        if isRunning(pid) { Glibc.kill(pid, SIGKILL) }
+    }
+
+    /// Alive and not a zombie (where no init process reaps, an exited daemon lingers as one).
+    private static func isRunning(_ pid: pid_t) -> Bool {
+        guard Glibc.kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+        return !stat[close...].hasPrefix(") Z")
     }
 
     /// Adds entries (LDIF) as the directory administrator.
