@@ -9,7 +9,8 @@ final class BenchServer {
 
     /// `postgresURL`: run on `storage.postgres` at that (empty) database instead of SQLite.
     init(
-        executable: String, synchronous: String, postgresURL: String? = nil, extraConfig: [String: Any] = [:], subrooms: [String: Any]? = nil
+        executable: String, synchronous: String, postgresURL: String? = nil, extraConfig: [String: Any] = [:], subrooms: [String: Any]? = nil,
+        auth: [[String: Any]]? = nil
     ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("echochat-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -24,6 +25,7 @@ final class BenchServer {
             "auth": [["plugin": "local", "config": ["password_hash": ["memory_kib": 1024, "iterations": 1]]]],
         ]
         if let subrooms { plugins["subrooms"] = subrooms }
+        if let auth { plugins["auth"] = auth }
         config.merge(extraConfig) { $1 }
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: directory + "/server_config.json"))
         try JSONSerialization.data(withJSONObject: plugins).write(to: URL(fileURLWithPath: directory + "/plugins.json"))

@@ -23,15 +23,18 @@ struct EchoBench: AsyncParsableCommand {
     @Option(help: "Run on storage.postgres at this empty database (postgres://…) instead of SQLite.") var postgresURL: String?
     @Option(help: "Idle WebSocket connections to open after the load, to measure memory per connection.") var idleConnections = 0
     @Option(help: "Path to echochat (default: beside this binary).") var server: String?
-    @Option(help: "What to measure: chat (messages over HTTP and WebSockets) or tokens (LiveKit token minting against /health).")
+    @Option(help: "What to measure: chat (messages over HTTP and WebSockets), tokens (LiveKit token minting against /health) or logins (LDAP and local logins against /health).")
     var scenario = "chat"
+    @Option(help: "For logins: a JSON file holding the auth.ldap config object.") var ldapConfig: String?
+    @Option(help: "For logins: directory users ldapuser0… (and as many local users).") var ldapUsers = 200
     @Option(help: "Users requesting tokens in the tokens scenario.") var tokenUsers = 200
 
     func run() async throws {
         raiseFileLimit()
         let executable = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("echochat").path
         if scenario == "tokens" { return try await measureTokens(executable: executable) }
-        guard scenario == "chat" else { throw ValidationError("--scenario is chat or tokens") }
+        if scenario == "logins" { return try await measureLogins(executable: executable) }
+        guard scenario == "chat" else { throw ValidationError("--scenario is chat, tokens or logins") }
         let server = try BenchServer(executable: executable, synchronous: synchronous, postgresURL: postgresURL)
         print("echochat at 127.0.0.1:\(server.port); setting up \(senders) senders and \(listeners) listeners…")
         defer { server.stop() }

@@ -226,3 +226,50 @@ struct LDAPLoginTests {
         }
     }
 }
+
+@Suite("echochat ldap test")
+struct LDAPCommandTests {
+    @Test("shows the server, the entry, attributes, groups and grants without a password; exit status says whether the user can sign in")
+    func diagnose() async throws {
+        let ldap = try await LDAPTestDirectory.make()
+        let directory = try TemporaryDirectory()
+        try directory.write("ldap-password", text: ldap.server.adminPassword + "\n")
+        var config = ldap.config([
+            "admin_groups": [ldap.group("chat-admins")],
+            "room_roles": [["group": ldap.group("support"), "room": "Support", "role": "moderator"]],
+            "bind_password_file": directory.file("ldap-password"),
+        ])
+        config["bind_password"] = nil
+        try directory.write("plugins.json", json: ["auth": [["plugin": "ldap", "config": config], ["plugin": "local"]]])
+
+        let bob = try await ServerProcess.run(["ldap", "test", "Bob"], in: directory.path)
+        #expect(bob.status == 0, "\(bob.output)")
+        for expected in [
+            "server:        \(ldap.server.ldapURI) (mode search)", "(uid=bob)", "entry:         \(ldap.dn("bob"))",
+            "display name:  Bob Builder", "email:         bob@example.org", ldap.group("support"), "required group", ": member",
+            "server admin:  no", "room roles:    Support: moderator", "account:       none yet", "verdict:       can sign in",
+        ] {
+            #expect(bob.output.contains(expected), "missing \(expected.debugDescription) in:\n\(bob.output)")
+        }
+        #expect(!bob.output.contains(ldap.server.adminPassword))
+
+        let dave = try await ServerProcess.run(["ldap", "test", "dave"], in: directory.path)
+        #expect(dave.status == 0 && dave.output.contains("server admin:  yes"), "\(dave.output)")
+
+        let carol = try await ServerProcess.run(["ldap", "test", "carol"], in: directory.path)
+        #expect(carol.status == 1 && carol.output.contains("NOT a member") && carol.output.contains("cannot sign in"), "\(carol.output)")
+
+        let nobody = try await ServerProcess.run(["ldap", "test", "nobody"], in: directory.path)
+        #expect(nobody.status == 1 && nobody.output.contains("no entry found"), "\(nobody.output)")
+
+        let injected = try await ServerProcess.run(["ldap", "test", "*"], in: directory.path)
+        #expect(injected.status == 1 && injected.output.contains("can never sign in"), "\(injected.output)")
+
+        // A directory that does not answer is reported as such.
+        config["uris"] = ["ldap://127.0.0.1:\(try freeLoopbackPort())"]
+        try directory.write("plugins.json", json: ["auth": [["plugin": "ldap", "config": config]]])
+        let down = try await ServerProcess.run(["ldap", "test", "bob"], in: directory.path)
+        #expect(down.status == 1 && down.output.contains("the directory did not answer"), "\(down.output)")
+        #expect(!down.output.contains(ldap.server.adminPassword))
+    }
+}
