@@ -35,6 +35,7 @@ struct LDAPConnectivityTests {
                 _ = try await login(plugin, "alice", "alice-pw")
             } catch let error as AuthError {
                 #expect(error.isBackendUnavailable)
+                #expect(error.message.contains("TLS with the server failed"), "\(error.message)")
                 #expect(!error.message.contains(server.adminPassword) && !error.message.contains("alice-pw"))
             }
         }
@@ -42,6 +43,28 @@ struct LDAPConnectivityTests {
         let wrongName = security == "ldaps" ? "ldaps://127.0.0.2:\(server.ldapsPort)" : "ldap://127.0.0.2:\(server.ldapPort)"
         try await withPlugin(directory.config(["uris": [wrongName], "security": security, "ca_file": server.caFile])) { (plugin: LDAPAuth) async throws in
             await #expect(throws: AuthError.self) { try await login(plugin, "alice", "alice-pw") }
+        }
+    }
+
+    @Test("a server that hangs in the TLS handshake costs one connect and operation timeout", arguments: ["starttls", "ldaps"])
+    func hungHandshake(security: String) async throws {
+        let directory = try await LDAPTestDirectory.make()
+        let silent = try SilentListener()
+        let scheme = security == "ldaps" ? "ldaps" : "ldap"
+        let config = directory.config([
+            "uris": ["\(scheme)://127.0.0.1:\(silent.port)"], "security": security, "ca_file": directory.server.caFile,
+            "connect_timeout_ms": 500, "operation_timeout_ms": 800,
+        ])
+        try await withPlugin(config) { (plugin: LDAPAuth) async throws in
+            let clock = ContinuousClock()
+            let start = clock.now
+            do {
+                _ = try await login(plugin, "alice", "alice-pw")
+                Issue.record("a login succeeded against a silent server")
+            } catch let error as AuthError {
+                #expect(error.isBackendUnavailable)
+            }
+            #expect(clock.now - start < .milliseconds(500 + 800 + 1500), "took \(clock.now - start)")
         }
     }
 
@@ -110,6 +133,26 @@ struct LDAPConnectivityTests {
             #expect(try await login(plugin, "alice", "alice-pw").identity != nil)
             try await Task.sleep(for: .milliseconds(1200))
             #expect(try await login(plugin, "alice", "alice-pw").identity != nil)
+        }
+    }
+
+    @Test("a wrong service password or a missing base DN is a backend failure, named in the error, without secrets")
+    func directoryMisconfigured() async throws {
+        let directory = try await LDAPTestDirectory.make()
+        for (override, expected) in [
+            (["bind_password": "not-the-password"], "LDAP error 49"),
+            (["base_dn": "ou=missing,\(directory.base)"], "LDAP error 32"),
+        ] as [([String: Any], String)] {
+            try await withPlugin(directory.config(override)) { (plugin: LDAPAuth) async throws in
+                do {
+                    _ = try await login(plugin, "alice", "alice-pw")
+                    Issue.record("\(override): login succeeded")
+                } catch let error as AuthError {
+                    #expect(error.isBackendUnavailable, "\(override)")
+                    #expect(error.message.contains(expected), "\(override): \(error.message)")
+                    #expect(!error.message.contains("not-the-password") && !error.message.contains("alice-pw"))
+                }
+            }
         }
     }
 

@@ -41,7 +41,7 @@ public struct LDAPAuth: AuthProvider {
         // An empty password would be an unauthenticated bind, which directories answer with success.
         guard !attempt.password.isEmpty else { return .invalidCredentials }
         let (username, password, queries) = (attempt.username, attempt.password, queries)
-        let (check, server) = try await pool.perform { try queries.checkPassword(username, password, on: $0) }
+        let (check, server) = try await directory { try queries.checkPassword(username, password, on: $0) }
         switch check {
         case .unknownUser:
             return .unknownUser
@@ -79,8 +79,19 @@ public struct LDAPAuth: AuthProvider {
     /// The entries found for `username` without a password, described with their groups.
     func findUser(_ username: String) async throws -> (entries: [DirectoryUser], server: LDAPServer) {
         let queries = queries
-        return try await pool.perform { connection in
+        return try await directory { connection in
             try queries.findEntry(username, on: connection).map { try queries.describe($0, asked: username, on: connection) }
+        }
+    }
+
+    /// Runs `body` on a pooled connection. A directory error that is not about reaching a server
+    /// (the service account's password is wrong, `base_dn` does not exist) is a backend failure
+    /// too: the user gets 503 and the administrator a log line naming the LDAP error.
+    private func directory<Result: Sendable>(_ body: @escaping @Sendable (LDAPConnection) throws -> Result) async throws -> (Result, LDAPServer) {
+        do {
+            return try await pool.perform(body)
+        } catch let failure as LDAPFailure {
+            throw AuthError.backendUnavailable("the directory refused a search or the service account's bind: \(failure)")
         }
     }
 

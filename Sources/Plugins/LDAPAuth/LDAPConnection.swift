@@ -1,6 +1,10 @@
 import CLDAP
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A failed libldap call: its result code and what the library or server said.
 struct LDAPFailure: Error, CustomStringConvertible {
     let code: Int32
@@ -36,6 +40,8 @@ struct LDAPEntry: Sendable, Equatable {
 final class LDAPConnection: @unchecked Sendable {
     let server: LDAPServer
     private var handle: OpaquePointer?
+    /// The socket watch installed on the handle; freed after the handle is.
+    private var watch: UnsafeMutablePointer<echo_ldap_watch>?
     /// Who the connection is bound as now: `nil` for anonymous.
     private(set) var boundDN: String?
     /// Whether the last bind was made with the service credentials.
@@ -61,9 +67,9 @@ final class LDAPConnection: @unchecked Sendable {
         _ = ldap_set_option(raw, LDAP_OPT_PROTOCOL_VERSION, &version)
         // Referrals would be chased with the same credentials to servers nobody configured.
         _ = ldap_set_option(raw, LDAP_OPT_REFERRALS, nil)
-        var network = timeval(milliseconds: timeouts.connectMilliseconds)
+        var network = echo_ldap_timeval(Int32(timeouts.connectMilliseconds))
         _ = ldap_set_option(raw, LDAP_OPT_NETWORK_TIMEOUT, &network)
-        var operation = timeval(milliseconds: timeouts.operationMilliseconds)
+        var operation = echo_ldap_timeval(Int32(timeouts.operationMilliseconds))
         _ = ldap_set_option(raw, LDAP_OPT_TIMEOUT, &operation)
         if server.usesTLS || tls.startTLS {
             var demand: Int32 = tls.verifyCertificate ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER
@@ -79,13 +85,29 @@ final class LDAPConnection: @unchecked Sendable {
             code = ldap_set_option(raw, LDAP_OPT_X_TLS_NEWCTX, &client)
             guard code == LDAP_OPT_SUCCESS else { throw connection.failure(code) }
         }
+        guard let watch = echo_ldap_watch_install(raw) else { throw LDAPFailure(code: -1, message: "cannot watch the connection's socket") }
+        connection.watch = watch
+        // libldap bounds connecting and each operation, but not every TLS handshake: past the
+        // deadline, the socket is shut down under the blocked call.
+        let deadline = OpenDeadline.start(watch: watch, milliseconds: timeouts.connectMilliseconds + timeouts.operationMilliseconds)
+        defer { deadline.finish() }
         if tls.startTLS && !server.usesTLS {
             code = ldap_start_tls_s(raw, nil, nil)
-            guard code == LDAP_SUCCESS else { throw connection.failure(code) }
         } else {
             // libldap connects lazily; connect now so a dead server shows up here, under the network timeout.
             code = ldap_connect(raw)
-            guard code == LDAP_SUCCESS else { throw connection.failure(code) }
+        }
+        guard code == LDAP_SUCCESS else {
+            let failure = connection.failure(code)
+            if deadline.finish() {
+                throw LDAPFailure(code: LDAP_TIMEOUT, message: "the server accepted the connection but did not answer in time")
+            }
+            if (server.usesTLS || tls.startTLS) && echo_ldap_watch_connected(watch) != 0 && code != LDAP_TIMEOUT {
+                throw LDAPFailure(
+                    code: code,
+                    message: "TLS with the server failed (check ca_file, and that the server's certificate names the host in the URI): \(failure.message)")
+            }
+            throw failure
         }
         return connection
     }
@@ -126,7 +148,7 @@ final class LDAPConnection: @unchecked Sendable {
         guard let handle else { throw LDAPFailure(code: -1, message: "connection closed") }
         var result: OpaquePointer?
         defer { if let result { ldap_msgfree(result) } }
-        var timeout = timeval(milliseconds: timeoutMilliseconds)
+        var timeout = echo_ldap_timeval(Int32(timeoutMilliseconds))
         let names = attributes.isEmpty ? ["1.1"] : attributes
         let code = withCStringArray(names) { attrs in
             ldap_search_ext_s(handle, base, scope, filter, attrs, 0, nil, nil, &timeout, sizeLimit, &result)
@@ -162,9 +184,14 @@ final class LDAPConnection: @unchecked Sendable {
     }
 
     func close() {
-        guard let handle else { return }
-        ldap_unbind_ext_s(handle, nil, nil)
-        self.handle = nil
+        if let handle {
+            ldap_unbind_ext_s(handle, nil, nil)
+            self.handle = nil
+        }
+        if let watch {
+            free(watch)
+            self.watch = nil
+        }
     }
 
     /// The failure for `code`, with the server's diagnostic message when it sent one.
@@ -180,11 +207,6 @@ final class LDAPConnection: @unchecked Sendable {
     }
 }
 
-extension timeval {
-    init(milliseconds: Int) {
-        self.init(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
-    }
-}
 
 /// Calls `body` with a NULL-terminated C array of C strings.
 private func withCStringArray<Result>(_ strings: [String], _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Result) -> Result {

@@ -21,6 +21,8 @@ actor LDAPPool {
     private var busy = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var downUntil: [Int: ContinuousClock.Instant] = [:]
+    /// Why each server marked down failed, for the errors given while it is skipped.
+    private var lastFailure: [Int: String] = [:]
     /// Idle connections older than this are closed rather than reused (servers drop idle clients).
     private let maxIdleAge: Duration = .seconds(600)
 
@@ -49,7 +51,8 @@ actor LDAPPool {
         let now = ContinuousClock.now
         let candidates = servers.filter { (downUntil[$0.index] ?? now) <= now }
         guard !candidates.isEmpty else {
-            throw AuthError.backendUnavailable("no directory server is answering (\(servers.map(\.uri).joined(separator: ", ")) all failed recently)")
+            let reasons = servers.map { "\($0.uri): \(lastFailure[$0.index] ?? "failed")" }.joined(separator: "; ")
+            throw AuthError.backendUnavailable("no directory server answered recently; each is retried \(retryAfter) after it failed: " + reasons)
         }
         for server in candidates {
             if let connection = takeIdle(for: server) {
@@ -127,6 +130,7 @@ actor LDAPPool {
             logger.warning("directory server not answering; trying the next one", metadata: ["server": "\(server.uri)", "error": "\(error)"])
         }
         downUntil[server.index] = .now + retryAfter
+        lastFailure[server.index] = "\(error)"
         idle.removeAll { connection in
             guard connection.server == server else { return false }
             connection.close()
@@ -135,6 +139,7 @@ actor LDAPPool {
     }
 
     private func markUp(_ server: LDAPServer) {
+        lastFailure[server.index] = nil
         if downUntil.removeValue(forKey: server.index) != nil {
             logger.info("directory server answering again", metadata: ["server": "\(server.uri)"])
         }
