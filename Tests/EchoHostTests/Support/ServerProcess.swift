@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The built `echochat` executable, run as a child process the way operators run it.
 // Process is driven from the one test task that owns this object; output is read back from a file.
@@ -16,31 +17,58 @@ final class ServerProcess: @unchecked Sendable {
         return fromProc.appendingPathComponent("echochat").path
     }
 
-    private let process: Process
-    /// The child's output goes to a file rather than a pipe: no dispatch source watches a
-    /// descriptor that may close under it.
+    private let childPID: pid_t
+    /// The exit status once reaped.
+    private let exitStatus = Mutex<Int32?>(nil)
+    /// The child's output goes to a file rather than a pipe: no reader has to keep up with it.
     private let outputPath: String
 
-    /// Starts `echochat arguments…` in `directory`.
+    /// Starts `echochat arguments…` in `directory`. `posix_spawn` and `waitpid` rather than
+    /// Foundation's `Process`, whose exit monitoring was seen to miss a child's exit now and then.
     init(_ arguments: [String], in directory: String, environment: [String: String] = [:], stdin: String? = nil) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("echochat-output-\(UUID().uuidString).log").path
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
-        process.environment = env
-        outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("echochat-output-\(UUID().uuidString).log").path
-        guard FileManager.default.createFile(atPath: outputPath, contents: nil) else { throw TestFailure("cannot create \(outputPath)") }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        defer { try? output.close() }
-        process.standardOutput = output
-        process.standardError = output
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? input.fileHandleForWriting.close()
+        var input: [Int32] = [0, 0]
+        guard pipe(&input) == 0 else { throw TestFailure("pipe() failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+        posix_spawn_file_actions_addclose(&actions, input[1])
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // env -C: start in `directory` (posix_spawn has no portable chdir action).
+        let argv = ["/usr/bin/env", "-C", directory, Self.executable] + arguments
+        let cArguments = argv.map { strdup($0) } + [nil]
+        let cEnvironment = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, cEnvironment)
+        close(input[0])
+        guard spawned == 0 else {
+            close(input[1])
+            throw TestFailure("cannot run \(Self.executable): \(String(cString: strerror(spawned)))")
+        }
+        childPID = pid
+        if let stdin {
+            let bytes = Array(stdin.utf8)
+            _ = bytes.withUnsafeBytes { write(input[1], $0.baseAddress, $0.count) }
+        }
+        close(input[1])
     }
 
     /// Runs to completion and returns (exit status, combined output).
@@ -54,7 +82,20 @@ final class ServerProcess: @unchecked Sendable {
 
     var outputText: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { childPID }
+
+    /// Whether the child still runs; reaps it when it has exited.
+    private var isRunning: Bool {
+        exitStatus.withLock { exitStatus in
+            guard exitStatus == nil else { return false }
+            var status: Int32 = 0
+            let result = waitpid(childPID, &status, WNOHANG)
+            guard result == childPID else { return result == 0 }
+            let signal = status & 0x7f
+            exitStatus = signal == 0 ? (status >> 8) & 0xff : 128 + signal
+            return false
+        }
+    }
 
     /// Waits for the start-up line and returns the port it names.
     func waitForPort(timeout: Duration = .seconds(60)) async throws -> Int {
@@ -65,28 +106,32 @@ final class ServerProcess: @unchecked Sendable {
                 let line = text[range]
                 if let port = Int(line.split(separator: ":").last ?? "") { return port }
             }
-            if !process.isRunning { throw TestFailure("echochat exited early:\n\(text)") }
+            if !isRunning { throw TestFailure("echochat exited early:\n\(text)") }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw TestFailure("echochat did not report its port:\n\(outputText)")
     }
 
-    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    func signal(_ signal: Int32) { if isRunning { kill(childPID, signal) } }
 
     func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
+        while isRunning {
             guard ContinuousClock.now < deadline else {
-                kill(process.processIdentifier, SIGKILL)
+                kill(childPID, SIGKILL)
                 throw TestFailure("echochat did not exit in time:\n\(outputText)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        return process.terminationStatus
+        return exitStatus.withLock { $0 ?? -1 }
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if isRunning {
+            kill(childPID, SIGKILL)
+            var status: Int32 = 0
+            waitpid(childPID, &status, 0)
+        }
         try? FileManager.default.removeItem(atPath: outputPath)
     }
 }
