@@ -200,6 +200,8 @@ struct LDAPLoginTests {
             #expect(clock.now - start < .seconds(3), "one refusal and one operation timeout")
             #expect(!down.text.contains(server.adminPassword))
             #expect(try await client.login("breakglass").status == 200)
+            // Whether a new name is a directory user's cannot be asked now: no registration.
+            #expect(try await client.register("newcomer").errorCode == "auth_backend_unavailable")
             // While the directory cannot answer, a refresh keeps the session going.
             #expect(try await client.post("/api/auth/refresh", ["refresh_token": alice["refresh_token"] as? String ?? ""]).status == 200)
             // Not wrong passwords: the failed attempts do not count towards the login limit, and
@@ -259,6 +261,12 @@ struct LDAPCommandTests {
 
         let carol = try await ServerProcess.run(["ldap", "test", "carol"], in: directory.path)
         #expect(carol.status == 1 && carol.output.contains("NOT a member") && carol.output.contains("cannot sign in"), "\(carol.output)")
+
+        // The operator cannot create a local account under a directory user's name.
+        let clash = try await ServerProcess.run(["user", "create", "bob", "--password-stdin"], in: directory.path, stdin: "local password 1\n")
+        #expect(clash.status != 0 && clash.output.contains("auth.ldap knows bob"), "\(clash.output)")
+        let bot = try await ServerProcess.run(["user", "create", "buildbot", "--password-stdin"], in: directory.path, stdin: "local password 1\n")
+        #expect(bot.status == 0, "\(bot.output)")
 
         let nobody = try await ServerProcess.run(["ldap", "test", "nobody"], in: directory.path)
         #expect(nobody.status == 1 && nobody.output.contains("no entry found"), "\(nobody.output)")

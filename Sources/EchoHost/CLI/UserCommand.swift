@@ -29,6 +29,17 @@ struct UserCommand: AsyncParsableCommand {
             try await withOperatorContext(options) { context in
                 let registration = Registration(
                     username: username, password: password, displayName: displayName ?? username, isAdmin: admin)
+                // A name another source (a directory) knows stays that source's: a local account
+                // would lock its owner out.
+                for (source, provider) in context.plugins.auth {
+                    do {
+                        if try await provider.knowsUsername(username) {
+                            throw OperatorError("auth.\(source) knows \(username); a local account would lock that user out")
+                        }
+                    } catch let error as AuthError where error.isBackendUnavailable {
+                        throw OperatorError("cannot ask auth.\(source) whether it knows \(username): \(error.message)")
+                    }
+                }
                 // The first plugin of the chain that can create accounts gets it.
                 for (source, provider) in context.plugins.auth {
                     do {
