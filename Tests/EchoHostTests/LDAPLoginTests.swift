@@ -148,19 +148,31 @@ struct LDAPLoginTests {
 
             // Everyone gone at once looks like a broken directory: nobody is changed.
             try directory.deleteEveryone()
-            try await Task.sleep(for: .seconds(3))
+            try await Self.waitForSync("refused_all_gone", client: client)
             for (name, token) in tokens {
                 #expect(try await client.get("/api/me", token: token).status == 200, "\(name) after an empty sync")
             }
             // The directory stops answering: syncs fail and change nobody either.
             server.pause()
-            try await Task.sleep(for: .seconds(3))
+            try await Self.waitForSync("failed", client: client)
             for (name, token) in tokens {
                 #expect(try await client.get("/api/me", token: token).status == 200, "\(name) while the directory is down")
             }
             #expect(await socket.closed(timeout: .milliseconds(100)) == nil)
             socket.disconnect()
         }
+    }
+
+    /// Waits until /metrics shows a directory sync with `outcome`.
+    static func waitForSync(_ outcome: String, client: HTTPTestClient) async throws {
+        for _ in 0..<100 {
+            let metrics = try await client.get("/metrics").text
+            if metrics.split(separator: "\n").contains(where: { $0.hasPrefix("echochat_directory_syncs_total") && $0.contains("outcome=\"\(outcome)\"") }) {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("no directory sync with outcome \(outcome) within 10 s")
     }
 
     @Test("allow_deactivate_all lets a sync remove everyone")
@@ -185,6 +197,7 @@ struct LDAPLoginTests {
         defer { server.pause() }
         let directory = try await LDAPTestDirectory.make(on: server)
         let silent = try SilentListener()
+        defer { silent.close() }
         let plugins = Self.plugins(directory, [
             "uris": [server.ldapURI, "ldap://127.0.0.1:\(silent.port)"], "connect_timeout_ms": 500, "operation_timeout_ms": 1000,
         ])

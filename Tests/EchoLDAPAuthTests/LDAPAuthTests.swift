@@ -75,13 +75,19 @@ struct LDAPAuthTests {
             #expect(try await login(plugin, "nobody", "bob-pw").isUnknown)
             #expect(try await login(plugin, "carol", "carol-pw").isInvalid)  // not in chat-users
         }
-        // Without a service account the groups are read as the user.
+        // Without a service account the entry and groups are read as the user, and a wrong
+        // password stays a wrong password.
         var anonymous = config
         anonymous["bind_dn"] = nil
         anonymous["bind_password"] = nil
-        anonymous["required_group"] = nil
         try await withPlugin(anonymous) { (plugin: LDAPAuth) async throws in
-            #expect(try await login(plugin, "bob", "bob-pw").identity?.username == "bob")
+            #expect(try await login(plugin, "bob", "bob-pw").identity?.groups.contains(directory.group("chat-users")) == true)
+            #expect(try await login(plugin, "bob", "wrong").isInvalid)
+            #expect(try await login(plugin, "carol", "carol-pw").isInvalid)
+            #expect(try await login(plugin, "nobody", "x").isUnknown)
+            // Nothing to re-check users with between logins.
+            #expect(try await plugin.standing(of: "bob") == nil)
+            #expect(plugin.directorySync == nil)
         }
     }
 
@@ -182,6 +188,18 @@ struct LDAPAuthTests {
                 }
                 #expect(try await plugin.standing(of: username) == .gone, "\(mode) \(username.debugDescription)")
             }
+        }
+        // Beneath the spelling check: the directory itself finds no entry for the escaped name.
+        try await withPlugin(directory.config()) { (plugin: LDAPAuth) async throws in
+            let queries = plugin.queries
+            let (entries, _) = try await plugin.pool.perform { connection in
+                try queries.prepare(connection)
+                return try queries.lookUpEntries(username, on: connection)
+            }
+            // Only the directory's own leniency (surrounding spaces) may match, and only the entry of that very name.
+            let trimmed = username.trimmingCharacters(in: .whitespaces)
+            #expect(entries.allSatisfy { $0.values("uid") == [trimmed] }, "\(username.debugDescription) found \(entries.map(\.dn))")
+            if trimmed == username { #expect(entries.isEmpty, "\(username.debugDescription) found \(entries.map(\.dn))") }
         }
     }
 }

@@ -232,13 +232,12 @@ struct AccountService: Sendable {
                 metrics.recordRefresh("invalid")
                 throw invalid
             }
-            if let updated = try await recheck(user) {
+            if let updated = await recheck(user) {
                 user = updated
             } else {
-                _ = try await storage.revokeSession(session.id, at: now)
-                await bus.publish(.sessionEnded(session.id))
+                // Gone from the source: every session of theirs ends, not only this one.
+                try await endAccess(of: user, reason: "the auth source no longer has the user")
                 metrics.recordRefresh("source_gone")
-                logger.info("refresh refused: the auth source no longer has the user", metadata: ["user_id": "\(user.id)", "auth_source": "\(user.authSource)"])
                 throw invalid
             }
             metrics.recordRefresh("rotated")
@@ -259,24 +258,25 @@ struct AccountService: Sendable {
     /// Asks the account's auth source whether the user is still there: the refreshed user, or
     /// `nil` when the source says they are gone. A source that cannot answer changes nothing, so
     /// a directory outage does not sign everyone out.
-    private func recheck(_ user: User) async throws -> User? {
+    ///
+    /// It runs after the refresh token rotated (the old one is spent), so nothing but a clear
+    /// "gone" may fail the refresh: any other error keeps the stored user and is logged.
+    private func recheck(_ user: User) async -> User? {
         guard let owner = authChain.first(where: { $0.name == user.authSource })?.provider else { return user }
-        let standing: AccountStanding?
         do {
-            standing = try await owner.standing(of: user.username)
-        } catch let error as AuthError where error.isBackendUnavailable {
+            switch try await owner.standing(of: user.username) {
+            case nil:
+                return user
+            case .gone?:
+                return nil
+            case .active(let identity)?:
+                let updated = try await apply(identity, to: user)
+                try await rooms.applyDirectoryGrants(identity, to: updated)
+                return updated
+            }
+        } catch {
             logger.warning("could not re-check the user with their auth source; refresh allowed", metadata: ["user_id": "\(user.id)", "error": "\(error)"])
             return user
-        }
-        switch standing {
-        case nil:
-            return user
-        case .gone?:
-            return nil
-        case .active(let identity)?:
-            let updated = try await apply(identity, to: user)
-            try await rooms.applyDirectoryGrants(identity, to: updated)
-            return updated
         }
     }
 
@@ -321,11 +321,15 @@ struct AccountService: Sendable {
     /// Ends every session of a user their auth source no longer vouches for, and closes their
     /// real-time connections on every instance. The account stays (its username stays theirs);
     /// signing in works again once the source lets them in.
-    func endAccess(of user: User, reason: String) async throws {
+    @discardableResult
+    func endAccess(of user: User, reason: String) async throws -> Int {
         let ended = try await storage.revokeSessions(of: user.id, at: Date())
         await bus.publish(.userDisabled(user.id))
-        logger.info(
-            "sessions ended: \(reason)", metadata: ["user_id": "\(user.id)", "auth_source": "\(user.authSource)", "sessions": "\(ended)"])
+        if ended > 0 {
+            logger.info(
+                "sessions ended: \(reason)", metadata: ["user_id": "\(user.id)", "auth_source": "\(user.authSource)", "sessions": "\(ended)"])
+        }
+        return ended
     }
 
     func logout(_ principal: Principal) async throws {

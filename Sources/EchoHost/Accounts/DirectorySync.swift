@@ -29,6 +29,9 @@ struct DirectorySync: Service {
             }
             do {
                 _ = try await syncOnce()
+            } catch let error as StorageError where error.isUnsupported {
+                logger.error("directory sync turned off: the storage cannot list accounts by auth source", metadata: ["auth_source": "\(source)"])
+                return
             } catch {
                 logger.error("directory sync failed; nobody was changed", metadata: ["auth_source": "\(source)", "error": "\(error)"])
                 metrics.recordDirectorySync(source: source, outcome: "failed", removed: 0)
@@ -81,8 +84,7 @@ struct DirectorySync: Service {
         for (user, standing) in answers {
             switch standing {
             case .gone:
-                try await accounts.endAccess(of: user, reason: "removed from the directory or required_group")
-                outcome.removed += 1
+                if try await accounts.endAccess(of: user, reason: "removed from the directory or required_group") > 0 { outcome.removed += 1 }
             case .active(let identity):
                 let updated = try await accounts.apply(identity, to: user)
                 try await accounts.rooms.applyDirectoryGrants(identity, to: updated)

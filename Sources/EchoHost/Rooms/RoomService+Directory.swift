@@ -10,7 +10,7 @@ extension RoomService {
     /// room's membership ends and a public room's role falls back to member (anyone may join a
     /// public room). Owners are never changed, and a ban is never overridden.
     func applyDirectoryGrants(_ identity: AuthenticatedIdentity, to user: User) async throws {
-        guard !identity.managedRooms.isEmpty else { return }
+        guard !identity.managedRooms.isEmpty, !user.isDisabled else { return }
         var best: [String: RoomRole] = [:]
         for grant in identity.roomGrants where identity.managedRooms.contains(grant.room) {
             best[grant.room] = max(best[grant.room] ?? grant.role, grant.role)

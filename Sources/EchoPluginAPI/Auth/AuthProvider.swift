@@ -185,7 +185,8 @@ public struct AuthenticatedIdentity: Hashable, Sendable {
     /// - Note: Added in EchoPluginAPI 1.2.
     public var roomGrants: [RoomGrant]
     /// The rooms whose membership the source decides for its users: in these, a user gets the
-    /// role of their best grant, and loses a grant-given membership when no grant remains.
+    /// role of their best grant; without one, they leave a private room and fall back to
+    /// member in a public one. Owners and bans are left alone.
     ///
     /// - Note: Added in EchoPluginAPI 1.2.
     public var managedRooms: Set<String>

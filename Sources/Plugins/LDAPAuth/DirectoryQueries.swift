@@ -65,10 +65,13 @@ struct DirectoryQueries: Sendable {
     }
 
     /// Finds the user's entry without their password: by search, or by reading the DN the
-    /// template gives. `nil` when there is no such user (or more than one: see ``PasswordCheck/ambiguous(_:)``).
+    /// template gives. More than one entry means the name is ambiguous, whatever they spell:
+    /// the count is taken before the spelling check.
     func findEntry(_ username: String, on connection: LDAPConnection) throws -> [LDAPEntry] {
         try prepare(connection)
-        return try lookUpEntries(username, on: connection).filter { spells($0, username) }
+        let entries = try lookUpEntries(username, on: connection)
+        guard entries.count == 1 else { return entries }
+        return entries.filter { spells($0, username) }
     }
 
     /// Whether the entry's username attribute holds exactly `username`, ignoring case. Matching
@@ -78,17 +81,20 @@ struct DirectoryQueries: Sendable {
         return entry.values(configuration.usernameAttribute).contains { $0.lowercased() == wanted }
     }
 
-    private func lookUpEntries(_ username: String, on connection: LDAPConnection) throws -> [LDAPEntry] {
+    /// The entries the directory holds for `username`, at most two (two already being too many).
+    func lookUpEntries(_ username: String, on connection: LDAPConnection) throws -> [LDAPEntry] {
         switch configuration.mode {
         case .search:
             return try connection.search(
                 base: configuration.baseDN ?? "", scope: 2, filter: userFilter(for: username), attributes: userAttributes, sizeLimit: 2,
-                timeoutMilliseconds: timeout)
+                timeoutMilliseconds: timeout
+            ).entries
         case .direct:
             do {
                 return try connection.search(
                     base: userDN(for: username), scope: 0, filter: configuration.userFilter, attributes: userAttributes, sizeLimit: 2,
-                    timeoutMilliseconds: timeout)
+                    timeoutMilliseconds: timeout
+                ).entries
             } catch let failure as LDAPFailure where failure.isNoSuchObject || failure.code == 34 {
                 // 34: the template made an invalid DN out of this username.
                 return []
@@ -117,13 +123,18 @@ struct DirectoryQueries: Sendable {
             do {
                 try connection.bind(dn: dn, password: password)
             } catch let failure as LDAPFailure where failure.isInvalidCredentials || failure.code == 34 {
-                // A wrong password and an unknown DN look alike to a bind; read the entry to tell them apart.
-                return try findEntry(username, on: connection).isEmpty ? .unknownUser : .rejected
+                // A wrong password and an unknown DN look alike to a bind. Only a read that shows
+                // the entry is missing makes this an unknown user; a read the directory refuses
+                // (no anonymous reads) leaves it a wrong password, never a backend failure, so
+                // that guesses keep counting against the login limits.
+                guard let entries = try? findEntry(username, on: connection) else { return .rejected }
+                return entries.isEmpty ? .unknownUser : .rejected
             }
             // Read the entry as the service account when there is one (it sees the groups), else as the user.
             if service != nil { try prepare(connection) }
             let entries = try connection.search(
-                base: dn, scope: 0, filter: configuration.userFilter, attributes: userAttributes, sizeLimit: 2, timeoutMilliseconds: timeout)
+                base: dn, scope: 0, filter: configuration.userFilter, attributes: userAttributes, sizeLimit: 2, timeoutMilliseconds: timeout
+            ).entries
             guard entries.count == 1, let entry = entries.first, spells(entry, username) else { return .unknownUser }
             return .accepted(try describe(entry, asked: username, on: connection))
         }
@@ -169,9 +180,13 @@ struct DirectoryQueries: Sendable {
                 // Groups' own memberOf values name their parents.
                 var parents: [String] = []
                 for dn in dns {
-                    parents += try connection.search(
-                        base: dn, scope: 0, filter: "(objectClass=*)", attributes: ["memberOf"], sizeLimit: 1, timeoutMilliseconds: timeout
-                    ).first?.values("memberOf") ?? []
+                    do {
+                        parents += try connection.search(
+                            base: dn, scope: 0, filter: "(objectClass=*)", attributes: ["memberOf"], sizeLimit: 1, timeoutMilliseconds: timeout
+                        ).entries.first?.values("memberOf") ?? []
+                    } catch let failure as LDAPFailure where failure.isNoSuchObject || failure.code == 50 {
+                        continue  // a group since deleted, or one the service account may not read
+                    }
                 }
                 return parents
             }
@@ -190,9 +205,15 @@ struct DirectoryQueries: Sendable {
         }
     }
 
+    /// The DNs of the groups `filter` finds. A truncated answer is an error: a missing group
+    /// could silently take away a user's access or rights.
     private func searchGroups(_ filter: String, on connection: LDAPConnection) throws -> [String] {
-        try connection.search(base: groupBase, scope: 2, filter: filter, attributes: [], sizeLimit: Int32(Self.maxGroups), timeoutMilliseconds: timeout)
-            .map(\.dn)
+        let result = try connection.search(
+            base: groupBase, scope: 2, filter: filter, attributes: [], sizeLimit: Int32(Self.maxGroups), timeoutMilliseconds: timeout)
+        guard !result.isTruncated else {
+            throw LDAPFailure(code: 4, message: "a group search returned more groups than the server's size limit; narrow group_base_dn")
+        }
+        return result.entries.map(\.dn)
     }
 
     /// Follows groups' parents breadth-first, at most ``maxNestingDepth`` levels and
@@ -201,7 +222,12 @@ struct DirectoryQueries: Sendable {
         var seen = Set(direct.map(LDAPEscaping.normalizedDN))
         var all = direct
         var frontier = direct
+        let budget = ContinuousClock.now + .milliseconds(2 * timeout)
         for _ in 0..<Self.maxNestingDepth where !frontier.isEmpty && all.count < Self.maxGroups {
+            guard ContinuousClock.now < budget else {
+                // timeLimitExceeded: the directory answers, so this is not a reason to fail over.
+                throw LDAPFailure(code: 3, message: "following nested groups took longer than twice operation_timeout_ms")
+            }
             var next: [String] = []
             for dn in try parents(frontier) where seen.insert(LDAPEscaping.normalizedDN(dn)).inserted {
                 next.append(dn)

@@ -19,7 +19,7 @@ extension LDAPAuth {
         }
 
         public var uris: [String] = []
-        public var security: Security = .none
+        public var security: Security = .starttls
         public var caFile: String?
         /// Whether the server certificate must chain to a trusted authority and name the host (on by default).
         public var verifyCertificate = true
@@ -86,7 +86,9 @@ extension LDAPAuth {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             uris = try container.decodeIfPresent([String].self, forKey: .uris) ?? []
-            security = try Self.decodeEnum(container, .security, default: .none, choices: "\"none\", \"starttls\" or \"ldaps\"")
+            // Without a choice, TLS: ldaps for ldaps:// URIs, StartTLS otherwise.
+            let secureDefault: Security = uris.allSatisfy { $0.lowercased().hasPrefix("ldaps://") } && !uris.isEmpty ? .ldaps : .starttls
+            security = try Self.decodeEnum(container, .security, default: secureDefault, choices: "\"none\", \"starttls\" or \"ldaps\"")
             caFile = try container.decodeIfPresent(String.self, forKey: .caFile)
             verifyCertificate = try container.decodeIfPresent(Bool.self, forKey: .verifyCertificate) ?? true
             mode = try Self.decodeEnum(container, .mode, default: .search, choices: "\"search\" or \"direct\"")
@@ -168,10 +170,13 @@ extension LDAPAuth {
             where !Self.isAttributeName(name) {
                 throw ConfigIssue(keyPath: ["attributes", key], message: "\"\(name)\" is not an attribute name")
             }
-            if bindDN != nil, bindPassword == nil, bindPasswordFile == nil,
-                ProcessInfo.processInfo.environment["ECHOCHAT_LDAP_BIND_PASSWORD"] == nil
+            if bindDN != nil, bindPassword?.isEmpty != false, bindPasswordFile == nil,
+                ProcessInfo.processInfo.environment["ECHOCHAT_LDAP_BIND_PASSWORD"]?.isEmpty != false
             {
                 throw ConfigIssue(key: "bind_dn", "needs bind_password_file, bind_password or ECHOCHAT_LDAP_BIND_PASSWORD")
+            }
+            if groupMembership == .memberUid, nestedGroups != .off {
+                throw ConfigIssue(key: "nested_groups", "posixGroup groups (memberUid) do not nest; leave nested_groups false")
             }
             let usesGroups = requiredGroup != nil || !adminGroups.isEmpty || !roomRoles.isEmpty
             if usesGroups, groupMembership != .memberOf, groupBaseDN == nil, baseDN == nil {

@@ -17,12 +17,19 @@ public struct LDAPAuth: AuthProvider {
     let policy: LDAPPolicy
     let pool: LDAPPool
     let logger: Logger
+    /// Whether users can be looked up without their password: in search mode, or with a
+    /// service account. Direct binds without one can check passwords and nothing else.
+    let canLookUp: Bool
 
     public init(configuration: Configuration, context: PluginContext) async throws {
         self.configuration = configuration
         let password = try configuration.resolvedBindPassword()
         let service = configuration.bindDN.flatMap { dn in password.map { (dn: dn, password: $0) } }
+        if configuration.bindDN != nil, service == nil {
+            throw ConfigIssue(key: "bind_dn", "needs a non-empty password (bind_password_file, bind_password or ECHOCHAT_LDAP_BIND_PASSWORD)")
+        }
         self.queries = DirectoryQueries(configuration: configuration, service: service)
+        self.canLookUp = configuration.mode == .search || service != nil
         self.policy = LDAPPolicy(configuration: configuration)
         self.logger = context.logger
         let servers = try configuration.uris.enumerated().map { try LDAPServer(uri: $1, index: $0, security: configuration.security) }
@@ -31,6 +38,14 @@ public struct LDAPAuth: AuthProvider {
             tls: LDAPTLSSettings(startTLS: configuration.security == .starttls, caFile: configuration.caFile, verifyCertificate: configuration.verifyCertificate),
             timeouts: LDAPTimeouts(connectMilliseconds: configuration.connectTimeoutMilliseconds, operationMilliseconds: configuration.operationTimeoutMilliseconds),
             size: configuration.poolSize, retryAfter: .seconds(configuration.serverRetrySeconds), logger: context.logger)
+        for server in servers where configuration.security == .none && !server.isLoopback {
+            context.logger.warning(
+                "security is \"none\": passwords travel to this directory server unencrypted; use starttls or ldaps",
+                metadata: ["server": "\(server.uri)"])
+        }
+        if !canLookUp {
+            context.logger.notice("direct mode without bind_dn: users are not re-checked between logins and there is no directory sync")
+        }
     }
 
     public func shutdown() async throws {
@@ -62,17 +77,22 @@ public struct LDAPAuth: AuthProvider {
     }
 
     public func knowsUsername(_ username: String) async throws -> Bool {
-        try await !findUser(username).entries.isEmpty
+        guard canLookUp else {
+            // An anonymous read is all there is; a directory that refuses it cannot say.
+            return (try? await findUser(username).entries.isEmpty == false) ?? false
+        }
+        return try await !findUser(username).entries.isEmpty
     }
 
     public func standing(of username: String) async throws -> AccountStanding? {
+        guard canLookUp else { return nil }
         let (entries, _) = try await findUser(username)
         guard entries.count == 1, let user = entries.first, policy.isAllowed(user) else { return .gone }
         return .active(policy.identity(of: user))
     }
 
     public var directorySync: DirectorySyncPolicy? {
-        guard configuration.syncIntervalSeconds > 0 else { return nil }
+        guard configuration.syncIntervalSeconds > 0, canLookUp else { return nil }
         return DirectorySyncPolicy(interval: .seconds(configuration.syncIntervalSeconds), allowsRemovingEveryone: configuration.allowDeactivateAll)
     }
 

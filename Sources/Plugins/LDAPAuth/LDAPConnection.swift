@@ -58,11 +58,19 @@ final class LDAPConnection: @unchecked Sendable {
     /// Connects (TCP, then TLS as configured) with the network timeout; blocking.
     static func open(_ server: LDAPServer, tls: LDAPTLSSettings, timeouts: LDAPTimeouts) throws -> LDAPConnection {
         var raw: OpaquePointer?
-        var code = ldap_initialize(&raw, server.uri)
+        let code = ldap_initialize(&raw, server.uri)
         guard code == LDAP_SUCCESS, let raw else {
             throw LDAPFailure(code: code, message: String(cString: ldap_err2string(code)))
         }
         let connection = LDAPConnection(server: server, handle: raw)
+        try connection.connect(tls: tls, timeouts: timeouts)
+        return connection
+    }
+
+    /// Sets the handle's options and connects. An instance method, so that the connection (and
+    /// the socket watch it frees when it goes) outlives everything here that uses the watch.
+    private func connect(tls: LDAPTLSSettings, timeouts: LDAPTimeouts) throws {
+        guard let raw = handle else { throw LDAPFailure(code: -1, message: "connection closed") }
         var version: Int32 = LDAP_VERSION3
         _ = ldap_set_option(raw, LDAP_OPT_PROTOCOL_VERSION, &version)
         // Referrals would be chased with the same credentials to servers nobody configured.
@@ -71,6 +79,7 @@ final class LDAPConnection: @unchecked Sendable {
         _ = ldap_set_option(raw, LDAP_OPT_NETWORK_TIMEOUT, &network)
         var operation = echo_ldap_timeval(Int32(timeouts.operationMilliseconds))
         _ = ldap_set_option(raw, LDAP_OPT_TIMEOUT, &operation)
+        var code: Int32
         if server.usesTLS || tls.startTLS {
             var demand: Int32 = tls.verifyCertificate ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER
             _ = ldap_set_option(raw, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand)
@@ -83,33 +92,31 @@ final class LDAPConnection: @unchecked Sendable {
             // A context of this handle's own, so these settings apply (0: a client context).
             var client: Int32 = 0
             code = ldap_set_option(raw, LDAP_OPT_X_TLS_NEWCTX, &client)
-            guard code == LDAP_OPT_SUCCESS else { throw connection.failure(code) }
+            guard code == LDAP_OPT_SUCCESS else { throw failure(code) }
         }
         guard let watch = echo_ldap_watch_install(raw) else { throw LDAPFailure(code: -1, message: "cannot watch the connection's socket") }
-        connection.watch = watch
+        self.watch = watch
         // libldap bounds connecting and each operation, but not every TLS handshake: past the
         // deadline, the socket is shut down under the blocked call.
         let deadline = OpenDeadline.start(watch: watch, milliseconds: timeouts.connectMilliseconds + timeouts.operationMilliseconds)
-        defer { deadline.finish() }
         if tls.startTLS && !server.usesTLS {
             code = ldap_start_tls_s(raw, nil, nil)
         } else {
             // libldap connects lazily; connect now so a dead server shows up here, under the network timeout.
             code = ldap_connect(raw)
         }
+        if deadline.finish() {
+            throw LDAPFailure(code: LDAP_TIMEOUT, message: "the server accepted the connection but did not answer in time")
+        }
         guard code == LDAP_SUCCESS else {
-            let failure = connection.failure(code)
-            if deadline.finish() {
-                throw LDAPFailure(code: LDAP_TIMEOUT, message: "the server accepted the connection but did not answer in time")
-            }
+            let reason = self.failure(code)
             if (server.usesTLS || tls.startTLS) && echo_ldap_watch_connected(watch) != 0 && code != LDAP_TIMEOUT {
                 throw LDAPFailure(
                     code: code,
-                    message: "TLS with the server failed (check ca_file, and that the server's certificate names the host in the URI): \(failure.message)")
+                    message: "TLS with the server failed (check ca_file, and that the server's certificate names the host in the URI): \(reason.message)")
             }
-            throw failure
+            throw reason
         }
-        return connection
     }
 
     /// A simple bind. Refuses an empty password: to a directory that is an unauthenticated bind,
@@ -119,9 +126,9 @@ final class LDAPConnection: @unchecked Sendable {
         guard !password.isEmpty else { throw LDAPFailure(code: 49, message: "empty password") }
         isServiceBound = false
         boundDN = nil
-        var utf8 = Array(password.utf8)
+        var utf8 = password.utf8.map { CChar(bitPattern: $0) }
         let code = utf8.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            var credential = berval(bv_len: ber_len_t(buffer.count), bv_val: UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self))
+            var credential = berval(bv_len: ber_len_t(buffer.count), bv_val: buffer.baseAddress)
             // nil mechanism: LDAP_SASL_SIMPLE, which Swift does not import.
             return ldap_sasl_bind_s(handle, dn, nil, &credential, nil, nil, nil)
         }
@@ -144,7 +151,9 @@ final class LDAPConnection: @unchecked Sendable {
     /// A search with the operation timeout and a size limit.
     ///
     /// - Parameter scope: 0 base, 1 one level, 2 subtree.
-    func search(base: String, scope: Int32, filter: String, attributes: [String], sizeLimit: Int32, timeoutMilliseconds: Int) throws -> [LDAPEntry] {
+    func search(
+        base: String, scope: Int32, filter: String, attributes: [String], sizeLimit: Int32, timeoutMilliseconds: Int
+    ) throws -> (entries: [LDAPEntry], isTruncated: Bool) {
         guard let handle else { throw LDAPFailure(code: -1, message: "connection closed") }
         var result: OpaquePointer?
         defer { if let result { ldap_msgfree(result) } }
@@ -180,7 +189,7 @@ final class LDAPConnection: @unchecked Sendable {
             entry = ldap_next_entry(handle, current)
         }
         if code == LDAP_SIZELIMIT_EXCEEDED, entries.isEmpty { throw failure(code) }
-        return entries
+        return (entries, code == LDAP_SIZELIMIT_EXCEEDED)
     }
 
     func close() {
@@ -189,7 +198,7 @@ final class LDAPConnection: @unchecked Sendable {
             self.handle = nil
         }
         if let watch {
-            free(watch)
+            echo_ldap_watch_free(watch)
             self.watch = nil
         }
     }

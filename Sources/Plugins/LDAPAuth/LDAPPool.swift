@@ -19,7 +19,9 @@ actor LDAPPool {
 
     private var idle: [LDAPConnection] = []
     private var busy = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Tasks waiting for a free slot, by ticket, so that one that waited too long can leave.
+    private var waiters: [(ticket: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+    private var nextTicket = 0
     private var downUntil: [Int: ContinuousClock.Instant] = [:]
     /// Why each server marked down failed, for the errors given while it is skipped.
     private var lastFailure: [Int: String] = [:]
@@ -45,7 +47,9 @@ actor LDAPPool {
     ///
     /// - Throws: ``AuthError/backendUnavailable(_:)`` when no server answers.
     func perform<Result: Sendable>(_ body: @escaping @Sendable (LDAPConnection) throws -> Result) async throws -> (Result, LDAPServer) {
-        await acquire()
+        guard await acquire() else {
+            throw AuthError.backendUnavailable("all \(size) directory connections stayed busy for operation_timeout_ms; raise pool_size")
+        }
         defer { release() }
         var failures: [String] = []
         let now = ContinuousClock.now
@@ -62,7 +66,7 @@ actor LDAPPool {
                     return (result, server)
                 } catch let failure as LDAPFailure where failure.isUnreachable {
                     // Probably closed by the server while idle: retry on a fresh connection below.
-                    connection.close()
+                    retire(connection)
                 } catch {
                     keepIfClean(connection, after: error)
                     throw error
@@ -71,18 +75,19 @@ actor LDAPPool {
             let connection: LDAPConnection
             do {
                 connection = try await threads.runIfActive { [tls, timeouts] in try LDAPConnection.open(server, tls: tls, timeouts: timeouts) }
-            } catch {
-                markDown(server, error)
-                failures.append("\(server.uri): \(error)")
+            } catch let failure as LDAPFailure {
+                markDown(server, failure)
+                failures.append("\(server.uri): \(failure)")
                 continue
             }
+            // Anything else (a cancelled task, the pool shutting down) says nothing about the server.
             do {
                 let result = try await threads.runIfActive { try body(connection) }
                 keep(connection)
                 markUp(server)
                 return (result, server)
             } catch let failure as LDAPFailure where failure.isUnreachable {
-                connection.close()
+                retire(connection)
                 markDown(server, failure)
                 failures.append("\(server.uri): \(failure)")
             } catch {
@@ -96,7 +101,7 @@ actor LDAPPool {
 
     /// Closes every connection and stops the threads.
     func shutdown() async {
-        for connection in idle { connection.close() }
+        for connection in idle { retire(connection) }
         idle.removeAll()
         try? await threads.shutdownGracefully()
     }
@@ -105,7 +110,7 @@ actor LDAPPool {
         let now = ContinuousClock.now
         idle.removeAll { connection in
             guard now - connection.opened > maxIdleAge else { return false }
-            connection.close()
+            retire(connection)
             return true
         }
         guard let index = idle.lastIndex(where: { $0.server == server }) else { return nil }
@@ -113,16 +118,26 @@ actor LDAPPool {
     }
 
     private func keep(_ connection: LDAPConnection) {
+        if let until = downUntil[connection.server.index], until > .now {
+            retire(connection)
+            return
+        }
         // Prefer connections to better servers: when full, drop one to a worse server.
         if idle.count >= size, let worst = idle.indices.max(by: { idle[$0].server.index < idle[$1].server.index }) {
-            idle.remove(at: worst).close()
+            retire(idle.remove(at: worst))
         }
         idle.append(connection)
     }
 
     /// Keeps a connection after an LDAP answer (it is healthy); closes it after anything else.
     private func keepIfClean(_ connection: LDAPConnection, after error: any Error) {
-        if error is LDAPFailure { keep(connection) } else { connection.close() }
+        if error is LDAPFailure { keep(connection) } else { retire(connection) }
+    }
+
+    /// Closes a connection on the pool's threads: an unbind writes to the network, which is
+    /// no work for the actor's executor.
+    private func retire(_ connection: LDAPConnection) {
+        threads.submit { _ in connection.close() }
     }
 
     private func markDown(_ server: LDAPServer, _ error: any Error) {
@@ -133,7 +148,7 @@ actor LDAPPool {
         lastFailure[server.index] = "\(error)"
         idle.removeAll { connection in
             guard connection.server == server else { return false }
-            connection.close()
+            retire(connection)
             return true
         }
     }
@@ -145,19 +160,34 @@ actor LDAPPool {
         }
     }
 
-    private func acquire() async {
+    /// Takes a slot, waiting at most the operation timeout for one; `false` when none came.
+    private func acquire() async -> Bool {
         if busy < size {
             busy += 1
-            return
+            return true
         }
-        await withCheckedContinuation { waiters.append($0) }
+        let ticket = nextTicket
+        nextTicket += 1
+        let wait = Duration.milliseconds(timeouts.operationMilliseconds)
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: wait)
+            await self?.giveUp(ticket)
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { waiters.append((ticket, $0)) }
     }
 
+    private func giveUp(_ ticket: Int) {
+        guard let index = waiters.firstIndex(where: { $0.ticket == ticket }) else { return }
+        waiters.remove(at: index).continuation.resume(returning: false)
+    }
+
+    /// Hands the slot to the longest waiter, or frees it.
     private func release() {
         if waiters.isEmpty {
             busy -= 1
         } else {
-            waiters.removeFirst().resume()
+            waiters.removeFirst().continuation.resume(returning: true)
         }
     }
 }

@@ -8,6 +8,8 @@ struct LDAPServer: Sendable, Hashable, CustomStringConvertible {
     let index: Int
     /// Whether the URI is `ldaps://` (TLS from the first byte).
     let usesTLS: Bool
+    /// Whether the host is this machine, where unencrypted LDAP stays off the network.
+    let isLoopback: Bool
 
     var description: String { uri }
 
@@ -36,6 +38,7 @@ struct LDAPServer: Sendable, Hashable, CustomStringConvertible {
         self.uri = uri
         self.index = index
         self.usesTLS = scheme == "ldaps"
+        self.isLoopback = host == "localhost" || host.hasPrefix("127.") || host == "[::1]" || host == "::1"
     }
 }
 

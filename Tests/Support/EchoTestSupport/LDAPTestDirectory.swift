@@ -137,9 +137,10 @@ public struct LDAPTestDirectory: Sendable {
         try server.delete(dn(uid))
     }
 
-    /// Deletes everybody in `ou=people`, leaving an empty directory of people.
+    /// Empties `ou=people` at once: the whole subtree is renamed away in one operation (so a
+    /// sync never sees half of it), then an empty `ou=people` takes its place.
     public func deleteEveryone() throws {
-        try server.delete(people, recursive: true)
+        try server.rename(people, to: "ou=former-\(UUID().uuidString.prefix(8).lowercased())")
         try server.add("dn: \(people)\nobjectClass: organizationalUnit\nou: people\n")
     }
 
@@ -148,6 +149,7 @@ public struct LDAPTestDirectory: Sendable {
     public func config(_ overrides: [String: Any] = [:]) -> [String: Any] {
         var config: [String: Any] = [
             "uris": [server.ldapURI],
+            "security": "none",
             "mode": "search",
             "bind_dn": SlapdServer.adminDN,
             "bind_password": server.adminPassword,

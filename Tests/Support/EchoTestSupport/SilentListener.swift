@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -9,10 +10,11 @@ import Foundation
 public final class SilentListener: Sendable {
     public let port: Int
     private let fd: Int32
+    private let closed = Mutex(false)
 
     public init() throws {
         port = try freeLoopbackPort()
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -23,5 +25,15 @@ public final class SilentListener: Sendable {
         guard bound == 0, listen(fd, 64) == 0 else { throw TestServiceError("cannot listen on \(port)") }
     }
 
-    deinit { close(fd) }
+    /// Stops listening; call it at the end of the test (in a `defer`), which also keeps the
+    /// listener alive until then.
+    public func close() {
+        let wasClosed = closed.withLock { closed in
+            defer { closed = true }
+            return closed
+        }
+        if !wasClosed { Glibc.close(fd) }
+    }
+
+    deinit { close() }
 }

@@ -7,7 +7,8 @@ import Synchronization
 
 /// A throwaway OpenLDAP `slapd` for tests: a fresh MDB database under `dc=example,dc=org` with
 /// the `memberof` overlay, plain `ldap://` (StartTLS offered) and `ldaps://` on free loopback
-/// ports, a certificate signed by a test CA made for it, and everything removed at exit.
+/// ports of 127.0.0.1 and 127.0.0.2, a certificate for 127.0.0.1 signed by a test CA made for it,
+/// and everything removed at exit.
 ///
 /// Tests share one server and each builds its own subtree (``makeSubtree()``), so they can add,
 /// change and delete entries without seeing each other's.
@@ -20,10 +21,14 @@ public final class SlapdServer: Sendable {
     let root: String
     let slapd: String
 
-    /// `ldap://127.0.0.1:PORT`
+    /// `ldap://127.0.0.1:PORT`, the address the server's certificate names.
     public var ldapURI: String { "ldap://127.0.0.1:\(ldapPort)" }
     /// `ldaps://127.0.0.1:PORT`
     public var ldapsURI: String { "ldaps://127.0.0.1:\(ldapsPort)" }
+    /// The same server at `127.0.0.2`, an address its certificate does not name.
+    public var ldapURIAtOtherAddress: String { "ldap://127.0.0.2:\(ldapPort)" }
+    /// `ldaps://127.0.0.2:PORT`, likewise.
+    public var ldapsURIAtOtherAddress: String { "ldaps://127.0.0.2:\(ldapsPort)" }
     /// The CA that signed the server's certificate.
     public var caFile: String { root + "/ca.pem" }
     /// A CA that signed nothing the server presents.
@@ -97,7 +102,8 @@ public final class SlapdServer: Sendable {
         try run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", root + "/ca.key", "-out", root + "/ca.pem", "-days", "2", "-subj", "/CN=EchoChat Test CA"])
         try run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", root + "/other-ca.key", "-out", root + "/other-ca.pem", "-days", "2", "-subj", "/CN=Some Other CA"])
         try run([openssl, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", root + "/server.key", "-out", root + "/server.csr", "-subj", "/CN=localhost"])
-        try Data("subjectAltName=DNS:localhost,IP:127.0.0.1\n".utf8).write(to: URL(fileURLWithPath: root + "/san.cnf"))
+        // An address, not "localhost": libldap checks "localhost" against the machine's own host name.
+        try Data("subjectAltName=IP:127.0.0.1\n".utf8).write(to: URL(fileURLWithPath: root + "/san.cnf"))
         try run([
             openssl, "x509", "-req", "-in", root + "/server.csr", "-CA", root + "/ca.pem", "-CAkey", root + "/ca.key", "-CAcreateserial",
             "-out", root + "/server.pem", "-days", "2", "-extfile", root + "/san.cnf",
@@ -125,7 +131,7 @@ public final class SlapdServer: Sendable {
 
     /// Starts the server (again) and waits until it answers.
     public func resume() throws {
-        try run([slapd, "-f", root + "/slapd.conf", "-h", "\(ldapURI)/ \(ldapsURI)/"])
+        try run([slapd, "-f", root + "/slapd.conf", "-h", "\(ldapURI)/ \(ldapsURI)/ \(ldapURIAtOtherAddress)/ \(ldapsURIAtOtherAddress)/"])
         try waitUntilAnswering()
     }
 
@@ -158,6 +164,11 @@ public final class SlapdServer: Sendable {
     /// Deletes entries, children first when `recursive`.
     public func delete(_ dn: String, recursive: Bool = false) throws {
         try run(["/usr/bin/ldapdelete", "-x", "-H", ldapURI, "-D", Self.adminDN, "-w", adminPassword] + (recursive ? ["-r"] : []) + [dn])
+    }
+
+    /// Renames an entry (its whole subtree moves with it, in one operation).
+    public func rename(_ dn: String, to rdn: String) throws {
+        try run(["/usr/bin/ldapmodrdn", "-x", "-H", ldapURI, "-D", Self.adminDN, "-w", adminPassword, "-r", dn, rdn])
     }
 
     /// A new empty organizational unit under the suffix for one test, e.g. `ou=t1a2b3c4,dc=example,dc=org`.
