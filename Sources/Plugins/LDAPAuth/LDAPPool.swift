@@ -56,7 +56,7 @@ actor LDAPPool {
         let candidates = servers.filter { (downUntil[$0.index] ?? now) <= now }
         guard !candidates.isEmpty else {
             let reasons = servers.map { "\($0.uri): \(lastFailure[$0.index] ?? "failed")" }.joined(separator: "; ")
-            throw AuthError.backendUnavailable("no directory server answered recently; each is retried \(retryAfter) after it failed: " + reasons)
+            throw AuthError.backendUnavailable("no directory server answered recently; each is retried \(retryAfter.components.seconds) s after it failed: " + reasons)
         }
         for server in candidates {
             if let connection = takeIdle(for: server) {
