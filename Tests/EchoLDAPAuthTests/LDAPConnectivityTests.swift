@@ -255,4 +255,21 @@ struct LDAPEscapingTests {
             #expect(queries.membershipFilter(userDN: dn, username: "a(b") == expected, "\(membership) \(nesting)")
         }
     }
+
+    @Test("direct-mode bind names: DN templates escape the value; other templates (Active Directory's user@domain) take plain names only")
+    func directBindNames() {
+        var configuration = LDAPAuth.Configuration()
+        configuration.mode = .direct
+        configuration.userDNTemplate = "uid={username},ou=people,dc=example,dc=org"
+        var queries = DirectoryQueries(configuration: configuration, service: nil)
+        #expect(queries.templateIsDN)
+        #expect(queries.userDN(for: "a,b=c") == "uid=a\\,b\\=c,ou=people,dc=example,dc=org")
+        configuration.userDNTemplate = "{username}@corp.example.com"
+        queries = DirectoryQueries(configuration: configuration, service: nil)
+        #expect(!queries.templateIsDN)
+        #expect(queries.userDN(for: "alice.smith") == "alice.smith@corp.example.com")
+        for unsafe in ["admin@other.example", "a b", "a,b", "a\\b", "", "ä", "x\u{0}"] {
+            #expect(queries.userDN(for: unsafe) == nil, "\(unsafe.debugDescription)")
+        }
+    }
 }

@@ -38,7 +38,8 @@ struct LDAPCommand: AsyncParsableCommand {
         }
 
         static func describe(_ report: LDAPDiagnosis, asked username: String, account: User?) -> (text: [String], canSignIn: Bool) {
-            var text = ["server:        \(report.server) (mode \(report.mode))", "\(report.mode == "search" ? "filter" : "dn"):\(report.mode == "search" ? "        " : "            ")\(report.query)"]
+            let isFilter = report.query.hasPrefix("(")
+            var text = ["server:        \(report.server) (mode \(report.mode))", (isFilter ? "filter:        " : "dn:            ") + report.query]
             guard report.users.count == 1, let found = report.users.first else {
                 if report.users.isEmpty {
                     text.append("result:        no entry found; this user cannot sign in through LDAP")

@@ -52,9 +52,21 @@ struct DirectoryQueries: Sendable {
         "(&\(configuration.userFilter)(\(configuration.usernameAttribute)=\(LDAPEscaping.filterValue(username))))"
     }
 
-    /// The DN of `username` in direct mode.
-    func userDN(for username: String) -> String {
-        (configuration.userDNTemplate ?? "").replacingOccurrences(of: "{username}", with: LDAPEscaping.dnValue(username))
+    /// Whether `user_dn_template` makes DNs (`uid={username},ou=people,…`) rather than another bind
+    /// name Active Directory accepts (`{username}@corp.example.com`), after which the entry is
+    /// searched for under `base_dn`.
+    var templateIsDN: Bool { (configuration.userDNTemplate ?? "").contains("=") }
+
+    /// The name to bind as in direct mode: the template with the value escaped for a DN, or `nil`
+    /// for a name that cannot go into a non-DN template safely (only letters, digits, `.`, `_`
+    /// and `-` may, so that nothing can change which domain the name points into).
+    func userDN(for username: String) -> String? {
+        let template = configuration.userDNTemplate ?? ""
+        if templateIsDN { return template.replacingOccurrences(of: "{username}", with: LDAPEscaping.dnValue(username)) }
+        let safe = !username.isEmpty && username.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "_" || $0 == "-"
+        }
+        return safe ? template.replacingOccurrences(of: "{username}", with: username) : nil
     }
 
     private var userAttributes: [String] {
@@ -83,22 +95,20 @@ struct DirectoryQueries: Sendable {
 
     /// The entries the directory holds for `username`, at most two (two already being too many).
     func lookUpEntries(_ username: String, on connection: LDAPConnection) throws -> [LDAPEntry] {
-        switch configuration.mode {
-        case .search:
+        guard configuration.mode == .direct, templateIsDN else {
             return try connection.search(
                 base: configuration.baseDN ?? "", scope: 2, filter: userFilter(for: username), attributes: userAttributes, sizeLimit: 2,
                 timeoutMilliseconds: timeout
             ).entries
-        case .direct:
-            do {
-                return try connection.search(
-                    base: userDN(for: username), scope: 0, filter: configuration.userFilter, attributes: userAttributes, sizeLimit: 2,
-                    timeoutMilliseconds: timeout
-                ).entries
-            } catch let failure as LDAPFailure where failure.isNoSuchObject || failure.code == 34 {
-                // 34: the template made an invalid DN out of this username.
-                return []
-            }
+        }
+        do {
+            guard let dn = userDN(for: username) else { return [] }
+            return try connection.search(
+                base: dn, scope: 0, filter: configuration.userFilter, attributes: userAttributes, sizeLimit: 2, timeoutMilliseconds: timeout
+            ).entries
+        } catch let failure as LDAPFailure where failure.isNoSuchObject || failure.code == 34 {
+            // 34: the template made an invalid DN out of this username.
+            return []
         }
     }
 
@@ -119,7 +129,7 @@ struct DirectoryQueries: Sendable {
             }
             return .accepted(user)
         case .direct:
-            let dn = userDN(for: username)
+            guard let dn = userDN(for: username) else { return .unknownUser }
             do {
                 try connection.bind(dn: dn, password: password)
             } catch let failure as LDAPFailure where failure.isInvalidCredentials || failure.code == 34 {
@@ -132,9 +142,7 @@ struct DirectoryQueries: Sendable {
             }
             // Read the entry as the service account when there is one (it sees the groups), else as the user.
             if service != nil { try prepare(connection) }
-            let entries = try connection.search(
-                base: dn, scope: 0, filter: configuration.userFilter, attributes: userAttributes, sizeLimit: 2, timeoutMilliseconds: timeout
-            ).entries
+            let entries = try lookUpEntries(username, on: connection)
             guard entries.count == 1, let entry = entries.first, spells(entry, username) else { return .unknownUser }
             return .accepted(try describe(entry, asked: username, on: connection))
         }

@@ -162,6 +162,9 @@ extension LDAPAuth {
                 guard let template = userDNTemplate, template.components(separatedBy: "{username}").count == 2 else {
                     throw ConfigIssue(key: "user_dn_template", "is required for mode \"direct\" and must contain {username} once")
                 }
+                if !template.contains("="), baseDN?.isEmpty != false {
+                    throw ConfigIssue(key: "base_dn", "is required with a user_dn_template that is not a DN (\(template)): the entry is searched for there")
+                }
             }
             guard userFilter.hasPrefix("("), userFilter.hasSuffix(")") else {
                 throw ConfigIssue(key: "user_filter", "must be an LDAP filter in parentheses, e.g. (objectClass=inetOrgPerson)")
@@ -177,6 +180,9 @@ extension LDAPAuth {
             }
             if groupMembership == .memberUid, nestedGroups != .off {
                 throw ConfigIssue(key: "nested_groups", "posixGroup groups (memberUid) do not nest; leave nested_groups false")
+            }
+            if nestedGroups == .inChain, groupBaseDN == nil, baseDN == nil {
+                throw ConfigIssue(key: "group_base_dn", "is required for nested_groups \"in_chain\"")
             }
             let usesGroups = requiredGroup != nil || !adminGroups.isEmpty || !roomRoles.isEmpty
             if usesGroups, groupMembership != .memberOf, groupBaseDN == nil, baseDN == nil {

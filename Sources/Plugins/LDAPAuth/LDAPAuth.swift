@@ -120,7 +120,8 @@ public struct LDAPAuth: AuthProvider {
         let (entries, server) = try await findUser(username)
         return LDAPDiagnosis(
             server: server.uri, mode: configuration.mode.rawValue,
-            query: configuration.mode == .search ? queries.userFilter(for: username) : queries.userDN(for: username),
+            query: configuration.mode == .direct && queries.templateIsDN
+                ? queries.userDN(for: username) ?? "(no DN for this name)" : queries.userFilter(for: username),
             users: entries.map { user in
                 LDAPDiagnosis.Found(
                     dn: user.dn, username: user.username, displayName: user.displayName, email: user.email, groups: user.groups,
