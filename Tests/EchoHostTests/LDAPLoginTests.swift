@@ -210,7 +210,7 @@ struct LDAPLoginTests {
             let start = clock.now
             let down = try await client.login("alice", password: "alice-pw")
             #expect(down.status == 503 && down.errorCode == "auth_backend_unavailable")
-            #expect(clock.now - start < .seconds(3), "one refusal and one operation timeout")
+            #expect(clock.now - start < .seconds(4), "one refusal and one operation timeout, with slack for a loaded machine")
             #expect(!down.text.contains(server.adminPassword))
             #expect(try await client.login("breakglass").status == 200)
             // Whether a new name is a directory user's cannot be asked now: no registration.

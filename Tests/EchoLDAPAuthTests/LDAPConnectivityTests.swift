@@ -79,7 +79,8 @@ struct LDAPConnectivityTests {
             } catch let error as AuthError {
                 #expect(error.isBackendUnavailable)
             }
-            #expect(clock.now - start < .milliseconds(500 + 800 + 1500), "took \(clock.now - start)")
+            #expect(clock.now - start < .milliseconds(500 + 800 + 3000), "took \(clock.now - start)")
+            #expect(await plugin.pool.connectionAttempts == [0: 1])
         }
     }
 
@@ -95,17 +96,15 @@ struct LDAPConnectivityTests {
         ])
         try await withPlugin(config) { (plugin: LDAPAuth) async throws in
             let clock = ContinuousClock()
-            var start = clock.now
+            let start = clock.now
             #expect(try await login(plugin, "alice", "alice-pw").identity != nil)
             let first = clock.now - start
-            // One connect refusal plus one operation timeout, and some slack for a loaded machine.
-            #expect(first < .milliseconds(1000 + 1500), "first login took \(first)")
-            // The dead servers are skipped now: no timeout on the next login.
-            start = clock.now
+            // One refusal plus one operation timeout; the slack is for a loaded CI machine.
+            #expect(first < .milliseconds(1000 + 3000), "first login took \(first)")
+            // The dead servers are skipped now: the next logins ask only the live one.
             #expect(try await login(plugin, "bob", "bob-pw").identity != nil)
-            let second = clock.now - start
-            // Faster than the silent server's operation timeout: it was not asked again.
-            #expect(second < .milliseconds(1000), "second login took \(second)")
+            #expect(try await login(plugin, "dave", "dave-pw").identity != nil)
+            #expect(await plugin.pool.connectionAttempts == [0: 1, 1: 1, 2: 1])
         }
     }
 
@@ -131,11 +130,10 @@ struct LDAPConnectivityTests {
                     Issue.record("unexpected error \(error)")
                 }
             }
-            #expect(first < .milliseconds(1000 + 1500), "took \(first)")
-            let second = await clock.measure {
-                await #expect(throws: AuthError.self) { try await login(plugin, "alice", "alice-pw") }
-            }
-            #expect(second < .milliseconds(1000), "the circuit breaker answers without waiting for a server, took \(second)")
+            #expect(first < .milliseconds(1000 + 3000), "took \(first)")
+            await #expect(throws: AuthError.self) { try await login(plugin, "alice", "alice-pw") }
+            // The circuit breaker answered the second login without trying either server again.
+            #expect(await plugin.pool.connectionAttempts == [0: 1, 1: 1])
         }
     }
 

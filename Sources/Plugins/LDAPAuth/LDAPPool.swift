@@ -25,6 +25,8 @@ actor LDAPPool {
     private var downUntil: [Int: ContinuousClock.Instant] = [:]
     /// Why each server marked down failed, for the errors given while it is skipped.
     private var lastFailure: [Int: String] = [:]
+    /// Connections opened (or tried) per server, for operators' diagnostics and the tests.
+    private(set) var connectionAttempts: [Int: Int] = [:]
     /// Idle connections older than this are closed rather than reused (servers drop idle clients).
     private let maxIdleAge: Duration = .seconds(600)
 
@@ -73,6 +75,7 @@ actor LDAPPool {
                 }
             }
             let connection: LDAPConnection
+            connectionAttempts[server.index, default: 0] += 1
             do {
                 connection = try await threads.runIfActive { [tls, timeouts] in try LDAPConnection.open(server, tls: tls, timeouts: timeouts) }
             } catch let failure as LDAPFailure {
