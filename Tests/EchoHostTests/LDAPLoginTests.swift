@@ -148,13 +148,14 @@ struct LDAPLoginTests {
 
             // Everyone gone at once looks like a broken directory: nobody is changed.
             try directory.deleteEveryone()
-            try await Self.waitForSync("refused_all_gone", client: client)
+            try await Self.waitForSync("refused_all_gone", after: try await Self.syncCount("refused_all_gone", client: client), client: client)
             for (name, token) in tokens {
                 #expect(try await client.get("/api/me", token: token).status == 200, "\(name) after an empty sync")
             }
             // The directory stops answering: syncs fail and change nobody either.
+            let failedBefore = try await Self.syncCount("failed", client: client)
             server.pause()
-            try await Self.waitForSync("failed", client: client)
+            try await Self.waitForSync("failed", after: failedBefore, client: client)
             for (name, token) in tokens {
                 #expect(try await client.get("/api/me", token: token).status == 200, "\(name) while the directory is down")
             }
@@ -163,13 +164,19 @@ struct LDAPLoginTests {
         }
     }
 
-    /// Waits until /metrics shows a directory sync with `outcome`.
-    static func waitForSync(_ outcome: String, client: HTTPTestClient) async throws {
+    /// How many directory syncs ended with `outcome`, from /metrics.
+    static func syncCount(_ outcome: String, client: HTTPTestClient) async throws -> Int {
+        let metrics = try await client.get("/metrics").text
+        for line in metrics.split(separator: "\n") where line.hasPrefix("echochat_directory_syncs_total") && line.contains("outcome=\"\(outcome)\"") {
+            return Int(Double(line.split(separator: " ").last ?? "") ?? 0)
+        }
+        return 0
+    }
+
+    /// Waits until a directory sync with `outcome` has run after the count was `count`.
+    static func waitForSync(_ outcome: String, after count: Int, client: HTTPTestClient) async throws {
         for _ in 0..<100 {
-            let metrics = try await client.get("/metrics").text
-            if metrics.split(separator: "\n").contains(where: { $0.hasPrefix("echochat_directory_syncs_total") && $0.contains("outcome=\"\(outcome)\"") }) {
-                return
-            }
+            if try await syncCount(outcome, client: client) > count { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         Issue.record("no directory sync with outcome \(outcome) within 10 s")

@@ -145,18 +145,20 @@ struct LDAPConnectivityTests {
         let backup = try await LDAPTestDirectory.make()
         // Both servers hold an Alice under the suffix; anonymous searches work on both.
         let config = directory.config([
-            "uris": [preferred.ldapURI, backup.server.ldapURI], "server_retry_seconds": 1, "base_dn": SlapdServer.suffix,
+            "uris": [preferred.ldapURI, backup.server.ldapURI], "server_retry_seconds": 2, "base_dn": SlapdServer.suffix,
             "required_group": NSNull(), "bind_dn": NSNull(), "bind_password": NSNull(),
         ])
         try await withPlugin(config) { (plugin: LDAPAuth) async throws in
             #expect(try await plugin.diagnose("alice").server == preferred.ldapURI)
             preferred.pause()
             #expect(try await plugin.diagnose("alice").server == backup.server.ldapURI)
-            try preferred.resume()
-            // Still skipped within server_retry_seconds…
+            // Skipped within server_retry_seconds: the next lookup does not try it at all.
+            let attempts = await plugin.pool.connectionAttempts[0]
             #expect(try await plugin.diagnose("alice").server == backup.server.ldapURI)
-            try await Task.sleep(for: .milliseconds(1300))
-            // …and preferred again after it.
+            #expect(await plugin.pool.connectionAttempts[0] == attempts)
+            try preferred.resume()
+            try await Task.sleep(for: .milliseconds(2300))
+            // Tried again after it, and preferred once more.
             #expect(try await plugin.diagnose("alice").server == preferred.ldapURI)
         }
     }
@@ -269,5 +271,10 @@ struct LDAPEscapingTests {
         for unsafe in ["admin@other.example", "a b", "a,b", "a\\b", "", "ä", "x\u{0}"] {
             #expect(queries.userDN(for: unsafe) == nil, "\(unsafe.debugDescription)")
         }
+        // After such a bind, the entry is the one holding exactly that userPrincipalName.
+        configuration.userFilter = "(objectClass=user)"
+        queries = DirectoryQueries(configuration: configuration, service: nil)
+        #expect(queries.principalNameFilter("alice.smith@corp.example.com") == "(&(objectClass=user)(userPrincipalName=alice.smith@corp.example.com))")
+        #expect(queries.principalNameFilter("a*@x") == "(&(objectClass=user)(userPrincipalName=a\\2a@x))")
     }
 }

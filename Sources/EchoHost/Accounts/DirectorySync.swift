@@ -17,8 +17,8 @@ struct DirectorySync: Service {
     let metrics: HostMetrics
     let logger: Logger
 
-    /// Questions in flight at once; the plugin's own pool bounds it further.
-    static let concurrency = 8
+    /// Questions in flight at once (the LDAP plugin's default pool size); the plugin's own pool bounds it further.
+    static let concurrency = 4
 
     func run() async throws {
         while !Task.isShuttingDownGracefully {
@@ -31,6 +31,8 @@ struct DirectorySync: Service {
                 _ = try await syncOnce()
             } catch let error as StorageError where error.isUnsupported {
                 logger.error("directory sync turned off: the storage cannot list accounts by auth source", metadata: ["auth_source": "\(source)"])
+                // A service that returns would end the whole service group: wait for shutdown instead.
+                try? await gracefulShutdown()
                 return
             } catch {
                 logger.error("directory sync failed; nobody was changed", metadata: ["auth_source": "\(source)", "error": "\(error)"])

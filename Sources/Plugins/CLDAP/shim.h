@@ -17,6 +17,7 @@ typedef struct {
     pthread_mutex_t lock;
     int fd;
     int connected;
+    int expired;
 } echo_ldap_watch;
 
 static int echo_ldap_watch_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr, struct ldap_conncb *ctx) {
@@ -25,6 +26,11 @@ static int echo_ldap_watch_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct s
     (void)ld; (void)srv; (void)addr;
     ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd);
     pthread_mutex_lock(&watch->lock);
+    if (watch->expired) {
+        /* The deadline passed while connecting: refuse the socket rather than start TLS on it. */
+        pthread_mutex_unlock(&watch->lock);
+        return -1;
+    }
     watch->fd = (int)fd;
     watch->connected = 1;
     pthread_mutex_unlock(&watch->lock);
@@ -69,9 +75,10 @@ static inline int echo_ldap_watch_connected(echo_ldap_watch *watch) {
     return connected;
 }
 
-/* Shuts the watched socket down, waking a thread blocked on it. */
+/* Shuts the watched socket down, waking a thread blocked on it; a socket opened later is refused. */
 static inline void echo_ldap_watch_interrupt(echo_ldap_watch *watch) {
     pthread_mutex_lock(&watch->lock);
+    watch->expired = 1;
     if (watch->fd >= 0) shutdown(watch->fd, SHUT_RDWR);
     pthread_mutex_unlock(&watch->lock);
 }

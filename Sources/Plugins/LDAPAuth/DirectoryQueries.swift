@@ -52,6 +52,11 @@ struct DirectoryQueries: Sendable {
         "(&\(configuration.userFilter)(\(configuration.usernameAttribute)=\(LDAPEscaping.filterValue(username))))"
     }
 
+    /// The filter finding the entry that holds the bind name `principal` as its userPrincipalName.
+    func principalNameFilter(_ principal: String) -> String {
+        "(&\(configuration.userFilter)(userPrincipalName=\(LDAPEscaping.filterValue(principal))))"
+    }
+
     /// Whether `user_dn_template` makes DNs (`uid={username},ou=people,…`) rather than another bind
     /// name Active Directory accepts (`{username}@corp.example.com`), after which the entry is
     /// searched for under `base_dn`.
@@ -142,7 +147,18 @@ struct DirectoryQueries: Sendable {
             }
             // Read the entry as the service account when there is one (it sees the groups), else as the user.
             if service != nil { try prepare(connection) }
-            let entries = try lookUpEntries(username, on: connection)
+            let entries: [LDAPEntry]
+            if templateIsDN {
+                entries = try lookUpEntries(username, on: connection)
+            } else {
+                // The bind name is a userPrincipalName: the entry must be the one holding exactly
+                // that name, not merely one whose username attribute matches (another account
+                // may carry this UPN), or the login is refused.
+                entries = try connection.search(
+                    base: configuration.baseDN ?? "", scope: 2, filter: principalNameFilter(dn), attributes: userAttributes, sizeLimit: 2,
+                    timeoutMilliseconds: timeout
+                ).entries
+            }
             guard entries.count == 1, let entry = entries.first, spells(entry, username) else { return .unknownUser }
             return .accepted(try describe(entry, asked: username, on: connection))
         }
@@ -181,13 +197,15 @@ struct DirectoryQueries: Sendable {
         let needsGroups = configuration.requiredGroup != nil || !configuration.adminGroups.isEmpty || !configuration.roomRoles.isEmpty
         guard needsGroups else { return [] }
         let recursive = configuration.nestedGroups == .recursive
+        let budget = ContinuousClock.now + .milliseconds(2 * timeout)
         guard let filter = membershipFilter(userDN: entry.dn, username: username) else {
             let direct = entry.values("memberOf")
             guard recursive else { return direct }
-            return try expand(direct, on: connection) { dns in
+            return try expand(direct, budget: budget) { dns in
                 // Groups' own memberOf values name their parents.
                 var parents: [String] = []
                 for dn in dns {
+                    try checkBudget(budget)
                     do {
                         parents += try connection.search(
                             base: dn, scope: 0, filter: "(objectClass=*)", attributes: ["memberOf"], sizeLimit: 1, timeoutMilliseconds: timeout
@@ -202,10 +220,11 @@ struct DirectoryQueries: Sendable {
         let direct = try searchGroups(filter, on: connection)
         let attribute = configuration.groupMembership.rawValue
         guard recursive, configuration.groupMembership == .member || configuration.groupMembership == .uniqueMember else { return direct }
-        return try expand(direct, on: connection) { dns in
+        return try expand(direct, budget: budget) { dns in
             var parents: [String] = []
             // A few groups per query keeps filters short.
             for start in stride(from: 0, to: dns.count, by: 50) {
+                try checkBudget(budget)
                 let anyOf = dns[start..<min(start + 50, dns.count)].map { "(\(attribute)=\(LDAPEscaping.filterValue($0)))" }.joined()
                 parents += try searchGroups("(|\(anyOf))", on: connection)
             }
@@ -226,16 +245,20 @@ struct DirectoryQueries: Sendable {
 
     /// Follows groups' parents breadth-first, at most ``maxNestingDepth`` levels and
     /// ``maxGroups`` groups, so that a cycle or a huge tree cannot run away.
-    private func expand(_ direct: [String], on connection: LDAPConnection, parents: ([String]) throws -> [String]) throws -> [String] {
+    /// Throws once following nested groups has used up its time.
+    private func checkBudget(_ budget: ContinuousClock.Instant) throws {
+        guard ContinuousClock.now < budget else {
+            // timeLimitExceeded: the directory answers, so this is not a reason to fail over.
+            throw LDAPFailure(code: 3, message: "following nested groups took longer than twice operation_timeout_ms")
+        }
+    }
+
+    private func expand(_ direct: [String], budget: ContinuousClock.Instant, parents: ([String]) throws -> [String]) throws -> [String] {
         var seen = Set(direct.map(LDAPEscaping.normalizedDN))
         var all = direct
         var frontier = direct
-        let budget = ContinuousClock.now + .milliseconds(2 * timeout)
         for _ in 0..<Self.maxNestingDepth where !frontier.isEmpty && all.count < Self.maxGroups {
-            guard ContinuousClock.now < budget else {
-                // timeLimitExceeded: the directory answers, so this is not a reason to fail over.
-                throw LDAPFailure(code: 3, message: "following nested groups took longer than twice operation_timeout_ms")
-            }
+            try checkBudget(budget)
             var next: [String] = []
             for dn in try parents(frontier) where seen.insert(LDAPEscaping.normalizedDN(dn)).inserted {
                 next.append(dn)

@@ -24,7 +24,7 @@ public struct LDAPAuth: AuthProvider {
     public init(configuration: Configuration, context: PluginContext) async throws {
         self.configuration = configuration
         let password = try configuration.resolvedBindPassword()
-        let service = configuration.bindDN.flatMap { dn in password.map { (dn: dn, password: $0) } }
+        let service = configuration.bindDN.flatMap { dn in password.flatMap { $0.isEmpty ? nil : (dn: dn, password: $0) } }
         if configuration.bindDN != nil, service == nil {
             throw ConfigIssue(key: "bind_dn", "needs a non-empty password (bind_password_file, bind_password or ECHOCHAT_LDAP_BIND_PASSWORD)")
         }
@@ -44,7 +44,8 @@ public struct LDAPAuth: AuthProvider {
                 metadata: ["server": "\(server.uri)"])
         }
         if !canLookUp {
-            context.logger.notice("direct mode without bind_dn: users are not re-checked between logins and there is no directory sync")
+            context.logger.notice(
+                "direct mode without bind_dn: users are not re-checked between logins, there is no directory sync, and local registration asks the directory anonymously (503 if it refuses)")
         }
     }
 
@@ -76,12 +77,11 @@ public struct LDAPAuth: AuthProvider {
         }
     }
 
+    /// Whether the directory has `username`. Without a service account in direct mode this is
+    /// an anonymous read; a directory that refuses it cannot say, which is an error (registration
+    /// of local accounts answers 503) rather than a "no" that could give a directory user's name away.
     public func knowsUsername(_ username: String) async throws -> Bool {
-        guard canLookUp else {
-            // An anonymous read is all there is; a directory that refuses it cannot say.
-            return (try? await findUser(username).entries.isEmpty == false) ?? false
-        }
-        return try await !findUser(username).entries.isEmpty
+        try await !findUser(username).entries.isEmpty
     }
 
     public func standing(of username: String) async throws -> AccountStanding? {

@@ -50,7 +50,7 @@ actor LDAPPool {
     /// - Throws: ``AuthError/backendUnavailable(_:)`` when no server answers.
     func perform<Result: Sendable>(_ body: @escaping @Sendable (LDAPConnection) throws -> Result) async throws -> (Result, LDAPServer) {
         guard await acquire() else {
-            throw AuthError.backendUnavailable("all \(size) directory connections stayed busy for operation_timeout_ms; raise pool_size")
+            throw AuthError.backendUnavailable("all \(size) directory connections stayed busy; raise pool_size")
         }
         defer { release() }
         var failures: [String] = []
@@ -86,16 +86,16 @@ actor LDAPPool {
             // Anything else (a cancelled task, the pool shutting down) says nothing about the server.
             do {
                 let result = try await threads.runIfActive { try body(connection) }
-                keep(connection)
                 markUp(server)
+                keep(connection)
                 return (result, server)
             } catch let failure as LDAPFailure where failure.isUnreachable {
                 retire(connection)
                 markDown(server, failure)
                 failures.append("\(server.uri): \(failure)")
             } catch {
-                keepIfClean(connection, after: error)
                 markUp(server)
+                keepIfClean(connection, after: error)
                 throw error
             }
         }
@@ -171,7 +171,8 @@ actor LDAPPool {
         }
         let ticket = nextTicket
         nextTicket += 1
-        let wait = Duration.milliseconds(timeouts.operationMilliseconds)
+        // Long enough for one borrower to open a connection and run a couple of operations.
+        let wait = Duration.milliseconds(timeouts.connectMilliseconds + 2 * timeouts.operationMilliseconds)
         let timer = Task { [weak self] in
             try? await Task.sleep(for: wait)
             await self?.giveUp(ticket)

@@ -38,7 +38,9 @@ struct LDAPServer: Sendable, Hashable, CustomStringConvertible {
         self.uri = uri
         self.index = index
         self.usesTLS = scheme == "ldaps"
-        self.isLoopback = host == "localhost" || host.hasPrefix("127.") || host == "[::1]" || host == "::1"
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        let isIPv4Loopback = octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+        self.isLoopback = host == "localhost" || isIPv4Loopback || host == "[::1]" || host == "::1"
     }
 }
 
