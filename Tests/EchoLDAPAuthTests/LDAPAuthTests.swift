@@ -91,6 +91,29 @@ struct LDAPAuthTests {
         }
     }
 
+    @Test("direct bind against a directory that refuses anonymous reads: a wrong password stays a wrong password, and unknown names fail closed")
+    func directBindWithoutAnonymousReads() async throws {
+        let server = try SlapdServer.start(anonymousReads: false)
+        defer { server.pause() }
+        let directory = try await LDAPTestDirectory.make(on: server)
+        var config = directory.config(["mode": "direct", "user_dn_template": "uid={username},\(directory.people)"])
+        config["bind_dn"] = nil
+        config["bind_password"] = nil
+        try await withPlugin(config) { (plugin: LDAPAuth) async throws in
+            // Bound as bob, the entry and the groups are readable.
+            #expect(try await login(plugin, "bob", "bob-pw").identity?.username == "bob")
+            // The existence check after a failed bind learns nothing: a refusal (counted against the
+            // login limits by the host), never an error that would answer 503.
+            for (name, password) in [("bob", "wrong"), ("nobody", "x"), ("bob", "")] {
+                let outcome = try await login(plugin, name, password)
+                #expect(outcome.identity == nil && (outcome.isInvalid || outcome.isUnknown), "\(name)")
+            }
+            // Whether a name is the directory's cannot be told: an error, never a "no".
+            await #expect(throws: AuthError.self) { try await plugin.knowsUsername("bob") }
+            await #expect(throws: AuthError.self) { try await plugin.knowsUsername("nobody") }
+        }
+    }
+
     @Test("required_group, admin_groups and room_roles")
     func groups() async throws {
         let directory = try await LDAPTestDirectory.make()

@@ -78,10 +78,15 @@ public struct LDAPAuth: AuthProvider {
     }
 
     /// Whether the directory has `username`. Without a service account in direct mode this is
-    /// an anonymous read; a directory that refuses it cannot say, which is an error (registration
-    /// of local accounts answers 503) rather than a "no" that could give a directory user's name away.
+    /// an anonymous read, and a directory that hides its entries from anonymous clients answers
+    /// "no such entry" for everyone; so only a found entry counts, and anything else is an error
+    /// (local registration answers 503) rather than a "no" that could give a directory user's name away.
     public func knowsUsername(_ username: String) async throws -> Bool {
-        try await !findUser(username).entries.isEmpty
+        let found = try await !findUser(username).entries.isEmpty
+        guard found || canLookUp else {
+            throw AuthError.backendUnavailable("without bind_dn the directory cannot say whether it knows \(username)")
+        }
+        return found
     }
 
     public func standing(of username: String) async throws -> AccountStanding? {

@@ -39,12 +39,13 @@ public final class SlapdServer: Sendable {
         try await SharedSlapd.instance.server()
     }
 
-    /// A server of the test's own, for tests that stop and start it.
-    public static func start() throws -> SlapdServer {
-        try SlapdServer()
+    /// A server of the test's own, for tests that stop and start it. With `anonymousReads`
+    /// false, anonymous clients may only bind (as Active Directory and hardened OpenLDAP set-ups do).
+    public static func start(anonymousReads: Bool = true) throws -> SlapdServer {
+        try SlapdServer(anonymousReads: anonymousReads)
     }
 
-    private init() throws {
+    private init(anonymousReads: Bool = true) throws {
         guard let slapd = ["/usr/sbin/slapd", "/usr/local/sbin/slapd"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
             throw TestServiceError("slapd is not installed (the README's test command installs the slapd package)")
         }
@@ -78,6 +79,7 @@ public final class SlapdServer: Sendable {
             rootpw \(adminPassword)
             directory \(root)/db
             overlay memberof
+            \(anonymousReads ? "" : "access to * by users read by anonymous auth")
 
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: root + "/slapd.conf"))
