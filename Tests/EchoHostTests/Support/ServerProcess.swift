@@ -1,3 +1,4 @@
+import EchoTestSupport
 import Foundation
 import Synchronization
 
@@ -40,30 +41,16 @@ final class ServerProcess: @unchecked Sendable {
         posix_spawn_file_actions_addclose(&actions, input[1])
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         // env -C: start in `directory` (posix_spawn has no portable chdir action).
         let argv = ["/usr/bin/env", "-C", directory, Self.executable] + arguments
-        let cArguments = argv.map { strdup($0) } + [nil]
-        let cEnvironment = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArguments.forEach { free($0) }
-            cEnvironment.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, cEnvironment)
-        close(input[0])
-        guard spawned == 0 else {
+        let pid: pid_t
+        do {
+            pid = try spawnChild(argv, environment: env.map { "\($0.key)=\($0.value)" }, actions: &actions)
+            close(input[0])
+        } catch {
+            close(input[0])
             close(input[1])
-            throw TestFailure("cannot run \(Self.executable): \(String(cString: strerror(spawned)))")
+            throw error
         }
         childPID = pid
         if let stdin {
@@ -93,8 +80,7 @@ final class ServerProcess: @unchecked Sendable {
             var status: Int32 = 0
             let result = waitpid(childPID, &status, WNOHANG)
             guard result == childPID else { return result == 0 }
-            let signal = status & 0x7f
-            exitStatus = signal == 0 ? (status >> 8) & 0xff : 128 + signal
+            exitStatus = exitCode(fromWaitStatus: status)
             return false
         }
     }
