@@ -217,7 +217,8 @@ struct LDAPLoginTests {
             let start = clock.now
             let down = try await client.login("alice", password: "alice-pw")
             #expect(down.status == 503 && down.errorCode == "auth_backend_unavailable")
-            #expect(clock.now - start < .seconds(4), "one refusal and one operation timeout, with slack for a loaded machine")
+            // One refusal and one operation timeout (the plugin tests measure that where libldap runs); no hang.
+            #expect(clock.now - start < .seconds(10), "took \(clock.now - start)")
             #expect(!down.text.contains(server.adminPassword))
             #expect(try await client.login("breakglass").status == 200)
             // Whether a new name is a directory user's cannot be asked now: no registration.

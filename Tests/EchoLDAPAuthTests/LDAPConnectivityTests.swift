@@ -79,7 +79,8 @@ struct LDAPConnectivityTests {
             } catch let error as AuthError {
                 #expect(error.isBackendUnavailable)
             }
-            #expect(clock.now - start < .milliseconds(500 + 800 + 3000), "took \(clock.now - start)")
+            #expect(await plugin.pool.blockingTime[0, default: .zero] < .milliseconds(500 + 800 + 500), "in libldap")
+            #expect(clock.now - start < .seconds(15), "took \(clock.now - start)")
             #expect(await plugin.pool.connectionAttempts == [0: 1])
         }
     }
@@ -99,8 +100,11 @@ struct LDAPConnectivityTests {
             let start = clock.now
             #expect(try await login(plugin, "alice", "alice-pw").identity != nil)
             let first = clock.now - start
-            // One refusal plus one operation timeout; the slack is for a loaded CI machine.
-            #expect(first < .milliseconds(1000 + 3000), "first login took \(first)")
+            // The dead servers cost no more than their timeouts, measured where libldap runs (a
+            // loaded CI machine stretches the wall clock around it); and the login never hangs.
+            #expect(await plugin.pool.blockingTime[0, default: .zero] < .milliseconds(500 + 500), "refused server")
+            #expect(await plugin.pool.blockingTime[1, default: .zero] < .milliseconds(500 + 1000 + 500), "silent server")
+            #expect(first < .seconds(15), "first login took \(first)")
             // The dead servers are skipped now: the next logins ask only the live one.
             #expect(try await login(plugin, "bob", "bob-pw").identity != nil)
             #expect(try await login(plugin, "dave", "dave-pw").identity != nil)
@@ -130,7 +134,9 @@ struct LDAPConnectivityTests {
                     Issue.record("unexpected error \(error)")
                 }
             }
-            #expect(first < .milliseconds(1000 + 3000), "took \(first)")
+            #expect(await plugin.pool.blockingTime[0, default: .zero] < .milliseconds(500 + 500), "refused server")
+            #expect(await plugin.pool.blockingTime[1, default: .zero] < .milliseconds(500 + 1000 + 500), "silent server")
+            #expect(first < .seconds(15), "took \(first)")
             await #expect(throws: AuthError.self) { try await login(plugin, "alice", "alice-pw") }
             // The circuit breaker answered the second login without trying either server again.
             #expect(await plugin.pool.connectionAttempts == [0: 1, 1: 1])

@@ -27,6 +27,9 @@ actor LDAPPool {
     private var lastFailure: [Int: String] = [:]
     /// Connections opened (or tried) per server, for operators' diagnostics and the tests.
     private(set) var connectionAttempts: [Int: Int] = [:]
+    /// Time spent inside libldap per server, measured on the pool's threads (so scheduling
+    /// delays elsewhere do not count): what a dead server costs.
+    private(set) var blockingTime: [Int: Duration] = [:]
     /// Idle connections older than this are closed rather than reused (servers drop idle clients).
     private let maxIdleAge: Duration = .seconds(600)
 
@@ -63,7 +66,7 @@ actor LDAPPool {
         for server in candidates {
             if let connection = takeIdle(for: server) {
                 do {
-                    let result = try await threads.runIfActive { try body(connection) }
+                    let result = try await blocking(on: server) { try body(connection) }
                     keep(connection)
                     return (result, server)
                 } catch let failure as LDAPFailure where failure.isUnreachable {
@@ -77,7 +80,7 @@ actor LDAPPool {
             let connection: LDAPConnection
             connectionAttempts[server.index, default: 0] += 1
             do {
-                connection = try await threads.runIfActive { [tls, timeouts] in try LDAPConnection.open(server, tls: tls, timeouts: timeouts) }
+                connection = try await blocking(on: server) { [tls, timeouts] in try LDAPConnection.open(server, tls: tls, timeouts: timeouts) }
             } catch let failure as LDAPFailure {
                 markDown(server, failure)
                 failures.append("\(server.uri): \(failure)")
@@ -85,7 +88,7 @@ actor LDAPPool {
             }
             // Anything else (a cancelled task, the pool shutting down) says nothing about the server.
             do {
-                let result = try await threads.runIfActive { try body(connection) }
+                let result = try await blocking(on: server) { try body(connection) }
                 markUp(server)
                 keep(connection)
                 return (result, server)
@@ -100,6 +103,18 @@ actor LDAPPool {
             }
         }
         throw AuthError.backendUnavailable("no directory server answered: " + failures.joined(separator: "; "))
+    }
+
+    /// Runs `work` on the pool's threads and adds the time it took there to the server's account.
+    private func blocking<Value: Sendable>(on server: LDAPServer, _ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+        let (result, elapsed) = try await threads.runIfActive { () -> (Result<Value, any Error>, Duration) in
+            let clock = ContinuousClock()
+            let start = clock.now
+            let result = Result { try work() }
+            return (result, clock.now - start)
+        }
+        blockingTime[server.index, default: .zero] += elapsed
+        return try result.get()
     }
 
     /// Closes every connection and stops the threads.
