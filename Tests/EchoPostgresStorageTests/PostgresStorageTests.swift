@@ -133,7 +133,7 @@ struct PostgresStorageTests {
             configuration: .init(url: server.url(database: name), poolSize: 4, connectTimeoutMilliseconds: 500, operationTimeoutMilliseconds: 2000),
             environment: [:], logger: quietLogger)
         try await StorageConformance.withRunningStorage(storage) { storage in
-            let user = try await storage.createUser(NewUser(username: "alice", displayName: "Alice", email: nil, authSource: "local", createdAt: Date()), credential: nil)
+            let user = try await aliceBeforeTheOutage(in: storage)
             try server.stop()
             let started = ContinuousClock.now
             do {
@@ -142,7 +142,8 @@ struct PostgresStorageTests {
             } catch let error as StorageError {
                 #expect(error.isUnavailable, "\(error)")
             }
-            #expect(ContinuousClock.now - started < .seconds(4))
+            // The 2 s deadline is what bounds it; the slack is for a machine busy with other tests.
+            #expect(ContinuousClock.now - started < .seconds(8))
             try server.start()
             let deadline = ContinuousClock.now + .seconds(30)
             var recovered: User?
@@ -151,6 +152,21 @@ struct PostgresStorageTests {
                 if recovered == nil { try await Task.sleep(for: .milliseconds(200)) }
             }
             #expect(recovered?.username == "alice")
+        }
+    }
+
+    /// Sets up the account the outage test reads. On a machine busy with other tests a healthy query can outlast the
+    /// test's short 2 s operation deadline, so the set-up (not the outage) waits and asks again.
+    private func aliceBeforeTheOutage(in storage: any Storage) async throws -> User {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            do {
+                if let existing = try await storage.user(named: "alice") { return existing }
+                return try await storage.createUser(
+                    NewUser(username: "alice", displayName: "Alice", email: nil, authSource: "local", createdAt: Date()), credential: nil)
+            } catch let error as StorageError where error.isUnavailable && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+            }
         }
     }
 }
