@@ -138,8 +138,9 @@ struct ProcessTests {
         let asked = ContinuousClock.now
         let minted = try await client.post("/api/livekit/token", ["room": "Lobby"], token: token)
         #expect(minted.status == 200, "\(minted.text)")
-        // A refused connection fails the CreateRoom call at once; the token does not wait out a timeout.
-        #expect(ContinuousClock.now - asked < .seconds(2), "the token waited on an unreachable LiveKit")
+        // A refused connection fails the CreateRoom call at once; the token does not wait out the 5 s
+        // request timeout (the slack below it is for a machine busy with other tests).
+        #expect(ContinuousClock.now - asked < .milliseconds(4500), "the token waited on an unreachable LiveKit")
         #expect(minted["url"] as? String == "ws://127.0.0.1:7880" && minted["room"] as? String == "Lobby")
         let verified = try await LiveKitInterop.verify([minted["token"] as? String ?? ""], key: "devkey", secret: "secret")
         #expect(verified[0]["ok"] as? Bool == true && verified[0]["identity"] as? String == "alice")
