@@ -143,6 +143,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            // The browser client (web/) and the OpenAPI document, copied beside the executable.
+            resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
 

@@ -14,6 +14,8 @@ struct EchoServer: Sendable {
     /// Host background work: housekeeping timers.
     let services: [any Service]
     let logger: Logger
+    /// Every route, as `GET /api/rooms/{name}`: what the OpenAPI document must describe.
+    let routes: [String]
 
     /// Runs until a shutdown signal (or cancellation), then shuts the plugins down.
     func run(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) async throws {
@@ -44,6 +46,7 @@ func buildServer(
     } catch {
         throw SetupError("cannot create data_dir \(server.dataDirectory): \(error.localizedDescription)")
     }
+    let web = try loadWebFiles(server, logger: logger)
     let secret = try SigningSecret.load(configured: server.tokenSigningSecret, dataDirectory: server.dataDirectory)
     let tokens = await TokenService(secret: secret, accessTokenTTL: TimeInterval(server.accessTokenTTLSeconds))
     let plugins = try await LoadedPlugins.start(setup, logger: logger, blocking: ThreadPoolExecutor())
@@ -86,6 +89,13 @@ func buildServer(
     let roomsController = RoomsController(accounts: accounts, rooms: rooms, messages: messages, voice: voice)
     roomsController.addRoutes(to: router)
     VoiceController(rooms: roomsController, voice: voice).addRoutes(to: router)
+    WebClientController(
+        assets: web.assets, openAPI: web.openAPI,
+        config: .init(
+            registrationEnabled: plugins.auth.contains { $0.provider.allowsRegistration }, livekitEnabled: livekitTokens != nil,
+            livekitClientURL: server.livekitClientURL, version: EchoChatCommand.version),
+        livekitWSURL: livekitTokens != nil ? server.livekitWSURL : nil
+    ).addRoutes(to: router)
     router.get(RouterPath(RealTimeGateway.path)) { request, _ -> Response in
         // Reached only when the request was not upgraded: a plain GET, or a bad token (answered 401 here).
         if let token = AuthController.bearerToken(request) ?? request.uri.queryParameters.get("access_token").map({ String($0) }) {
@@ -94,6 +104,7 @@ func buildServer(
         throw APIError(.badRequest, "websocket_required", "connect with a WebSocket upgrade")
     }
 
+    let routes = router.routes.map { "\($0.method) \($0.path)" }
     let summary = plugins.summary
     let application = Application(
         router: router,
@@ -125,5 +136,24 @@ func buildServer(
         guard let policy = provider.directorySync else { continue }
         services.append(DirectorySync(source: source, provider: provider, policy: policy, accounts: accounts, metrics: metrics, logger: logger))
     }
-    return EchoServer(application: application, plugins: plugins, services: services, logger: logger)
+    return EchoServer(application: application, plugins: plugins, services: services, logger: logger, routes: routes)
+}
+
+/// The browser client's files (bundled, or from `web_root`) and the OpenAPI document. Read before
+/// any plugin starts, so that a bad `web_root` fails start-up with nothing to clean up.
+private func loadWebFiles(_ server: ServerConfig, logger: Logger) throws -> (assets: WebAssets?, openAPI: ByteBuffer?) {
+    let resources = WebAssets.bundledResources()
+    var assets: WebAssets?
+    if server.webClientEnabled {
+        if let root = server.webRoot {
+            assets = try WebAssets(folder: root)
+        } else if let resources {
+            assets = try WebAssets(folder: resources + "/web")
+        } else {
+            logger.warning("the web client's files were not found beside the executable; serving the API only (set web_root to their folder)")
+        }
+    }
+    let openAPI = resources.flatMap { FileManager.default.contents(atPath: $0 + "/openapi.json") }.map { ByteBuffer(bytes: $0) }
+    if openAPI == nil { logger.warning("the OpenAPI document was not found beside the executable; /api/openapi.json answers 404") }
+    return (assets, openAPI)
 }

@@ -4,9 +4,13 @@ import Foundation
 /// `echochat`: the EchoChat server and its operator commands.
 @main
 struct EchoChatCommand: AsyncParsableCommand {
+    /// This release, as `--version` and `GET /api/config` show it.
+    static let version = "0.7.0"
+
     static let configuration = CommandConfiguration(
         commandName: "echochat",
         abstract: "EchoChat: a self-hosted chat server beside LiveKit.",
+        version: EchoChatCommand.version,
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, UserCommand.self, LDAPCommand.self, MigrateStorageCommand.self, BackupCommand.self,
         ],

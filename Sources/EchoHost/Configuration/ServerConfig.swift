@@ -35,6 +35,14 @@ struct ServerConfig: Sendable {
     /// How often occupancy is reconciled with LiveKit's participant lists.
     var livekitReconcileIntervalSeconds = 30
 
+    /// Serve the browser client at `/`.
+    var webClientEnabled = true
+    /// A folder holding the browser client's files instead of the bundled ones.
+    var webRoot: String?
+    /// Where browsers load the LiveKit JS client (its UMD build, which defines `LivekitClient`).
+    var livekitClientURL = ServerConfig.defaultLivekitClientURL
+    static let defaultLivekitClientURL = "https://cdn.jsdelivr.net/npm/livekit-client@2/dist/livekit-client.umd.min.js"
+
     /// The longest chat message, in characters.
     var messageMaxLength = 4000
     /// A real-time connection silent this long is pinged; one silent twice as long is dropped.
@@ -100,6 +108,12 @@ struct ServerConfig: Sendable {
         }
         reader.read("livekit_reconcile_interval_seconds", into: &config.livekitReconcileIntervalSeconds) {
             (5...3600).contains($0) ? nil : "must be between 5 and 3600"
+        }
+        reader.read("web_client_enabled", into: &config.webClientEnabled) { _ in nil }
+        reader.readOptional("web_root", into: &config.webRoot) { !$0.isEmpty ? nil : "must not be empty" }
+        reader.read("livekit_client_url", into: &config.livekitClientURL) {
+            // A path serves it from this server (a copy in web_root), for sites that load nothing from elsewhere.
+            $0.hasPrefix("/") && !$0.hasPrefix("//") ? nil : Self.isURL($0, schemes: ["http", "https"])
         }
         reader.read("message_max_length", into: &config.messageMaxLength) {
             (1...16_000).contains($0) ? nil : "must be between 1 and 16000 (request bodies are limited to 64 KiB)"

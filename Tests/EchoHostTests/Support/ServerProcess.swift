@@ -26,7 +26,10 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Starts `echochat arguments…` in `directory`. `posix_spawn` and `waitpid` rather than
     /// Foundation's `Process`, whose exit monitoring was seen to miss a child's exit now and then.
-    init(_ arguments: [String], in directory: String, environment: [String: String] = [:], stdin: String? = nil) throws {
+    /// Another program (Python running a browser test, say) runs the same way with `executable`.
+    init(
+        _ arguments: [String], in directory: String, environment: [String: String] = [:], stdin: String? = nil, executable: String = ServerProcess.executable
+    ) throws {
         outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("echochat-output-\(UUID().uuidString).log").path
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
@@ -42,7 +45,7 @@ final class ServerProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         // env -C: start in `directory` (posix_spawn has no portable chdir action).
-        let argv = ["/usr/bin/env", "-C", directory, Self.executable] + arguments
+        let argv = ["/usr/bin/env", "-C", directory, executable] + arguments
         let pid: pid_t
         do {
             pid = try spawnChild(argv, environment: env.map { "\($0.key)=\($0.value)" }, actions: &actions)
@@ -61,11 +64,12 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Runs to completion and returns (exit status, combined output).
-    static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:], stdin: String? = nil) async throws
-        -> (status: Int32, output: String)
-    {
-        let process = try ServerProcess(arguments, in: directory, environment: environment, stdin: stdin)
-        let status = try await process.waitForExit(timeout: .seconds(60))
+    static func run(
+        _ arguments: [String], in directory: String, environment: [String: String] = [:], stdin: String? = nil,
+        executable: String = ServerProcess.executable, timeout: Duration = .seconds(60)
+    ) async throws -> (status: Int32, output: String) {
+        let process = try ServerProcess(arguments, in: directory, environment: environment, stdin: stdin, executable: executable)
+        let status = try await process.waitForExit(timeout: timeout)
         return (status, process.outputText)
     }
 
@@ -106,8 +110,11 @@ final class ServerProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while isRunning {
             guard ContinuousClock.now < deadline else {
+                // SIGTERM first: a browser test quits its browsers on the way out.
+                kill(childPID, SIGTERM)
+                try? await Task.sleep(for: .seconds(3))
                 kill(childPID, SIGKILL)
-                throw TestFailure("echochat did not exit in time:\n\(outputText)")
+                throw TestFailure("the child process did not exit in time:\n\(outputText)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }

@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The browser client at `/`, the settings it starts from (`GET /api/config`), and the API's
+/// OpenAPI description (`GET /api/openapi.json`).
+struct WebClientController {
+    /// `GET /api/config`: what the browser client needs before anyone signs in.
+    struct ClientConfigBody: Encodable {
+        let registrationEnabled: Bool
+        let livekitEnabled: Bool
+        let livekitClientURL: String
+        let version: String
+
+        enum CodingKeys: String, CodingKey {
+            case registrationEnabled = "registration_enabled", livekitEnabled = "livekit_enabled"
+            case livekitClientURL = "livekit_client_url", version
+        }
+    }
+
+    /// `nil` when the web client is switched off or its files were not found.
+    let assets: WebAssets?
+    /// The OpenAPI document's bytes, when the resource bundle has it.
+    let openAPI: ByteBuffer?
+    let config: ClientConfigBody
+    /// Sent with every page of the client.
+    let securityHeaders: HTTPFields
+
+    init(assets: WebAssets?, openAPI: ByteBuffer?, config: ClientConfigBody, livekitWSURL: String?) {
+        self.assets = assets
+        self.openAPI = openAPI
+        self.config = config
+        var headers = HTTPFields()
+        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy(livekitClientURL: config.livekitClientURL, livekitWSURL: livekitWSURL)
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.referrerPolicy] = "no-referrer"
+        headers[.xFrameOptions] = "DENY"
+        headers[.cacheControl] = "no-cache"
+        securityHeaders = headers
+    }
+
+    func addRoutes(to router: Router<EchoRequestContext>) {
+        let config = self.config
+        router.get("/api/config") { _, _ in JSONBody.response(config) }
+        let openAPI = self.openAPI
+        router.get("/api/openapi.json") { _, _ in
+            guard let openAPI else { throw APIError.notFound("this build has no OpenAPI document", code: "openapi_missing") }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: openAPI))
+        }
+        guard let assets else { return }
+        for (path, asset) in assets.assets {
+            let paths = path == "/index.html" ? ["/", path] : [path]
+            for route in paths {
+                router.get(RouterPath(route)) { request, _ in serve(asset, to: request) }
+                router.head(RouterPath(route)) { request, _ in
+                    var response = serve(asset, to: request)
+                    response.body = .init()
+                    return response
+                }
+            }
+        }
+    }
+
+    private func serve(_ asset: WebAssets.Asset, to request: Request) -> Response {
+        var headers = securityHeaders
+        headers[.eTag] = asset.etag
+        if let tags = request.headers[.ifNoneMatch], tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == asset.etag }) {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = asset.contentType
+        headers[.contentLength] = String(asset.body.readableBytes)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: asset.body))
+    }
+
+    /// Scripts from this server and the LiveKit client's host only; connections to this server
+    /// (its API and WebSocket) and to LiveKit.
+    static func contentSecurityPolicy(livekitClientURL: String, livekitWSURL: String?) -> String {
+        var scripts = ["'self'"]
+        if let origin = origin(of: livekitClientURL) { scripts.append(origin) }
+        var connections = ["'self'"]
+        if let livekitWSURL, let origin = origin(of: livekitWSURL) {
+            connections.append(origin)
+            // LiveKit's client asks the same host over HTTP(S) why a connection failed.
+            if let http = origin.replacingPrefix("wss://", with: "https://") ?? origin.replacingPrefix("ws://", with: "http://") {
+                connections.append(http)
+            }
+        }
+        return [
+            "default-src 'self'", "script-src \(scripts.joined(separator: " "))", "connect-src \(connections.joined(separator: " "))",
+            "img-src 'self' data: blob:", "media-src 'self' blob: mediastream:", "style-src 'self'", "worker-src 'self' blob:",
+            "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+        ].joined(separator: "; ")
+    }
+
+    /// `scheme://host[:port]` of an absolute URL.
+    static func origin(of text: String) -> String? {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else { return nil }
+        let bracketed = host.contains(":") ? "[\(host)]" : host
+        return url.port.map { "\(scheme)://\(bracketed):\($0)" } ?? "\(scheme)://\(bracketed)"
+    }
+}
+
+extension String {
+    fileprivate func replacingPrefix(_ prefix: String, with replacement: String) -> String? {
+        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : nil
+    }
+}
+
+extension HTTPField.Name {
+    static let referrerPolicy = Self("Referrer-Policy")!
+    static let xFrameOptions = Self("X-Frame-Options")!
+}
