@@ -82,7 +82,7 @@ func buildServer(
         rooms: rooms, bus: bus, limiter: RateLimiter(shared: plugins.storage as? any SharedStorage), metrics: metrics, logger: logger)
     let gateway = RealTimeGateway(accounts: accounts, storage: plugins.storage, hub: hub, logger: logger, metrics: metrics)
 
-    let router = Router(context: EchoRequestContext.self)
+    let router = Router(context: EchoRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: APIMiddleware(metrics: metrics, logger: logger))
     OperationsController(storage: plugins.storage, metrics: metrics, logger: logger).addRoutes(to: router)
     AuthController(accounts: accounts, trustedProxies: Set(server.trustedProxies)).addRoutes(to: router)
@@ -104,6 +104,7 @@ func buildServer(
         throw APIError(.badRequest, "websocket_required", "connect with a WebSocket upgrade")
     }
 
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     let routes = router.routes.map { "\($0.method) \($0.path)" }
     let summary = plugins.summary
     let application = Application(

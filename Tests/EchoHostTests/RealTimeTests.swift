@@ -51,6 +51,9 @@ struct RealTimeTests {
             let socket = TestSocket(port: client.port)
             try socket.send(["type": "auth", "token": "forged"])
             #expect(await socket.closed() == 4001)
+            // An upgrade carrying a bad token is closed with the same code a browser can act on.
+            let upgraded = TestSocket(port: client.port, query: "access_token=forged")
+            #expect(await upgraded.closed() == 4001)
         }
     }
 

@@ -152,6 +152,12 @@ struct RoomHTTPTests {
             let author = try #require(newest[0]["author"] as? [String: Any])
             #expect(author["username"] as? String == "alice")
             #expect(newest[0]["room"] as? String == "Lobby")
+
+            // A retry after the first message was deleted must not hand back what history no longer has.
+            #expect(try await client.request(.delete, "/api/rooms/Lobby/messages/\(first["id"] as? Int ?? 0)", token: alice).status == 204)
+            let afterDelete = try await client.post("/api/rooms/Lobby/messages", ["body": "once", "client_id": "abc"], token: alice)
+            #expect(afterDelete.status == 409)
+            #expect(afterDelete.errorCode == "message_deleted")
         }
     }
 
@@ -199,12 +205,29 @@ struct RoomHTTPTests {
                 (try await client.request(.put, "/api/rooms/Lobby/members/alice", json: ["role": "king"], token: alice), 400, "invalid_role"),
                 (try await client.post("/api/rooms/Lobby/bans", ["username": "nobody"], token: alice), 404, "user_not_found"),
                 (try await client.post("/api/rooms/Lobby/messages", ["body": "x", "client_id": ""], token: alice), 400, "invalid_client_id"),
+                // A NUL would not survive storage: live clients and history would disagree.
+                (try await client.post("/api/rooms/Lobby/messages", ["body": "a\u{0}b"], token: alice), 400, "invalid_message"),
+                (try await client.post("/api/rooms/Lobby/messages", ["body": "bell\u{7}"], token: alice), 400, "invalid_message"),
+                (try await client.post("/api/rooms/Lobby/bans", ["username": "alice", "reason": "a\u{0}b"], token: alice), 400, "invalid_reason"),
+                // Dot segments: HTTP clients remove them from paths, so such a room could never be reached.
+                (try await client.post("/api/rooms", ["name": "."], token: alice), 400, "invalid_room_name"),
+                (try await client.post("/api/rooms", ["name": ".."], token: alice), 400, "invalid_room_name"),
+                // A known path with a method it does not have.
+                (try await client.request(.put, "/api/me", json: [:], token: alice), 405, "method_not_allowed"),
+                (try await client.request(.delete, "/api/rooms/Lobby/messages", token: alice), 405, "method_not_allowed"),
             ]
             for (index, (result, status, code)) in cases.enumerated() {
                 #expect(result.status == status, "case \(index): \(result.text)")
                 #expect(result.errorCode == code, "case \(index): \(result.text)")
             }
-            #expect(try await client.post("/api/rooms/Lobby/messages", ["body": "still here"], token: alice).status == 201)
+            #expect(try await client.post("/api/rooms/Lobby/messages", ["body": "still here\r\n\twith a tab"], token: alice).status == 201)
+            #expect(try await client.post("/api/rooms", ["name": "..."], token: alice).status == 201)
+            let wrongMethod = try await client.request(.put, "/api/rooms/Lobby/messages", json: [:], token: alice)
+            #expect(wrongMethod.headers[.allow] == "GET, HEAD, POST")
+            let head = try await client.request(.head, "/api/rooms/Lobby", token: alice)
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
+            #expect(try await client.request(.get, "/api/nothing-here", token: alice).status == 404)
         }
     }
 

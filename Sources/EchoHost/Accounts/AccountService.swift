@@ -47,13 +47,14 @@ struct AccountService: Sendable {
     // MARK: Registration
 
     func register(username raw: String, password: String, displayName rawDisplayName: String?, client: ClientInfo) async throws -> User {
-        if case .limited(let retryAfter) = await limiter.admit("register-address:\(client.address)", rule: config.rateLimitRegister) {
-            metrics.recordRegistration("rate_limited")
-            throw APIError.rateLimited(retryAfter: retryAfter)
-        }
+        // A server without registration says so to everyone, however often they ask.
         guard let (name, provider) = authChain.first(where: { $0.provider.allowsRegistration }) else {
             metrics.recordRegistration("disabled")
             throw APIError.forbidden("registration_disabled", "registration is disabled on this server")
+        }
+        if case .limited(let retryAfter) = await limiter.admit("register-address:\(client.address)", rule: config.rateLimitRegister) {
+            metrics.recordRegistration("rate_limited")
+            throw APIError.rateLimited(retryAfter: retryAfter)
         }
         guard let username = Usernames.canonical(raw) else { throw APIError.badRequest(Usernames.rule, code: "invalid_username") }
         let displayName = try rawDisplayName.map {

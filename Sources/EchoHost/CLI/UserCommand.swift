@@ -25,10 +25,16 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let username = Usernames.canonical(name) else { throw ValidationError(Usernames.rule) }
+            let shownName = try displayName.map {
+                guard let valid = Usernames.displayName($0) else {
+                    throw ValidationError("--display-name must be 1–64 characters without control characters")
+                }
+                return valid
+            }
             let password = try readPassword()
             try await withOperatorContext(options) { context in
                 let registration = Registration(
-                    username: username, password: password, displayName: displayName ?? username, isAdmin: admin)
+                    username: username, password: password, displayName: shownName ?? username, isAdmin: admin)
                 // A name another source (a directory) knows stays that source's: a local account
                 // would lock its owner out.
                 for (source, provider) in context.plugins.auth {

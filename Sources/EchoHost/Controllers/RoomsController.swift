@@ -143,7 +143,9 @@ struct RoomsController {
         router.post("/api/rooms/{name}/bans") { request, context in
             let access = try await access(request, context)
             let body = try await JSONBody.decode(BanRequest.self, from: request)
-            if let reason = body.reason, reason.count > 500 { throw APIError.badRequest("reason is at most 500 characters") }
+            if let reason = body.reason, reason.count > 500 || reason.unicodeScalars.contains(where: MessageService.isRefusedControl) {
+                throw APIError.badRequest("reason is at most 500 characters, with no control characters but line breaks and tabs", code: "invalid_reason")
+            }
             let (user, ban) = try await rooms.ban(body.username, reason: body.reason, in: access)
             await leaveVoice(user, access.room)
             return JSONBody.response(

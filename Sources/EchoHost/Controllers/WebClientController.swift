@@ -55,11 +55,6 @@ struct WebClientController {
             let paths = path == "/index.html" ? ["/", path] : [path]
             for route in paths {
                 router.get(RouterPath(route)) { request, _ in serve(asset, to: request) }
-                router.head(RouterPath(route)) { request, _ in
-                    var response = serve(asset, to: request)
-                    response.body = .init()
-                    return response
-                }
             }
         }
     }

@@ -407,15 +407,19 @@ struct VoiceService: Sendable {
 
     /// Frees `user`'s seat and disconnects them from LiveKit (a kick, a ban).
     func evict(_ user: User, from room: Room) async throws {
-        guard let seat = try await storage.releaseSeat(of: user.id, in: room.id) else { return }
-        await publishOccupancy(of: room)
+        guard let seat = try await storage.voiceSeats(in: room.id, at: Date()).first(where: { $0.userID == user.id }) else { return }
         // Whether reserved or joined here, they may already be connected (the join's webhook can
-        // still be on its way): ask LiveKit either way; someone not there is not an error.
-        guard let roomService else { return }
-        do {
-            try await roomService.removeParticipant(user.username, from: config.names.name(of: room.name, subroom: seat.subroom))
-        } catch let error as LiveKitError {
-            throw error.apiError
+        // still be on its way): ask LiveKit either way; someone not there is not an error. LiveKit
+        // goes first: while it cannot be reached the seat stays, so asking again asks LiveKit again.
+        if let roomService {
+            do {
+                try await roomService.removeParticipant(user.username, from: config.names.name(of: room.name, subroom: seat.subroom))
+            } catch let error as LiveKitError {
+                throw error.apiError
+            }
+        }
+        if try await storage.releaseSeat(of: user.id, in: room.id) != nil {
+            await publishOccupancy(of: room)
         }
     }
 

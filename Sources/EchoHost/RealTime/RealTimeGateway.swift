@@ -28,8 +28,10 @@ struct RealTimeGateway: Sendable {
     static let path = "/api/ws"
     static let maxInboundMessage = 16 * 1024
 
-    /// Decides whether an HTTP request becomes a WebSocket. A request with a bad token is not
-    /// upgraded; the HTTP route then answers it with the JSON 401.
+    /// Decides whether an HTTP request becomes a WebSocket. A plain GET (no upgrade) with a bad
+    /// token gets the HTTP route's JSON 401; an upgrade with a bad token is accepted and closed at
+    /// once with 4001, since a browser cannot read the status of a refused handshake but can act
+    /// on a close code (refresh its token, reconnect).
     func shouldUpgrade(_ request: HTTPRequest, channel: any Channel) async throws
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     {
@@ -39,7 +41,14 @@ struct RealTimeGateway: Sendable {
             do {
                 principal = try await accounts.principal(bearer: token)
             } catch {
-                return .dontUpgrade
+                let refused = APIError.from(error)?.status == .unauthorized
+                return .upgrade([:]) { _, outbound, _ in
+                    if refused {
+                        try await outbound.close(WebSocketErrorCode(codeNumber: 4001), reason: "invalid or expired access token")
+                    } else {
+                        try await outbound.close(.unexpectedServerError, reason: "try again shortly")
+                    }
+                }
             }
         }
         let initial = principal

@@ -34,6 +34,10 @@ struct MessageService: Sendable {
         let author = AuthorBody(user)
         // A retry gets the first message back, even inside a slowmode interval.
         if let clientID, let earlier = try await storage.message(clientID: clientID, of: user.id, in: access.room.id) {
+            // The first message is gone: handing it back would show a message history no longer has.
+            guard earlier.deletedAt == nil else {
+                throw APIError.conflict("message_deleted", "the message sent with this client_id was deleted; send with a new client_id")
+            }
             return ByteBuffer(bytes: try JSONBody.encoder.encode(MessageBody(earlier, room: access.room.name, author: author)))
         }
         let exempt = access.subject.isServerAdmin || (access.membership?.role ?? .member) >= .moderator
@@ -111,7 +115,15 @@ struct MessageService: Sendable {
         guard body.unicodeScalars.count <= maxBodyLength else {
             throw APIError(.contentTooLarge, "message_too_long", "messages are at most \(maxBodyLength) characters (code points)")
         }
+        guard !body.unicodeScalars.contains(where: Self.isRefusedControl) else {
+            throw APIError.badRequest("messages may hold line breaks and tabs but no other control characters", code: "invalid_message")
+        }
         return body
+    }
+
+    /// Control characters other than line breaks and tabs: a NUL, say, would not survive storage.
+    static func isRefusedControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control && scalar != "\n" && scalar != "\r" && scalar != "\t"
     }
 
     private func authors(of messages: [Message]) async throws -> [UserID: AuthorBody] {

@@ -7,6 +7,8 @@ enum RoomNames {
 
     static func isValid(_ name: String) -> Bool {
         guard (1...80).contains(name.unicodeScalars.count), name.first != " ", name.last != " " else { return false }
+        // "." and ".." are dot segments: browsers and HTTP clients remove them from a URL's path.
+        guard name != ".", name != ".." else { return false }
         return name.unicodeScalars.allSatisfy { scalar in
             scalar.properties.isAlphabetic || scalar.properties.numericType == .decimal || " _-.#[]".unicodeScalars.contains(scalar)
         }

@@ -66,4 +66,19 @@ enum TestServer {
             return result
         }
     }
+
+    /// The routes the composition root sets up, as `GET /api/rooms/{name}`; nothing is started.
+    static func routes(config: [String: Any] = [:]) async throws -> [String] {
+        let directory = try TemporaryDirectory()
+        var serverConfig: [String: Any] = ["data_dir": directory.file("data"), "token_signing_secret": signingSecret]
+        serverConfig.merge(config) { $1 }
+        try directory.write("server_config.json", json: serverConfig)
+        try directory.write("plugins.json", json: ["auth": [fastLocalAuth]])
+        let setup = try HostSetup.load(
+            configPath: directory.file("server_config.json"), pluginsPath: directory.file("plugins.json"), registry: .builtin, environment: [:])
+        let logger = Logger(label: "echochat-test") { _ in SwiftLogNoOpLogHandler() }
+        let server = try await buildServer(setup: setup, logger: logger)
+        await server.plugins.shutdown(logger: logger)
+        return server.routes
+    }
 }
