@@ -5,6 +5,48 @@ import Testing
 
 @Suite("The OpenAPI document")
 struct OpenAPITests {
+    /// Fixed seeds keep a CI run reproducible; `ECHOCHAT_FUZZ_SEED` tries others.
+    static var seed: String { ProcessInfo.processInfo.environment["ECHOCHAT_FUZZ_SEED"] ?? "7" }
+
+    @Test(
+        "schemathesis finds no server error and no answer the document does not allow: examples, coverage, fuzzing, then stateful sequences along the links",
+        .timeLimit(.minutes(10)))
+    func fuzzing() async throws {
+        let python = try LiveKitInterop.python()
+        let schemathesis = URL(fileURLWithPath: python).deletingLastPathComponent().appendingPathComponent("schemathesis").path
+        let root = LiveKitInterop.repositoryRoot
+        let double = try await TwirpDouble()
+        let config: [String: Any] = [
+            "livekit_enabled": true, "livekit_api_key": LiveKitInterop.key, "livekit_api_secret": LiveKitInterop.secret,
+            "livekit_api_url": double.url, "access_token_ttl_seconds": 3600,
+            "rate_limit_login": "off", "rate_limit_login_per_address": "off", "rate_limit_register": "off", "rate_limit_livekit_token": "off",
+        ]
+        try await TestServer.run(config: config) { client, _ in
+            let url = "http://127.0.0.1:\(client.port)"
+            let environment = [
+                "ECHOCHAT_URL": url, "LIVEKIT_API_KEY": LiveKitInterop.key, "LIVEKIT_API_SECRET": LiveKitInterop.secret,
+                "SCHEMATHESIS_HOOKS": "hooks", "PYTHONPATH": root.appendingPathComponent("Tests/OpenAPI").path,
+            ]
+            let common = [
+                "--config-file", root.appendingPathComponent("Tests/OpenAPI/schemathesis.toml").path,
+                "run", "\(url)/api/openapi.json", "--checks", "all", "--workers", "1", "--exclude-path", "/api/ws",
+                "--report", "junit", "--report-dir", root.appendingPathComponent("test-artifacts/schemathesis").path,
+            ]
+            let runs: [(name: String, report: String, arguments: [String])] = [
+                ("examples, coverage and fuzzing", "fuzzing.xml", ["--phases", "examples,coverage,fuzzing", "--max-examples", "40", "--seed", Self.seed]),
+                ("stateful", "stateful.xml", ["--phases", "stateful", "--max-time", "60", "--seed", Self.seed]),
+            ]
+            for run in runs {
+                let (status, output) = try await ServerProcess.run(
+                    common + run.arguments + ["--report-junit-path", run.report],
+                    in: root.path, environment: environment, executable: schemathesis, timeout: .seconds(300))
+                #expect(status == 0, "schemathesis (\(run.name)) found problems:\n\(output.suffix(12_000))")
+                let summary = output.range(of: "SUMMARY").map { output[$0.lowerBound...] } ?? output.suffix(2000)
+                print("schemathesis \(run.name):\n\(summary)")
+            }
+        }
+    }
+
     @Test("/api/openapi.json is OpenAPI 3.1 and describes exactly the routes the server has")
     func describesEveryRoute() async throws {
         let body = try await TestServer.run { client, _ in
