@@ -13,6 +13,7 @@ struct EchoChatCommand: AsyncParsableCommand {
         version: EchoChatCommand.version,
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, UserCommand.self, LDAPCommand.self, MigrateStorageCommand.self, BackupCommand.self,
+            LiveKitConfigCommand.self, DoctorCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

@@ -27,13 +27,21 @@
       this.name = "";
       this.isSpeaking = false;
       this.isMicrophoneEnabled = false;
+      this.isCameraEnabled = false;
+      this.isScreenShareEnabled = false;
     }
     async setMicrophoneEnabled(enabled) {
       record.calls.push({ call: "setMicrophoneEnabled", enabled });
       this.isMicrophoneEnabled = enabled;
     }
-    async setCameraEnabled(enabled) { record.calls.push({ call: "setCameraEnabled", enabled }); }
-    async setScreenShareEnabled(enabled) { record.calls.push({ call: "setScreenShareEnabled", enabled }); }
+    async setCameraEnabled(enabled) {
+      record.calls.push({ call: "setCameraEnabled", enabled });
+      this.isCameraEnabled = enabled;
+    }
+    async setScreenShareEnabled(enabled) {
+      record.calls.push({ call: "setScreenShareEnabled", enabled });
+      this.isScreenShareEnabled = enabled;
+    }
   }
 
   class Room {
@@ -42,6 +50,7 @@
       this.handlers = new Map();
       this.localParticipant = new LocalParticipant();
       this.remoteParticipants = new Map();
+      this.canPlaybackAudio = true;
       record.rooms.push(this);
     }
     on(event, handler) {

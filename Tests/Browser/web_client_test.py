@@ -327,7 +327,7 @@ def run(args):
         check(claims.identity, "the token names an identity")
         check(claims.video.room == ROOM and claims.video.room_join, f"the token grants joining {ROOM}: {claims.video}")
         check(claims.video.can_publish and claims.video.can_subscribe, "an owner may speak and listen")
-        alice.wait(lambda: "In voice: Team Room (sub-room 1)" in alice.text("#voice-status"), "the sub-room shown in the panel")
+        alice.wait(lambda: "In voice: Team Room (sub-room 1)" in alice.text("#voice-where"), "the sub-room shown in the panel")
         check(any(call["call"] == "setMicrophoneEnabled" and call["enabled"] for call in calls), "the microphone is switched on after joining")
         alice.find("#voice-mute").click()
         alice.wait(lambda: any(call["call"] == "setMicrophoneEnabled" and not call["enabled"] for call in alice.js("return window.__livekitStandIn.calls")), "mute")

@@ -26,7 +26,7 @@ struct WebClientTests {
             #expect(page.headers[.contentType] == "text/html; charset=utf-8")
             #expect(page.text.contains("<title>EchoChat</title>"))
             let policy = try #require(page.headers[.contentSecurityPolicy])
-            #expect(policy.contains("script-src 'self' https://cdn.example.com;"))
+            #expect(policy.contains("script-src 'self' https://cdn.example.com/npm/livekit-client.umd.min.js;"), "\(policy)")
             #expect(policy.contains("connect-src 'self' wss://livekit.example.com https://livekit.example.com;"))
             #expect(policy.contains("frame-ancestors 'none'"))
             #expect(page.headers[.xContentTypeOptions] == "nosniff")

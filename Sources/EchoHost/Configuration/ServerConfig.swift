@@ -35,13 +35,18 @@ struct ServerConfig: Sendable {
     /// How often occupancy is reconciled with LiveKit's participant lists.
     var livekitReconcileIntervalSeconds = 30
 
+    /// The address people use for EchoChat (`https://chat.example.com`): where LiveKit's webhooks
+    /// go, for `echochat doctor` and `echochat livekit-config`.
+    var publicURL: String?
+
     /// Serve the browser client at `/`.
     var webClientEnabled = true
     /// A folder holding the browser client's files instead of the bundled ones.
     var webRoot: String?
-    /// Where browsers load the LiveKit JS client (its UMD build, which defines `LivekitClient`).
+    /// Where browsers load the LiveKit JS client (its UMD build, which defines `LivekitClient`):
+    /// one exact release, so that what runs beside the user's tokens changes only with EchoChat.
     var livekitClientURL = ServerConfig.defaultLivekitClientURL
-    static let defaultLivekitClientURL = "https://cdn.jsdelivr.net/npm/livekit-client@2/dist/livekit-client.umd.min.js"
+    static let defaultLivekitClientURL = "https://cdn.jsdelivr.net/npm/livekit-client@2.18.1/dist/livekit-client.umd.min.js"
 
     /// The longest chat message, in characters.
     var messageMaxLength = 4000
@@ -109,6 +114,7 @@ struct ServerConfig: Sendable {
         reader.read("livekit_reconcile_interval_seconds", into: &config.livekitReconcileIntervalSeconds) {
             (5...3600).contains($0) ? nil : "must be between 5 and 3600"
         }
+        reader.readOptional("public_url", into: &config.publicURL) { Self.isURL($0, schemes: ["http", "https"]) }
         reader.read("web_client_enabled", into: &config.webClientEnabled) { _ in nil }
         reader.readOptional("web_root", into: &config.webRoot) { !$0.isEmpty ? nil : "must not be empty" }
         reader.read("livekit_client_url", into: &config.livekitClientURL) {

@@ -70,11 +70,17 @@ struct WebClientController {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: asset.body))
     }
 
-    /// Scripts from this server and the LiveKit client's host only; connections to this server
-    /// (its API and WebSocket) and to LiveKit.
+    /// Scripts from this server and the one LiveKit client file only (not the rest of its CDN);
+    /// connections to this server (its API and WebSocket) and to LiveKit.
     static func contentSecurityPolicy(livekitClientURL: String, livekitWSURL: String?) -> String {
         var scripts = ["'self'"]
-        if let origin = origin(of: livekitClientURL) { scripts.append(origin) }
+        if origin(of: livekitClientURL) != nil, let url = URL(string: livekitClientURL), url.query == nil, !livekitClientURL.contains(";"),
+            !livekitClientURL.contains(" ")
+        {
+            scripts.append(livekitClientURL)
+        } else if let origin = origin(of: livekitClientURL) {
+            scripts.append(origin)
+        }
         var connections = ["'self'"]
         if let livekitWSURL, let origin = origin(of: livekitWSURL) {
             connections.append(origin)

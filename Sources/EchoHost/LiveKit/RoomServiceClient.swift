@@ -118,6 +118,16 @@ struct RoomServiceClient: Sendable {
         let _: Room = try await call("CreateRoom", Request(name: name, maxParticipants: maxParticipants), grant: LiveKitVideoGrant(roomCreate: true))
     }
 
+    /// How many rooms are active: the cheapest call that proves the API key works.
+    func activeRoomCount() async throws -> Int {
+        struct Response: Decodable {
+            struct Room: Decodable { let name: String? }
+            let rooms: [Room]?
+        }
+        let response: Response = try await call("ListRooms", [String: [String]](), grant: LiveKitVideoGrant(roomList: true))
+        return response.rooms?.count ?? 0
+    }
+
     /// The participants of a room; an unknown room has none.
     func listParticipants(_ room: String) async throws -> [LiveKitParticipant] {
         struct Response: Decodable { let participants: [LiveKitParticipant]? }

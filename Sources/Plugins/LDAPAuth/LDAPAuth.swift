@@ -10,7 +10,7 @@ import Logging
 /// gets which room role (`room_roles`).
 public struct LDAPAuth: AuthProvider {
     public static let name = "ldap"
-    public static let apiVersion = PluginAPIVersion(1, 2)
+    public static let apiVersion = PluginAPIVersion(1, 3)
 
     let configuration: Configuration
     let queries: DirectoryQueries
@@ -158,4 +158,25 @@ public struct LDAPDiagnosis: Sendable {
     public let query: String
     public let users: [Found]
     public let requiredGroup: String?
+}
+
+extension LDAPAuth: AuthHealthCheck {
+    /// Connects as a login would, binds the service account (or stays anonymous) and reads the
+    /// entry at `base_dn`.
+    public func checkHealth() async throws -> String {
+        let queries = queries
+        let base = configuration.baseDN
+        let timeout = configuration.operationTimeoutMilliseconds
+        let (baseFound, server) = try await directory { connection in
+            try queries.prepare(connection)
+            guard let base else { return true }
+            return !(try connection.search(base: base, scope: 0, filter: "(objectClass=*)", attributes: [], sizeLimit: 1, timeoutMilliseconds: timeout)
+                .entries.isEmpty)
+        }
+        guard baseFound else {
+            throw AuthError.backendUnavailable("\(server.uri) has no entry at base_dn \(base ?? "")")
+        }
+        let who = queries.service.map { "bound as \($0.dn)" } ?? "searched anonymously"
+        return "\(server.uri) answered, \(who)" + (base.map { ", base_dn \($0) found" } ?? "")
+    }
 }

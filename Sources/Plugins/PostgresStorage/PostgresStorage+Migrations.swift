@@ -271,3 +271,10 @@ extension PostgresStorage {
         return "\(error)"
     }
 }
+
+extension PostgresStorage: StorageSchemaReporting {
+    public func schemaVersion() async throws -> String {
+        let applied = Set(try await rows("SELECT id FROM echochat_migrations").map { try $0.value("id", as: String.self) })
+        return Self.migrations.last { applied.contains($0.id) }?.id ?? "none"
+    }
+}

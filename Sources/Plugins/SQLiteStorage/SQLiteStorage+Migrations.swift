@@ -175,3 +175,11 @@ extension SQLiteStorage {
         }
     }
 }
+
+extension SQLiteStorage: StorageSchemaReporting {
+    public func schemaVersion() async throws -> String {
+        let migrator = Self.migrator
+        let applied = try await read { db in try migrator.appliedIdentifiers(db) }
+        return migrator.migrations.last { applied.contains($0) } ?? "none"
+    }
+}

@@ -18,7 +18,12 @@ export class Api {
     this.refreshTimer = null;
     this.onSessionChanged = () => {};
     this.onSignedOut = () => {};
+    this.onUserChanged = () => {};
+    this.signingOut = false;
     this.scheduleRefresh();
+    window.addEventListener("storage", (event) => {
+      if (event.key === SESSION_KEY) this.adopt(readSession());
+    });
   }
 
   get signedIn() { return this.session !== null; }
@@ -69,30 +74,62 @@ export class Api {
   }
 
   async logout() {
-    try { await this.request("POST", "/api/auth/logout", {}, { retry: false }); } catch { /* signed out locally either way */ }
-    this.clear();
+    const session = this.session;
+    this.signingOut = true;
+    try { await this.request("POST", "/api/auth/logout", {}); } catch { /* signed out locally either way */ }
+    if (this.session === session || this.session === null) this.clear();
+    this.signingOut = false;
   }
 
-  /// Trades the refresh token for a new pair; concurrent callers share one attempt.
+  /// Trades the refresh token for a new pair. Tabs share one session: the exchange runs under a
+  /// lock across tabs, and a tab that finds a newer pair stored by another adopts it instead of
+  /// presenting a used refresh token (which would end the session everywhere).
   refresh() {
     if (!this.session) return Promise.resolve(false);
     if (!this.refreshing) {
-      const refreshToken = this.session.refresh_token;
-      this.refreshing = (async () => {
-        try {
-          const tokens = await this.request("POST", "/api/auth/refresh", { refresh_token: refreshToken }, { auth: false });
-          this.store({ ...tokens, user: tokens.user ?? this.session?.user });
-          return true;
-        } catch (error) {
-          // A network failure keeps the session for a later try; a refusal ends it.
-          if (error.status === 401 || error.status === 403) this.clear();
-          return false;
-        } finally {
-          this.refreshing = null;
-        }
-      })();
+      const exchange = () => this.exchange();
+      this.refreshing = (navigator.locks ? navigator.locks.request("echochat.refresh", exchange) : exchange())
+        .finally(() => { this.refreshing = null; });
     }
     return this.refreshing;
+  }
+
+  async exchange() {
+    const stored = readSession();
+    if (!stored) {
+      this.clear();
+      return false;
+    }
+    if (this.session && stored.refresh_token !== this.session.refresh_token) {
+      this.adopt(stored);
+      return true;
+    }
+    const refreshToken = stored.refresh_token;
+    try {
+      const tokens = await this.request("POST", "/api/auth/refresh", { refresh_token: refreshToken }, { auth: false });
+      // Signed out (or another sign-in) meanwhile: this pair belongs to nobody now.
+      if (this.session?.refresh_token !== refreshToken) return false;
+      this.store({ ...tokens, user: tokens.user ?? this.session?.user });
+      return true;
+    } catch (error) {
+      // A network failure keeps the session for a later try; a refusal ends it.
+      if (error.status === 401 || error.status === 403) this.clear();
+      return false;
+    }
+  }
+
+  /// Another tab refreshed, signed in or signed out.
+  adopt(session) {
+    if (!session) {
+      this.clear();
+      return;
+    }
+    if (session.refresh_token === this.session?.refresh_token) return;
+    const sameUser = session.user?.id === this.session?.user?.id;
+    this.session = session;
+    this.scheduleRefresh();
+    if (sameUser) this.onSessionChanged(session);
+    else this.onUserChanged();
   }
 
   store(tokens) {
@@ -112,7 +149,7 @@ export class Api {
     this.session = null;
     clearTimeout(this.refreshTimer);
     localStorage.removeItem(SESSION_KEY);
-    if (wasSignedIn) this.onSignedOut();
+    if (wasSignedIn) this.onSignedOut(this.signingOut);
   }
 
   /// Refreshes ahead of expiry, so that requests and the live connection never carry a stale token.

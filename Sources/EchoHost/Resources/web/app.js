@@ -29,7 +29,9 @@ async function boot() {
   } catch {
     state.config = { registration_enabled: true, livekit_enabled: false, livekit_client_url: "", version: "" };
   }
-  api.onSignedOut = () => showAuth("Your session ended. Sign in again.");
+  api.onSignedOut = (deliberately) => showAuth(deliberately ? "" : "Your session ended. Sign in again.");
+  // Someone else signed in in another tab: start over as them.
+  api.onUserChanged = () => location.reload();
   api.onSessionChanged = (session) => realtime?.renew(session.access_token);
   setUpAuthForms();
   setUpApp();
@@ -57,7 +59,8 @@ function setUpAuthForms() {
     tab.addEventListener("click", () => select(tab));
     tab.addEventListener("keydown", (event) => {
       if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
-        const next = tabs[(tabs.indexOf(tab) + 1) % tabs.length];
+        const shown = tabs.filter((candidate) => !candidate.hidden);
+        const next = shown[(shown.indexOf(tab) + 1) % shown.length];
         select(next);
         next.focus();
       }
@@ -122,6 +125,15 @@ function showAuth(notice = "") {
   voice?.leave();
   state.current = null;
   state.rooms.clear();
+  state.unread.clear();
+  state.me = null;
+  // Nothing of the last user stays behind for the next one.
+  history.replaceState(null, "", location.pathname + location.search);
+  for (const id of ["message-list", "member-list", "my-rooms", "public-rooms", "voice-participants", "voice-occupancy"]) $(id).replaceChildren();
+  for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
+  $("room").hidden = true;
+  $("no-room").hidden = false;
+  $("room-panel").hidden = true;
   $("app-view").hidden = true;
   $("auth-view").hidden = false;
   $("login-error").textContent = notice;
@@ -142,7 +154,8 @@ function setUpApp() {
     config: state.config,
     announce,
     elements: {
-      panel: $("voice-panel"), unavailable: $("voice-unavailable"), status: $("voice-status"), join: $("voice-join"),
+      panel: $("voice-panel"), unavailable: $("voice-unavailable"), status: $("voice-status"), where: $("voice-where"), join: $("voice-join"),
+      audio: $("voice-audio"),
       controls: $("voice-controls"), mute: $("voice-mute"), camera: $("voice-camera"), screen: $("voice-screen"),
       leave: $("voice-leave"), participants: $("voice-participants"), occupancy: $("voice-occupancy"), occupancyEmpty: $("voice-occupancy-empty"),
       media: $("voice-media"), subroom: $("voice-subroom"),
@@ -173,11 +186,15 @@ function setUpApp() {
   $("menu-toggle").addEventListener("click", () => toggleDrawer("sidebar", "menu-toggle"));
   $("details-toggle").addEventListener("click", () => toggleDrawer("room-panel", "details-toggle"));
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      closeDrawer("sidebar", "menu-toggle");
-      closeDrawer("room-panel", "details-toggle");
+    if (event.key === "Escape" && !document.querySelector("dialog[open]")) {
+      closeDrawer("sidebar", "menu-toggle", true);
+      closeDrawer("room-panel", "details-toggle", true);
     }
   });
+  $("sidebar-close").addEventListener("click", () => closeDrawer("sidebar", "menu-toggle", true));
+  $("panel-close").addEventListener("click", () => closeDrawer("room-panel", "details-toggle", true));
+  narrow.addEventListener("change", syncDrawers);
+  syncDrawers();
   window.addEventListener("hashchange", routeFromHash);
 
   $("room-join").addEventListener("click", () => joinCurrentRoom());
@@ -278,8 +295,11 @@ function roomItem(room) {
   const unread = state.unread.get(room.name) ?? 0;
   if (unread > 0) {
     const count = badge(unread > 99 ? "99+" : String(unread), "unread");
-    count.setAttribute("aria-label", `${unread} unread`);
-    link.append(count);
+    count.setAttribute("aria-hidden", "true");
+    const spoken = document.createElement("span");
+    spoken.className = "visually-hidden";
+    spoken.textContent = `, ${unread} unread`;
+    link.append(count, spoken);
   }
   if (state.current?.room.name === room.name) link.setAttribute("aria-current", "page");
   item.append(link);
@@ -287,11 +307,14 @@ function roomItem(room) {
 }
 
 function routeFromHash() {
+  // In-page links (the skip link) are not routes.
+  if (location.hash && !location.hash.startsWith("#/")) return;
   const match = location.hash.match(/^#\/room\/(.+)$/);
   const name = match ? safeDecode(match[1]) : null;
   if (name && name !== state.current?.room.name) openRoom(name);
   if (!name && state.current) closeRoom();
   closeDrawer("sidebar", "menu-toggle");
+  closeDrawer("room-panel", "details-toggle");
 }
 
 function closeRoom() {
@@ -310,6 +333,8 @@ async function openRoom(name) {
     oldest: null,
     hasMore: true,
     loadingOlder: false,
+    /// Set once the newest page is shown: scroll-back waits for it.
+    ready: false,
     members: new Map(),
   };
   state.current = view;
@@ -338,10 +363,7 @@ async function openRoom(name) {
     toast(describe(error));
   }
   await Promise.all([loadLatest(view), loadMembers(view), voice.show(view.room, view.room.my_role)]);
-  if (state.current === view) {
-    scrollToLatest();
-    if (view.room.my_role) $("composer-input").focus({ preventScroll: true });
-  }
+  if (state.current === view && view.room.my_role) $("composer-input").focus({ preventScroll: true });
 }
 
 function renderRoomHeader() {
@@ -357,12 +379,12 @@ function renderRoomHeader() {
   $("room-settings").hidden = rank < RANK.moderator;
   $("invite-form").hidden = rank < RANK.moderator;
   const input = $("composer-input");
-  const canPost = (role || state.me?.is_admin) && (!room.readonly || rank >= RANK.moderator);
+  const canPost = Boolean(role || state.me?.is_admin) && (!room.readonly || rank >= RANK.moderator);
   input.disabled = !canPost;
   $("composer").querySelector("button[type=submit]").disabled = !canPost;
   input.maxLength = 16000;
   let note = "";
-  if (!role) note = "Join the room to write here.";
+  if (!role && !state.me?.is_admin) note = "Join the room to write here.";
   else if (room.readonly && rank < RANK.moderator) note = "This room is read-only.";
   else if (room.slowmode_seconds > 0 && rank < RANK.moderator) note = `Slow mode: one message every ${room.slowmode_seconds} s.`;
   $("composer-note").textContent = note;
@@ -376,12 +398,12 @@ async function joinCurrentRoom() {
     const { membership } = await api.post(roomPath(view.room.name, "/join"));
     view.room = { ...view.room, my_role: membership.role };
     state.rooms.set(view.room.name, view.room);
+    renderRoomList();
+    if (state.current !== view) return;
     announce(`You joined ${view.room.name}`);
     renderRoomHeader();
-    renderRoomList();
     await Promise.all([loadLatest(view), loadMembers(view), voice.show(view.room, view.room.my_role)]);
-    scrollToLatest();
-    $("composer-input").focus();
+    if (state.current === view) $("composer-input").focus();
   } catch (error) {
     toast(describe(error));
   }
@@ -396,7 +418,9 @@ async function leaveCurrentRoom() {
     if (voice.session?.roomName === view.room.name) await voice.leave();
     announce(`You left ${view.room.name}`);
     await loadRooms();
+    if (state.current !== view) return;
     if (state.rooms.has(view.room.name)) {
+      state.current = null;  // reopen as a visitor
       openRoom(view.room.name);
     } else {
       location.hash = "";
@@ -412,33 +436,38 @@ async function loadLatest(view) {
   try {
     const page = await api.get(`${roomPath(view.room.name, "/messages")}?limit=${PAGE_SIZE}`);
     if (state.current !== view) return;
-    view.messages.clear();
-    $("message-list").replaceChildren();
+    // Merged, not replaced: live messages that arrived while the page was on its way stay.
     insertMessages(view, page.messages);
-    view.hasMore = page.next_before != null;
-    view.oldest = page.next_before ?? view.oldest;
-    renderHistoryEdge(view);
+    if (!view.ready) {
+      view.hasMore = page.next_before != null;
+      view.oldest = page.next_before ?? null;
+    }
   } catch (error) {
     if (state.current !== view) return;
-    view.hasMore = false;
-    renderHistoryEdge(view);
+    if (!view.ready) view.hasMore = false;
     if (error.status !== 403 && error.status !== 404) toast(describe(error));
   }
+  if (state.current !== view) return;
+  // At the bottom before the scroll-back button shows, so that it does not start loading at once.
+  scrollToLatest();
+  view.ready = true;
+  renderHistoryEdge(view);
 }
 
 async function loadOlder() {
   const view = state.current;
-  if (!view || !view.hasMore || view.loadingOlder || view.oldest == null) return;
+  if (!view || !view.ready || !view.hasMore || view.loadingOlder || view.oldest == null) return;
   view.loadingOlder = true;
   const box = $("messages");
   const fromBottom = box.scrollHeight - box.scrollTop;
+  const wasAtTop = box.scrollTop < 200;
   try {
     const page = await api.get(`${roomPath(view.room.name, "/messages")}?before=${view.oldest}&limit=${PAGE_SIZE}`);
     if (state.current !== view) return;
     insertMessages(view, page.messages);
     view.hasMore = page.next_before != null;
     if (page.next_before != null) view.oldest = page.next_before;
-    box.scrollTop = box.scrollHeight - fromBottom;  // keep what the reader was looking at in place
+    if (wasAtTop) box.scrollTop = box.scrollHeight - fromBottom;  // keep what the reader was looking at in place
     renderHistoryEdge(view);
     announce(`Loaded ${page.messages.length} older messages`);
   } catch (error) {
@@ -456,6 +485,9 @@ function renderHistoryEdge(view) {
 /// Puts messages in id order, replacing any already shown.
 function insertMessages(view, messages) {
   const list = $("message-list");
+  // A page at once is not read out message by message.
+  const bulk = messages.length > 1;
+  if (bulk) $("messages").setAttribute("aria-busy", "true");
   for (const message of messages) {
     const existing = view.messages.get(message.id);
     view.messages.set(message.id, message);
@@ -467,6 +499,7 @@ function insertMessages(view, messages) {
     const after = [...list.children].find((child) => Number(child.dataset.id) > message.id);
     list.insertBefore(item, after ?? null);
   }
+  if (bulk) $("messages").removeAttribute("aria-busy");
 }
 
 function messageItem(message, view) {
@@ -535,10 +568,14 @@ async function sendMessage() {
     }
     renderRoomHeader();
   } catch (error) {
+    const note = error.status === 429 ? `Slow down: try again in ${error.retryAfter ?? "a few"} s.` : describe(error);
+    if (state.current !== view) {
+      toast(`Not sent to ${view.room.name}: ${note}`);
+      return;
+    }
     if (!input.value) input.value = text;  // nothing typed is lost
     autosize(input);
-    $("composer-note").textContent = error.code === "rate_limited" || error.status === 429
-      ? `Slow down: try again in ${error.retryAfter ?? "a few"} s.` : describe(error);
+    $("composer-note").textContent = note;
   }
 }
 
@@ -555,6 +592,7 @@ async function sendWithRetry(roomName, body) {
 }
 
 function editMessage(message, item) {
+  const view = state.current;
   const body = item.querySelector(".message-body");
   const editor = document.createElement("textarea");
   editor.className = "edit-box";
@@ -568,13 +606,13 @@ function editMessage(message, item) {
     if (event.key === "Escape") {
       event.stopPropagation();
       finish();
-    } else if (event.key === "Enter" && !event.shiftKey) {
+    } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       const text = editor.value;
       if (!text.trim() || text === message.body) return finish();
       try {
-        const updated = await api.patch(roomPath(state.current.room.name, `/messages/${message.id}`), { body: text });
-        insertMessages(state.current, [updated]);
+        const updated = await api.patch(roomPath(message.room, `/messages/${message.id}`), { body: text });
+        if (state.current === view) insertMessages(view, [updated]);
       } catch (error) {
         toast(describe(error));
         finish();
@@ -585,9 +623,10 @@ function editMessage(message, item) {
 
 async function deleteMessage(message) {
   if (!confirm("Delete this message?")) return;
+  const view = state.current;
   try {
-    await api.delete(roomPath(state.current.room.name, `/messages/${message.id}`));
-    removeMessage(state.current, message.id);
+    await api.delete(roomPath(message.room, `/messages/${message.id}`));
+    if (view && state.current === view) removeMessage(view, message.id);
   } catch (error) {
     toast(describe(error));
   }
@@ -613,23 +652,37 @@ function onMessagesScroll() {
   if (isNearBottom()) $("jump-latest").hidden = true;
 }
 
-/// After a dropped connection: the rooms, the open room's members, and the messages it missed.
+/// After a dropped connection: the rooms, the open room's settings, members and voice, and the
+/// messages it missed, including edits and deletions within the newest page.
 async function catchUp() {
   await loadRooms();
   const view = state.current;
   if (!view) return;
-  if (!state.rooms.get(view.room.name)?.my_role && view.room.my_role) {
-    openRoom(view.room.name);
+  let room;
+  try {
+    room = await api.get(roomPath(view.room.name));
+  } catch (error) {
+    if (state.current !== view) return;
+    if (error.status === 404) {
+      toast(`${view.room.name} is gone.`);
+      location.hash = "";
+    }
     return;
   }
+  if (state.current !== view) return;
+  view.room = room;
+  renderRoomHeader();
+  voice.show(room, room.my_role);
   loadMembers(view);
-  const newest = Math.max(0, ...view.messages.keys());
+  if (view.messages.size === 0) return loadLatest(view);
+  const newest = Math.max(...view.messages.keys());
   const stick = isNearBottom();
   let before = null;
-  const missed = [];
+  const fetched = [];
+  let reachedShown = false;
   // Pages back from the newest until the last message already shown (bounded: a long absence reloads).
-  for (let pages = 0; pages < 10; pages++) {
-    const query = before == null ? `?limit=100` : `?before=${before}&limit=100`;
+  for (let pages = 0; pages < 10 && !reachedShown; pages++) {
+    const query = before == null ? "?limit=100" : `?before=${before}&limit=100`;
     let page;
     try {
       page = await api.get(roomPath(view.room.name, "/messages") + query);
@@ -638,17 +691,28 @@ async function catchUp() {
       return;
     }
     if (state.current !== view) return;
-    missed.push(...page.messages.filter((message) => message.id > newest));
-    if (page.next_before == null || page.messages.some((message) => message.id <= newest)) {
-      insertMessages(view, missed);
-      if (missed.length) announce(`${missed.length} new messages while you were away`);
-      if (stick) scrollToLatest();
-      return;
-    }
+    fetched.push(...page.messages);
+    reachedShown = page.next_before == null || page.messages.some((message) => message.id <= newest);
     before = page.next_before;
   }
-  await loadLatest(view);
-  scrollToLatest();
+  if (!reachedShown) {
+    // Too much was said meanwhile: start again from the newest page.
+    view.messages.clear();
+    $("message-list").replaceChildren();
+    view.ready = false;
+    view.hasMore = true;
+    return loadLatest(view);
+  }
+  // Within the fetched range, what the server no longer has was deleted meanwhile.
+  const oldestFetched = Math.min(...fetched.map((message) => message.id), newest + 1);
+  const present = new Set(fetched.map((message) => message.id));
+  for (const id of [...view.messages.keys()]) {
+    if (id >= oldestFetched && !present.has(id)) removeMessage(view, id);
+  }
+  const missed = fetched.filter((message) => message.id > newest).length;
+  insertMessages(view, fetched);
+  if (missed) announce(`${missed} new messages while you were away`);
+  if (stick) scrollToLatest();
 }
 
 // MARK: Members
@@ -660,6 +724,7 @@ async function loadMembers(view) {
     if (state.current !== view) return;
     view.members = new Map(members.map((member) => [member.user.username, member]));
   } catch (error) {
+    if (state.current !== view) return;
     if (error.status !== 403 && error.status !== 404) toast(describe(error));
   }
   renderMembers(view);
@@ -1012,14 +1077,7 @@ function announce(text) {
 }
 
 function toast(text) {
-  let box = $("toast");
-  if (!box) {
-    box = document.createElement("div");
-    box.id = "toast";
-    box.className = "toast";
-    box.setAttribute("role", "status");
-    document.body.append(box);
-  }
+  const box = $("toast");
   box.textContent = text;
   box.hidden = false;
   clearTimeout(box.timer);
@@ -1031,16 +1089,28 @@ async function busy(button, work) {
   try { await work(); } finally { if (button) button.disabled = false; }
 }
 
+const narrow = window.matchMedia("(max-width: 900px)");
+
 function toggleDrawer(id, toggleID) {
-  const open = !$(id).classList.contains("open");
-  $(id).classList.toggle("open", open);
-  $(toggleID).setAttribute("aria-expanded", String(open));
-  if (open) $(id).querySelector("input, button, a")?.focus();
+  if ($(id).classList.contains("open")) return closeDrawer(id, toggleID, true);
+  $(id).classList.add("open");
+  $(id).inert = false;
+  $(toggleID).setAttribute("aria-expanded", "true");
+  $(id).querySelector("input, button, a")?.focus();
 }
 
-function closeDrawer(id, toggleID) {
+function closeDrawer(id, toggleID, returnFocus = false) {
+  const wasOpen = $(id).classList.contains("open");
   $(id).classList.remove("open");
   $(toggleID).setAttribute("aria-expanded", "false");
+  // Off-screen drawers on a phone are out of the tab order and hidden from screen readers.
+  $(id).inert = narrow.matches;
+  if (wasOpen && returnFocus) $(toggleID).focus();
+}
+
+function syncDrawers() {
+  closeDrawer("sidebar", "menu-toggle");
+  closeDrawer("room-panel", "details-toggle");
 }
 
 function applyTheme(theme) {

@@ -38,7 +38,8 @@ export class RealTime {
   }
 
   connect() {
-    if (this.stopped || !this.api.accessToken) return;
+    // One connection at a time: a retry while another attempt is under way would leave two open.
+    if (this.stopped || this.socket || !this.api.accessToken) return;
     clearTimeout(this.timer);
     this.setState(this.everReady ? "reconnecting" : "connecting");
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -68,9 +69,8 @@ export class RealTime {
       this.socket = null;
       this.setState("reconnecting");
       // 4001: the token expired or the session ended; a refresh tells which.
-      if (event.code === 4001 && !(await this.api.refresh())) {
-        if (!this.api.signedIn) return;
-      }
+      if (event.code === 4001) await this.api.refresh();
+      if (this.stopped || this.socket || !this.api.signedIn) return;
       const delay = Math.min(30_000, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
       this.attempt = Math.min(this.attempt + 1, 6);
       this.timer = setTimeout(() => this.connect(), delay);

@@ -36,6 +36,10 @@ export class VoicePanel {
     this.el.mute.addEventListener("click", () => this.toggle("mic"));
     this.el.camera.addEventListener("click", () => this.toggle("camera"));
     this.el.screen.addEventListener("click", () => this.toggle("screen"));
+    this.el.audio.addEventListener("click", async () => {
+      try { await this.session?.livekit.startAudio(); } catch (error) { this.setStatus(`Sound stays off: ${error.message || error}`, true); }
+      this.render();
+    });
   }
 
   /// Shows `room` (or nothing); a live voice session stays up while browsing other rooms.
@@ -68,38 +72,62 @@ export class VoicePanel {
   }
 
   async join() {
-    if (!this.room || this.session) return;
+    if (!this.room || this.session || this.joining) return;
     const roomName = this.room.name;
+    const attempt = (this.joining = {});  // cancelled by leave() while it is under way
+    this.render();
     this.setStatus(`Asking for a seat in ${roomName}…`);
-    this.el.join.disabled = true;
+    let livekit = null;
     try {
       const grant = await this.api.post("/api/livekit/token", { room: roomName });
       const client = await loadLivekitClient(this.config.livekit_client_url);
-      const livekit = new client.Room({ adaptiveStream: true, dynacast: true });
-      this.session = { livekit, client, roomName, subroomName: grant.room, subroom: grant.subroom, micOn: false, cameraOn: false, screenOn: false };
+      if (this.joining !== attempt) return;
+      livekit = new client.Room({ adaptiveStream: true, dynacast: true });
+      this.session = { livekit, client, roomName, subroomName: grant.room, subroom: grant.subroom };
       this.wire(livekit, client);
       this.setStatus(`Connecting to ${grant.room}…`);
       await livekit.connect(grant.url, grant.token);
-      this.announce(`Joined voice in ${grant.room}`);
-      try {
-        await livekit.localParticipant?.setMicrophoneEnabled?.(true);
-        this.session.micOn = true;
-      } catch (error) {
-        this.setStatus(`Listening only: ${error.message || "the microphone is not available"}`);
+      if (this.joining !== attempt) {
+        await livekit.disconnect();
+        return;
       }
-      await livekit.startAudio?.();
+      this.joining = null;
+      this.setStatus("");
+      this.announce(`Joined voice in ${grant.room}`);
+      const participant = livekit.localParticipant;
+      // A listen-only token (a read-only room, a voice mute) may not publish: no microphone prompt then.
+      if (participant?.permissions?.canPublish !== false) {
+        try {
+          await participant?.setMicrophoneEnabled?.(true);
+        } catch (error) {
+          this.setStatus(`Listening only: ${error.message || "the microphone is not available"}`);
+        }
+      } else {
+        this.setStatus("Listening only: you may not speak here.");
+      }
+      // Browsers may block sound until a click; the panel then offers to enable it.
+      try { await livekit.startAudio?.(); } catch { /* offered by the audio button */ }
     } catch (error) {
-      this.teardown();
-      const text = error.code === "room_full" ? "Voice is full in every sub-room." : error.message;
-      this.setStatus(`Could not join voice: ${text}`, true);
+      if (this.joining === attempt) {
+        this.joining = null;
+        this.teardown();
+        try { await livekit?.disconnect(); } catch { /* never connected */ }
+        const text = error.code === "room_full" ? "Voice is full in every sub-room." : error.message;
+        this.setStatus(`Could not join voice: ${text}`, true);
+      }
     }
     this.render();
   }
 
   async leave() {
-    if (!this.session) return;
+    this.joining = null;
+    if (!this.session) {
+      this.render();
+      return;
+    }
     const { livekit } = this.session;
     this.teardown();
+    this.setStatus("");
     try { await livekit.disconnect(); } catch { /* gone either way */ }
     this.announce("Left voice");
     this.render();
@@ -109,21 +137,26 @@ export class VoicePanel {
     const session = this.session;
     if (!session) return;
     const participant = session.livekit.localParticipant;
+    const state = this.localState();
     try {
-      if (kind === "mic") {
-        await participant.setMicrophoneEnabled(!session.micOn);
-        session.micOn = !session.micOn;
-      } else if (kind === "camera") {
-        await participant.setCameraEnabled(!session.cameraOn);
-        session.cameraOn = !session.cameraOn;
-      } else {
-        await participant.setScreenShareEnabled(!session.screenOn);
-        session.screenOn = !session.screenOn;
-      }
+      if (kind === "mic") await participant.setMicrophoneEnabled(!state.mic);
+      else if (kind === "camera") await participant.setCameraEnabled(!state.camera);
+      else await participant.setScreenShareEnabled(!state.screen);
+      this.setStatus("");
     } catch (error) {
       this.setStatus(`That did not work: ${error.message || error}`, true);
     }
     this.render();
+  }
+
+  /// What LiveKit says is on: the truth after a moderator's mute or a share stopped from the browser's bar.
+  localState() {
+    const participant = this.session?.livekit.localParticipant;
+    return {
+      mic: Boolean(participant?.isMicrophoneEnabled),
+      camera: Boolean(participant?.isCameraEnabled),
+      screen: Boolean(participant?.isScreenShareEnabled),
+    };
   }
 
   wire(livekit, client) {
@@ -135,10 +168,13 @@ export class VoicePanel {
     on(events.ActiveSpeakersChanged, rerender);
     on(events.TrackMuted, rerender);
     on(events.TrackUnmuted, rerender);
+    on(events.ParticipantPermissionsChanged, rerender);
+    on(events.AudioPlaybackStatusChanged, rerender);
+    on(events.LocalTrackUnpublished, rerender);
     on(events.TrackSubscribed, (track) => this.attach(track));
     on(events.TrackUnsubscribed, (track) => { track.detach?.().forEach((element) => element.remove()); rerender(); });
     on(events.LocalTrackPublished, (publication) => { if (publication.track?.kind === "video") this.attach(publication.track, true); });
-    on(events.LocalTrackUnpublished, (publication) => { publication.track?.detach?.().forEach((element) => element.remove()); });
+    on(events.LocalTrackUnpublished, (publication) => { publication.track?.detach?.().forEach((element) => element.remove()); this.render(); });
     on(events.Disconnected, () => {
       if (this.session?.livekit === livekit) {
         this.teardown();
@@ -167,8 +203,9 @@ export class VoicePanel {
     this.session = null;
   }
 
+  /// A notice for screen readers and eyes: written only when it changes.
   setStatus(text, isError = false) {
-    this.el.status.textContent = text;
+    if (this.el.status.textContent !== text) this.el.status.textContent = text;
     this.el.status.classList.toggle("error", isError);
   }
 
@@ -193,21 +230,26 @@ export class VoicePanel {
     const here = this.session && this.session.roomName === room?.name;
     const elsewhere = this.session && !here;
     this.el.join.hidden = Boolean(this.session) || !available;
-    this.el.join.disabled = !this.myRole;
     this.el.join.title = this.myRole ? "" : "Join the room to use its voice channel";
-    this.el.controls.hidden = !this.session;
-    this.el.mute.setAttribute("aria-pressed", String(Boolean(this.session && !this.session.micOn)));
+    this.el.join.disabled = !this.myRole || Boolean(this.joining);
+    this.el.controls.hidden = !this.session || Boolean(this.joining);
+    const state = this.localState();
+    this.el.mute.setAttribute("aria-pressed", String(Boolean(this.session) && !state.mic));
     const voice = this.session ? (here ? room.voice : null) : null;
-    this.el.camera.hidden = !(voice?.allow_video);
-    this.el.camera.setAttribute("aria-pressed", String(Boolean(this.session?.cameraOn)));
-    this.el.screen.hidden = !(voice?.allow_screen_share);
-    this.el.screen.setAttribute("aria-pressed", String(Boolean(this.session?.screenOn)));
-    if (this.session && !this.el.status.classList.contains("error")) {
-      const where = `${this.session.subroomName} (sub-room ${this.session.subroom})`;
-      this.el.status.textContent = elsewhere ? `In voice in ${where}.` : `In voice: ${where}`;
-    } else if (!this.session && !this.el.status.classList.contains("error")) {
-      this.el.status.textContent = available ? "Not in voice." : "";
+    const canPublish = this.session?.livekit.localParticipant?.permissions?.canPublish !== false;
+    this.el.mute.disabled = !canPublish;
+    this.el.camera.hidden = !(voice?.allow_video) || !canPublish;
+    this.el.camera.setAttribute("aria-pressed", String(state.camera));
+    this.el.screen.hidden = !(voice?.allow_screen_share) || !canPublish;
+    this.el.screen.setAttribute("aria-pressed", String(state.screen));
+    this.el.audio.hidden = !this.session || this.session.livekit.canPlaybackAudio !== false;
+    // Not a live region: re-rendered on every change of speaker.
+    let where = available ? "Not in voice." : "";
+    if (this.session && !this.joining) {
+      const seat = `${this.session.subroomName} (sub-room ${this.session.subroom})`;
+      where = elsewhere ? `In voice in ${seat}.` : `In voice: ${seat}`;
     }
+    if (this.el.where.textContent !== where) this.el.where.textContent = where;
     this.el.subroom.textContent = this.session ? this.session.subroomName : "";
 
     const people = this.participants();
