@@ -302,4 +302,34 @@ struct LDAPCommandTests {
         #expect(down.status == 1 && down.output.contains("the directory did not answer"), "\(down.output)")
         #expect(!down.output.contains(ldap.server.adminPassword))
     }
+
+    @Test("echochat doctor binds the service account and finds base_dn; a wrong password, a missing base_dn and a dead server are errors with a fix")
+    func doctor() async throws {
+        let ldap = try await LDAPTestDirectory.make()
+        let directory = try TemporaryDirectory()
+        try directory.write("server_config.json", json: ["data_dir": directory.file("data")])
+        func doctor(_ overrides: [String: Any]) async throws -> (status: Int32, output: String) {
+            try directory.write("plugins.json", json: ["auth": [["plugin": "ldap", "config": ldap.config(overrides)], ["plugin": "local"]]])
+            return try await ServerProcess.run(["doctor"], in: directory.path)
+        }
+        let healthy = try await doctor([:])
+        #expect(healthy.status == 0, "\(healthy.output)")
+        #expect(
+            healthy.output.contains("[ok]      auth.ldap: \(ldap.server.ldapURI) answered, bound as \(SlapdServer.adminDN), base_dn \(ldap.people) found"),
+            "\(healthy.output)")
+        #expect(healthy.output.contains("[ok]      auth.local:"))
+
+        let cases: [([String: Any], String)] = [
+            (["bind_password": "not-the-password"], "Invalid credentials"),
+            (["base_dn": "ou=nowhere,\(ldap.people)"], "No such object"),
+            (["uris": ["ldap://127.0.0.1:\(try freeLoopbackPort())"]], "[error]   auth.ldap:"),
+        ]
+        for (overrides, expected) in cases {
+            let result = try await doctor(overrides)
+            #expect(result.status == 1, "\(overrides): \(result.output)")
+            #expect(result.output.contains("[error]   auth.ldap:") && result.output.contains(expected), "\(overrides): \(result.output)")
+            #expect(result.output.contains("Fix: check uris, bind_dn"))
+            #expect(!result.output.contains(ldap.server.adminPassword) && !result.output.contains("not-the-password"))
+        }
+    }
 }

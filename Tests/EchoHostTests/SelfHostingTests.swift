@@ -197,6 +197,8 @@ struct SelfHostingTests {
             let cases: [(change: [String: Any], expected: String)] = [
                 (["livekit_api_secret": String(repeating: "w", count: 40)], "[error]   livekit: LiveKit at \(double.url) refused EchoChat's API key and secret"),
                 (["livekit_api_url": "http://127.0.0.1:\(closed)"], "[error]   livekit: cannot reach LiveKit's API at http://127.0.0.1:\(closed)"),
+                // A URL that reaches some other service: EchoChat itself.
+                (["livekit_api_url": "http://127.0.0.1:\(client.port)"], "[error]   livekit: http://127.0.0.1:\(client.port) answered 404: it is not LiveKit's API"),
                 (["livekit_ws_url": "ws://livekit.example.com"], "[error]   livekit_ws_url: ws://livekit.example.com is not TLS"),
                 (["public_url": "http://127.0.0.1:\(closed)"], "[error]   webhook: LiveKit could not deliver events to http://127.0.0.1:\(closed)/api/livekit/webhook"),
             ]
