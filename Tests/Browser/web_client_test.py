@@ -26,7 +26,7 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WAIT = 20
@@ -215,6 +215,14 @@ class Person:
         link[0].click()
         self.wait(lambda: self.text("#room-title") == name, f"{name} to open")
 
+    def message_button(self, text, label):
+        return self.driver.find_element(
+            By.XPATH, f"//li[contains(@class,'message')][.//p[@class='message-body' and text()='{text}']]//button[text()='{label}']")
+
+    def open_member(self, username):
+        self.find(f'#member-list button.member[data-username="{username}"]').click()
+        self.wait(lambda: self.visible("#member-dialog"), f"the dialog for {username}")
+
     def say(self, text):
         box = self.find("#composer-input")
         box.send_keys(text)
@@ -295,6 +303,33 @@ def run(args):
         bob.screenshot("06-chat-bob")
         print("live chat: both saw each other's messages")
 
+        # Moderation through the dialogs, seen live by the other side.
+        alice.open_member("bob")
+        Select(alice.find("#member-role")).select_by_value("moderator")
+        alice.find("#member-role-save").click()
+        alice.wait(lambda: not alice.visible("#member-dialog"), "the member dialog to close")
+        bob.wait(lambda: bob.visible("#room-settings"), "bob's moderator tools after his promotion")
+        alice.wait(lambda: "moderator" in alice.text("#member-list"), "bob's new role in alice's member list")
+        alice.message_button("Hello Bob, welcome to the team room!", "Edit").click()
+        editor = alice.wait(lambda: alice.driver.find_elements(By.CSS_SELECTOR, "textarea.edit-box"), "the edit box")[0]
+        editor.clear()
+        editor.send_keys("Hello Bob, welcome to Team Room!")
+        editor.send_keys(Keys.ENTER)
+        bob.wait(lambda: bob.has_message("Hello Bob, welcome to Team Room!"), "alice's edit to reach bob live")
+        check(not bob.has_message("Hello Bob, welcome to the team room!"), "the old text is gone")
+        check("(edited)" in bob.driver.find_element(
+            By.XPATH, "//li[contains(@class,'message')][.//p[text()='Hello Bob, welcome to Team Room!']]").text, "the edit is marked")
+        alice.message_button("history 120", "Delete").click()
+        alice.driver.switch_to.alert.accept()
+        bob.wait(lambda: not bob.has_message("history 120"), "alice's deletion to reach bob live")
+        alice.find("#room-settings").click()
+        alice.wait(lambda: alice.visible("#room-dialog"), "the room settings")
+        alice.find("#room-topic-input").clear()
+        alice.find("#room-topic-input").send_keys("Release planning")
+        alice.find("#room-save").click()
+        bob.wait(lambda: bob.text("#room-topic") == "Release planning", "the new topic to reach bob live")
+        print("moderation: a role change, an edit, a deletion and a new topic reached the other side live")
+
         # A dropped connection: what is said meanwhile arrives after the reconnect.
         relay.drop_all()
         bob.wait(lambda: bob.find("#connection-status").get_attribute("data-state") == "reconnecting", "bob to notice the drop")
@@ -357,6 +392,23 @@ def run(args):
         alice.find("#theme-toggle").click()
         check(alice.js("return document.documentElement.dataset.theme") == "dark", "the theme toggle reaches dark")
         alice.screenshot("12-dark")
+
+        # A ban takes bob out at once; unbanned from the settings, he can join again.
+        bob.driver.set_window_size(1280, 860)
+        alice.open_member("bob")
+        alice.find("#member-ban-reason").send_keys("testing bans")
+        alice.find("#member-ban").click()
+        bob.wait(lambda: bob.visible("#room-join"), "bob to be out of the room at once")
+        check(not bob.find("#composer-input").is_enabled(), "a banned user cannot write")
+        alice.find("#room-settings").click()
+        alice.wait(lambda: "testing bans" in alice.text("#ban-list"), "the ban in the settings")
+        alice.screenshot("13-room-settings-bans")
+        alice.find('#ban-list button[aria-label="Unban bob"]').click()
+        alice.wait(lambda: not alice.driver.find_elements(By.CSS_SELECTOR, "#ban-list li"), "the ban to be lifted")
+        alice.find("#room-cancel").click()
+        bob.find("#room-join").click()
+        bob.wait(lambda: bob.find("#composer-input").is_enabled(), "bob back in the room")
+        print("moderation: bob banned and out at once; unbanned, he joined again")
 
         # Nothing the browser reported as an error: no CSP violation, no script error.
         for person in people:
