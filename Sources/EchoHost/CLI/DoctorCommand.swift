@@ -67,11 +67,9 @@ struct DoctorCommand: AsyncParsableCommand {
                     }
                     do {
                         findings.append(.ok("auth.\(name)", try await checkable.checkHealth()))
-                    } catch let error as AuthError {
-                        findings.append(
-                            .error("auth.\(name)", error.message, fix: "check uris, bind_dn, its password and base_dn in plugins.json; `echochat ldap test NAME` shows more"))
                     } catch {
-                        findings.append(.error("auth.\(name)", "\(error)", fix: "check its settings in plugins.json"))
+                        let message = (error as? AuthError)?.message ?? "\(error)"
+                        findings.append(.error("auth.\(name)", message, fix: checkable.healthCheckAdvice))
                     }
                 }
                 return findings
@@ -109,7 +107,7 @@ struct DoctorCommand: AsyncParsableCommand {
         } catch {
             findings.append(.error("livekit", "\(error)", fix: "check livekit_api_url"))
         }
-        if let url = webhookURL ?? server.publicURL.map({ Self.trimmingSlashes($0) + "/api/livekit/webhook" }) {
+        if let url = webhookURL ?? server.publicURL.map({ $0.trimmingTrailingSlashes + "/api/livekit/webhook" }) {
             findings.append(await probeWebhook(url, http: http))
         } else {
             findings.append(
@@ -137,11 +135,5 @@ struct DoctorCommand: AsyncParsableCommand {
         } catch {
             return DoctorRules.webhookProbe(url: url, status: nil, errorCode: nil, failure: "\(error)")
         }
-    }
-
-    private static func trimmingSlashes(_ text: String) -> String {
-        var text = text
-        while text.hasSuffix("/") { text.removeLast() }
-        return text
     }
 }

@@ -19,9 +19,7 @@ struct LiveKitDeployment: Sendable {
 
     var webhookURL: String {
         guard let echochatURL else { return "http://127.0.0.1:\(echochatPort)/api/livekit/webhook" }
-        var base = echochatURL.absoluteString
-        while base.hasSuffix("/") { base.removeLast() }
-        return base + "/api/livekit/webhook"
+        return echochatURL.absoluteString.trimmingTrailingSlashes + "/api/livekit/webhook"
     }
 
     var livekitYAML: String {
@@ -91,12 +89,10 @@ struct LiveKitDeployment: Sendable {
 
     /// The keys as a JSON fragment to paste into server_config.json.
     var serverConfigSnippet: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
         let lines = serverConfigKeys.map { key, value in
             let encoded: String
             if let text = value as? String {
-                encoded = String(decoding: (try? encoder.encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+                encoded = String(decoding: (try? JSONBody.encoder.encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
             } else {
                 encoded = "\(value)"
             }

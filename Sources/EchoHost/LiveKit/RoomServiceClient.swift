@@ -96,8 +96,7 @@ struct RoomServiceClient: Sendable {
         var base = apiURL
         if base.hasPrefix("ws://") { base = "http://" + base.dropFirst(5) }
         if base.hasPrefix("wss://") { base = "https://" + base.dropFirst(6) }
-        while base.hasSuffix("/") { base.removeLast() }
-        self.baseURL = base
+        self.baseURL = base.trimmingTrailingSlashes
         self.tokens = tokens
         self.http = http
         self.metrics = metrics

@@ -16,4 +16,12 @@ public protocol AuthHealthCheck: AuthProvider {
     /// of the search) and returns a one-line description of what answered; throws ``AuthError``
     /// naming what failed.
     func checkHealth() async throws -> String
+
+    /// What an operator should look at when ``checkHealth()`` fails, in the plugin's own terms
+    /// (its configuration keys, a diagnostic command).
+    var healthCheckAdvice: String { get }
+}
+
+extension AuthHealthCheck {
+    public var healthCheckAdvice: String { "check this plugin's settings in plugins.json and that its backend runs" }
 }

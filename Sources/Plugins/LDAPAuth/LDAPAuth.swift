@@ -161,6 +161,10 @@ public struct LDAPDiagnosis: Sendable {
 }
 
 extension LDAPAuth: AuthHealthCheck {
+    public var healthCheckAdvice: String {
+        "check uris, bind_dn, its password and base_dn in plugins.json; `echochat ldap test NAME` shows more"
+    }
+
     /// Connects as a login would, binds the service account (or stays anonymous) and reads the
     /// entry at `base_dn`.
     public func checkHealth() async throws -> String {

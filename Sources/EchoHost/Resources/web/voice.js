@@ -29,7 +29,7 @@ export class VoicePanel {
     this.el = elements;
     this.announce = announce;
     this.room = null;          // EchoChat room shown in the panel
-    this.session = null;       // { livekit, roomName, subroomName, subroom, micOn, cameraOn, screenOn }
+    this.session = null;       // { livekit, client, roomName, subroomName, subroom }
     this.occupancy = [];
     this.el.join.addEventListener("click", () => this.join());
     this.el.leave.addEventListener("click", () => this.leave());
