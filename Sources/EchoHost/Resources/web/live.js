@@ -1,0 +1,148 @@
+// What the live connection reports (messages, members, room settings, voice seats), and catching
+// up on what was missed while it was down.
+
+import { roomPath } from "./api.js";
+import { api, services, state } from "./state.js";
+import { $, announce, describe, toast } from "./dom.js";
+import { loadRooms, renderRoomList } from "./room-list.js";
+import { renderRoomHeader } from "./room-header.js";
+import { insertMessages, isNearBottom, loadLatest, removeMessage, rerenderMessages, scrollToLatest } from "./messages.js";
+import { loadMembers, renderMembers } from "./members.js";
+
+export function handleEvent(frame) {
+  const voice = services.voice;
+  const view = state.current;
+  const here = view && frame.room === view.room.name;
+  switch (frame.type) {
+    case "message.created": {
+      if (here) {
+        const stick = isNearBottom();
+        insertMessages(view, [frame.message]);
+        if (stick || frame.message.author.username === state.me?.username) scrollToLatest();
+        else $("jump-latest").hidden = false;
+      } else if (frame.message.author.username !== state.me?.username) {
+        state.unread.set(frame.room, (state.unread.get(frame.room) ?? 0) + 1);
+        renderRoomList();
+      }
+      break;
+    }
+    case "message.updated":
+      if (here && view.messages.has(frame.message.id)) insertMessages(view, [frame.message]);
+      break;
+    case "message.deleted":
+      if (here) removeMessage(view, frame.message.id);
+      break;
+    case "member.joined":
+    case "member.role_changed":
+    case "member.left": {
+      const { member } = frame;
+      const isMe = member.user.username === state.me?.username;
+      if (here) {
+        if (frame.type === "member.left") view.members.delete(member.user.username);
+        else view.members.set(member.user.username, member);
+      }
+      if (isMe) {
+        const room = state.rooms.get(frame.room);
+        const role = frame.type === "member.left" ? null : member.role;
+        if (room) state.rooms.set(frame.room, { ...room, my_role: role });
+        if (here) {
+          view.room = { ...view.room, my_role: role };
+          renderRoomHeader();
+          voice.show(view.room, role);
+          if (frame.type === "member.left") {
+            announce(`You are no longer a member of ${frame.room}`);
+            if (voice.session?.roomName === frame.room) voice.leave();
+            loadRooms();
+          }
+        }
+        if (!room) loadRooms();
+        renderRoomList();
+      }
+      if (here) {
+        renderMembers(view);
+        if (isMe) rerenderMessages(view);
+      }
+      break;
+    }
+    case "room.updated": {
+      const previous = state.rooms.get(frame.room);
+      const room = { ...frame.room_info, my_role: previous?.my_role ?? (here ? view.room.my_role : null) };
+      state.rooms.set(room.name, room);
+      if (here) {
+        view.room = room;
+        renderRoomHeader();
+        voice.show(room, room.my_role);
+      }
+      renderRoomList();
+      break;
+    }
+    case "voice.occupancy":
+      voice.updateOccupancy(frame.room, frame.subrooms);
+      break;
+    default:
+      break;
+  }
+}
+
+/// After a dropped connection: the rooms, the open room's settings, members and voice, and the
+/// messages it missed, including edits and deletions within the newest page.
+export async function catchUp() {
+  await loadRooms();
+  const view = state.current;
+  if (!view) return;
+  let room;
+  try {
+    room = await api.get(roomPath(view.room.name));
+  } catch (error) {
+    if (state.current !== view) return;
+    if (error.status === 404) {
+      toast(`${view.room.name} is gone.`);
+      location.hash = "";
+    }
+    return;
+  }
+  if (state.current !== view) return;
+  view.room = room;
+  renderRoomHeader();
+  services.voice.show(room, room.my_role);
+  loadMembers(view);
+  if (view.messages.size === 0) return loadLatest(view);
+  const newest = Math.max(...view.messages.keys());
+  const stick = isNearBottom();
+  let before = null;
+  const fetched = [];
+  let reachedShown = false;
+  // Pages back from the newest until the last message already shown (bounded: a long absence reloads).
+  for (let pages = 0; pages < 10 && !reachedShown; pages++) {
+    const query = before == null ? "?limit=100" : `?before=${before}&limit=100`;
+    let page;
+    try {
+      page = await api.get(roomPath(view.room.name, "/messages") + query);
+    } catch (error) {
+      toast(describe(error));
+      return;
+    }
+    if (state.current !== view) return;
+    fetched.push(...page.messages);
+    reachedShown = page.next_before == null || page.messages.some((message) => message.id <= newest);
+    before = page.next_before;
+  }
+  if (!reachedShown) {
+    // Too much was said meanwhile: start again from the newest page.
+    view.messages.clear();
+    $("message-list").replaceChildren();
+    view.ready = false;
+    view.hasMore = true;
+    return loadLatest(view);
+  }
+  // Within the fetched range, what the server no longer has was deleted meanwhile.
+  const oldestFetched = Math.min(...fetched.map((message) => message.id), newest + 1);
+  const present = new Set(fetched.map((message) => message.id));
+  for (const id of [...view.messages.keys()]) {
+    if (id >= oldestFetched && !present.has(id)) removeMessage(view, id);
+  }
+  const missed = fetched.filter((message) => message.id > newest).length;
+  insertMessages(view, fetched);
+  if (missed) announce(`${missed} new messages while you were away`);
+  if (stick) scrollToLatest();
+}

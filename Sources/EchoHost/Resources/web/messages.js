@@ -1,0 +1,191 @@
+// The open room's messages: the newest page, scroll-back, editing and deleting, and keeping the
+// view at the bottom while new ones arrive.
+
+import { roomPath } from "./api.js";
+import { RANK, api, myRank, state } from "./state.js";
+import { $, actionButton, announce, autosize, describe, formatTime, toast } from "./dom.js";
+
+const PAGE_SIZE = 50;
+
+export function setUpMessages() {
+  $("load-older").addEventListener("click", () => loadOlder());
+  $("jump-latest").addEventListener("click", () => scrollToLatest());
+  $("messages").addEventListener("scroll", onMessagesScroll);
+  new IntersectionObserver((entries) => {
+    if (entries.some((entry) => entry.isIntersecting)) loadOlder();
+  }, { root: $("messages") }).observe($("load-older"));
+}
+
+export async function loadLatest(view) {
+  try {
+    const page = await api.get(`${roomPath(view.room.name, "/messages")}?limit=${PAGE_SIZE}`);
+    if (state.current !== view) return;
+    // Merged, not replaced: live messages that arrived while the page was on its way stay.
+    insertMessages(view, page.messages);
+    if (!view.ready) {
+      view.hasMore = page.next_before != null;
+      view.oldest = page.next_before ?? null;
+    }
+  } catch (error) {
+    if (state.current !== view) return;
+    if (!view.ready) view.hasMore = false;
+    if (error.status !== 403 && error.status !== 404) toast(describe(error));
+  }
+  if (state.current !== view) return;
+  // At the bottom before the scroll-back button shows, so that it does not start loading at once.
+  scrollToLatest();
+  view.ready = true;
+  renderHistoryEdge(view);
+}
+
+async function loadOlder() {
+  const view = state.current;
+  if (!view || !view.ready || !view.hasMore || view.loadingOlder || view.oldest == null) return;
+  view.loadingOlder = true;
+  const box = $("messages");
+  const fromBottom = box.scrollHeight - box.scrollTop;
+  const wasAtTop = box.scrollTop < 200;
+  try {
+    const page = await api.get(`${roomPath(view.room.name, "/messages")}?before=${view.oldest}&limit=${PAGE_SIZE}`);
+    if (state.current !== view) return;
+    insertMessages(view, page.messages);
+    view.hasMore = page.next_before != null;
+    if (page.next_before != null) view.oldest = page.next_before;
+    if (wasAtTop) box.scrollTop = box.scrollHeight - fromBottom;  // keep what the reader was looking at in place
+    renderHistoryEdge(view);
+    announce(`Loaded ${page.messages.length} older messages`);
+  } catch (error) {
+    toast(describe(error));
+  } finally {
+    view.loadingOlder = false;
+  }
+}
+
+function renderHistoryEdge(view) {
+  $("load-older").hidden = !view.hasMore;
+  $("history-start").hidden = view.hasMore || !view.room.my_role && view.messages.size === 0;
+}
+
+/// Puts messages in id order, replacing any already shown.
+export function insertMessages(view, messages) {
+  const list = $("message-list");
+  // A page at once is not read out message by message.
+  const bulk = messages.length > 1;
+  if (bulk) $("messages").setAttribute("aria-busy", "true");
+  for (const message of messages) {
+    const existing = view.messages.get(message.id);
+    view.messages.set(message.id, message);
+    const item = messageItem(message, view);
+    if (existing) {
+      list.querySelector(`[data-id="${message.id}"]`)?.replaceWith(item);
+      continue;
+    }
+    const after = [...list.children].find((child) => Number(child.dataset.id) > message.id);
+    list.insertBefore(item, after ?? null);
+  }
+  if (bulk) $("messages").removeAttribute("aria-busy");
+}
+
+export function rerenderMessages(view) {
+  insertMessages(view, [...view.messages.values()]);
+}
+
+function messageItem(message, view) {
+  const item = document.createElement("li");
+  item.className = "message";
+  item.dataset.id = String(message.id);
+  const mine = message.author.username === state.me?.username;
+  if (mine) item.classList.add("mine");
+  const header = document.createElement("div");
+  header.className = "message-meta";
+  const author = document.createElement("strong");
+  author.className = "author";
+  author.textContent = message.author.display_name || message.author.username;
+  author.title = `@${message.author.username}`;
+  const time = document.createElement("time");
+  time.dateTime = message.created_at;
+  time.textContent = formatTime(message.created_at);
+  time.title = new Date(message.created_at).toLocaleString();
+  header.append(author, " ", time);
+  if (message.edited_at) {
+    const edited = document.createElement("span");
+    edited.className = "muted edited";
+    edited.textContent = "(edited)";
+    header.append(" ", edited);
+  }
+  const body = document.createElement("p");
+  body.className = "message-body";
+  body.textContent = message.body;
+  item.append(header, body);
+
+  const rank = myRank(view.room.my_role);
+  const actions = document.createElement("div");
+  actions.className = "message-actions";
+  if (mine && view.room.my_role) actions.append(actionButton("Edit", `Edit your message from ${time.textContent}`, () => editMessage(message, item)));
+  if ((mine && view.room.my_role) || rank >= RANK.moderator) {
+    actions.append(actionButton("Delete", `Delete the message by ${author.textContent} from ${time.textContent}`, () => deleteMessage(message)));
+  }
+  if (actions.childElementCount) item.append(actions);
+  return item;
+}
+
+function editMessage(message, item) {
+  const view = state.current;
+  const body = item.querySelector(".message-body");
+  const editor = document.createElement("textarea");
+  editor.className = "edit-box";
+  editor.value = message.body;
+  editor.setAttribute("aria-label", "Edit message; Enter saves, Escape cancels");
+  body.replaceWith(editor);
+  autosize(editor);
+  editor.focus();
+  const finish = () => editor.replaceWith(body);
+  editor.addEventListener("keydown", async (event) => {
+    if (event.key === "Escape") {
+      event.stopPropagation();
+      finish();
+    } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      const text = editor.value;
+      if (!text.trim() || text === message.body) return finish();
+      try {
+        const updated = await api.patch(roomPath(message.room, `/messages/${message.id}`), { body: text });
+        if (state.current === view) insertMessages(view, [updated]);
+      } catch (error) {
+        toast(describe(error));
+        finish();
+      }
+    }
+  });
+}
+
+async function deleteMessage(message) {
+  if (!confirm("Delete this message?")) return;
+  const view = state.current;
+  try {
+    await api.delete(roomPath(message.room, `/messages/${message.id}`));
+    if (view && state.current === view) removeMessage(view, message.id);
+  } catch (error) {
+    toast(describe(error));
+  }
+}
+
+export function removeMessage(view, id) {
+  view.messages.delete(id);
+  $("message-list").querySelector(`[data-id="${id}"]`)?.remove();
+}
+
+export function isNearBottom() {
+  const box = $("messages");
+  return box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+}
+
+export function scrollToLatest() {
+  const box = $("messages");
+  box.scrollTop = box.scrollHeight;
+  $("jump-latest").hidden = true;
+}
+
+function onMessagesScroll() {
+  if (isNearBottom()) $("jump-latest").hidden = true;
+}

@@ -1,0 +1,63 @@
+// The sidebar: the rooms I am in and the public ones, with unread counts and a search.
+
+import { api, state } from "./state.js";
+import { $, badge, describe, toast } from "./dom.js";
+
+export function setUpRoomSearch() {
+  let searchTimer = null;
+  $("room-search").addEventListener("input", (event) => {
+    state.search = event.target.value.trim().toLowerCase();
+    renderRoomList();
+    // Rooms created since the list was loaded are only found by asking again.
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(loadRooms, 250);
+  });
+}
+
+export async function loadRooms() {
+  try {
+    const { rooms } = await api.get("/api/rooms");
+    state.rooms = new Map(rooms.map((room) => [room.name, room]));
+  } catch (error) {
+    toast(describe(error));
+  }
+  renderRoomList();
+}
+
+export function renderRoomList() {
+  const matches = (room) => !state.search || room.name.toLowerCase().includes(state.search) || room.topic.toLowerCase().includes(state.search);
+  const rooms = [...state.rooms.values()].filter(matches).sort((a, b) => a.name.localeCompare(b.name));
+  const mine = rooms.filter((room) => room.my_role);
+  const others = rooms.filter((room) => !room.my_role);
+  $("my-rooms").replaceChildren(...mine.map(roomItem));
+  $("public-rooms").replaceChildren(...others.map(roomItem));
+  $("my-rooms-heading").hidden = mine.length === 0;
+  $("public-rooms-heading").hidden = others.length === 0;
+  $("no-rooms").hidden = rooms.length > 0;
+  $("no-rooms").textContent = state.search ? "No rooms match." : "No rooms yet: create the first one.";
+}
+
+function roomItem(room) {
+  const item = document.createElement("li");
+  const link = document.createElement("a");
+  link.href = `#/room/${encodeURIComponent(room.name)}`;
+  link.className = "room-link";
+  link.dataset.room = room.name;
+  const name = document.createElement("span");
+  name.className = "room-name";
+  name.textContent = room.name;
+  link.append(name);
+  if (room.visibility === "private") link.append(badge("private"));
+  const unread = state.unread.get(room.name) ?? 0;
+  if (unread > 0) {
+    const count = badge(unread > 99 ? "99+" : String(unread), "unread");
+    count.setAttribute("aria-hidden", "true");
+    const spoken = document.createElement("span");
+    spoken.className = "visually-hidden";
+    spoken.textContent = `, ${unread} unread`;
+    link.append(count, spoken);
+  }
+  if (state.current?.room.name === room.name) link.setAttribute("aria-current", "page");
+  item.append(link);
+  return item;
+}

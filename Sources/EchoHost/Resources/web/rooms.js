@@ -1,0 +1,115 @@
+// Opening a room from the address (#/room/NAME), joining and leaving it.
+
+import { roomPath } from "./api.js";
+import { api, services, state } from "./state.js";
+import { $, announce, describe, safeDecode, toast } from "./dom.js";
+import { closeDrawer } from "./layout.js";
+import { loadRooms, renderRoomList } from "./room-list.js";
+import { renderRoomHeader } from "./room-header.js";
+import { loadLatest } from "./messages.js";
+import { loadMembers } from "./members.js";
+
+export function setUpRooms() {
+  window.addEventListener("hashchange", routeFromHash);
+  $("room-join").addEventListener("click", () => joinCurrentRoom());
+  $("room-leave").addEventListener("click", () => leaveCurrentRoom());
+}
+
+export function routeFromHash() {
+  // In-page links (the skip link) are not routes.
+  if (location.hash && !location.hash.startsWith("#/")) return;
+  const match = location.hash.match(/^#\/room\/(.+)$/);
+  const name = match ? safeDecode(match[1]) : null;
+  if (name && name !== state.current?.room.name) openRoom(name);
+  if (!name && state.current) closeRoom();
+  closeDrawer("sidebar", "menu-toggle");
+  closeDrawer("room-panel", "details-toggle");
+}
+
+function closeRoom() {
+  state.current = null;
+  $("room").hidden = true;
+  $("no-room").hidden = false;
+  $("room-panel").hidden = true;
+  services.voice.show(null);
+  renderRoomList();
+}
+
+async function openRoom(name) {
+  const view = {
+    room: state.rooms.get(name) ?? { name, topic: "", visibility: "public", readonly: false, slowmode_seconds: 0, voice: { enabled: false }, my_role: null },
+    messages: new Map(),
+    oldest: null,
+    hasMore: true,
+    loadingOlder: false,
+    /// Set once the newest page is shown: scroll-back waits for it.
+    ready: false,
+    members: new Map(),
+  };
+  state.current = view;
+  state.unread.delete(name);
+  $("message-list").replaceChildren();
+  $("history-start").hidden = true;
+  $("load-older").hidden = true;
+  $("no-room").hidden = true;
+  $("room").hidden = false;
+  $("room-panel").hidden = false;
+  renderRoomHeader();
+  renderRoomList();
+  try {
+    const room = await api.get(roomPath(name));
+    if (state.current !== view) return;
+    view.room = room;
+    state.rooms.set(room.name, room);
+    renderRoomHeader();
+  } catch (error) {
+    if (state.current !== view) return;
+    if (error.status === 404) {
+      toast(`There is no room called ${name}.`);
+      location.hash = "";
+      return;
+    }
+    toast(describe(error));
+  }
+  await Promise.all([loadLatest(view), loadMembers(view), services.voice.show(view.room, view.room.my_role)]);
+  if (state.current === view && view.room.my_role) $("composer-input").focus({ preventScroll: true });
+}
+
+async function joinCurrentRoom() {
+  const view = state.current;
+  if (!view) return;
+  try {
+    const { membership } = await api.post(roomPath(view.room.name, "/join"));
+    view.room = { ...view.room, my_role: membership.role };
+    state.rooms.set(view.room.name, view.room);
+    renderRoomList();
+    if (state.current !== view) return;
+    announce(`You joined ${view.room.name}`);
+    renderRoomHeader();
+    await Promise.all([loadLatest(view), loadMembers(view), services.voice.show(view.room, view.room.my_role)]);
+    if (state.current === view) $("composer-input").focus();
+  } catch (error) {
+    toast(describe(error));
+  }
+}
+
+async function leaveCurrentRoom() {
+  const view = state.current;
+  if (!view) return;
+  if (!confirm(`Leave ${view.room.name}?`)) return;
+  try {
+    await api.post(roomPath(view.room.name, "/leave"));
+    if (services.voice.session?.roomName === view.room.name) await services.voice.leave();
+    announce(`You left ${view.room.name}`);
+    await loadRooms();
+    if (state.current !== view) return;
+    if (state.rooms.has(view.room.name)) {
+      state.current = null;  // reopen as a visitor
+      openRoom(view.room.name);
+    } else {
+      location.hash = "";
+    }
+  } catch (error) {
+    toast(describe(error));
+  }
+}
