@@ -208,6 +208,7 @@ let package = Package(
                 "EchoPluginAPI",
                 "EchoPluginTesting",
                 "EchoSQLiteStorage",
+                "EchoSubroomStrategies",
                 "EchoTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -64,42 +64,37 @@ func buildServer(
         bus = LocalEventBus(hub: hub)
     }
     let rooms = RoomService(storage: plugins.storage, bus: bus, logger: logger)
+    let resolver = AccessResolver(storage: plugins.storage, tokens: tokens)
     let accounts = AccountService(
-        storage: plugins.storage, authChain: plugins.auth, tokens: tokens, limiter: RateLimiter(shared: plugins.storage as? any SharedStorage), config: server,
-        metrics: metrics, logger: logger, bus: bus, rooms: rooms)
+        storage: plugins.storage, authChain: plugins.auth, tokens: tokens, limiter: RateLimiter(shared: plugins.storage as? any SharedStorage),
+        config: AccountsConfig(server), metrics: metrics, logger: logger, bus: bus, rooms: rooms)
+    let sessions = SessionService(accounts: accounts)
     let writer = MessageWriter(storage: plugins.storage, bus: bus, logger: logger)
     let messages = MessageService(storage: plugins.storage, bus: bus, writer: writer, maxBodyLength: server.messageMaxLength)
-    var livekitTokens: LiveKitTokens?
-    if server.livekitEnabled, let key = server.livekitAPIKey, let secret = server.livekitAPISecret {
-        livekitTokens = try await LiveKitTokens(apiKey: key, apiSecret: secret)
-    }
-    let livekitHTTP = livekitTokens.map { _ in RoomServiceClient.makeHTTPClient() }
-    let voice = VoiceService(
-        config: VoiceConfig(server), storage: plugins.storage, strategy: plugins.subrooms, tokens: livekitTokens,
-        roomService: livekitTokens.flatMap { tokens in
-            livekitHTTP.map { RoomServiceClient(apiURL: server.livekitAPIURL, tokens: tokens, http: $0, metrics: metrics, logger: logger) }
-        },
-        rooms: rooms, bus: bus, limiter: RateLimiter(shared: plugins.storage as? any SharedStorage), metrics: metrics, logger: logger)
-    let gateway = RealTimeGateway(accounts: accounts, storage: plugins.storage, hub: hub, logger: logger, metrics: metrics)
+    let voice = try await VoiceParts(server: server, plugins: plugins, rooms: rooms, bus: bus, metrics: metrics, logger: logger)
+    let gateway = RealTimeGateway(resolver: resolver, storage: plugins.storage, hub: hub, logger: logger, metrics: metrics)
 
+    let guards = RouteGuards(resolver: resolver)
     let router = Router(context: EchoRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: APIMiddleware(metrics: metrics, logger: logger))
-    OperationsController(storage: plugins.storage, metrics: metrics, logger: logger).addRoutes(to: router)
-    AuthController(accounts: accounts, trustedProxies: Set(server.trustedProxies)).addRoutes(to: router)
-    let roomsController = RoomsController(accounts: accounts, rooms: rooms, messages: messages, voice: voice)
-    roomsController.addRoutes(to: router)
-    VoiceController(rooms: roomsController, voice: voice).addRoutes(to: router)
-    WebClientController(
-        assets: web.assets, openAPI: web.openAPI,
-        config: .init(
-            registrationEnabled: plugins.auth.contains { $0.provider.allowsRegistration }, livekitEnabled: livekitTokens != nil,
-            livekitClientURL: server.livekitClientURL, version: EchoChatCommand.version),
-        livekitWSURL: livekitTokens != nil ? server.livekitWSURL : nil
-    ).addRoutes(to: router)
+    router.addRoutes(OperationsController(storage: plugins.storage, metrics: metrics, logger: logger).endpoints)
+    router.addRoutes(AuthController(accounts: accounts, sessions: sessions, guards: guards, trustedProxies: Set(server.trustedProxies)).endpoints)
+    router.addRoutes(RoomsController(rooms: rooms, guards: guards, voice: voice.moderation).endpoints)
+    router.addRoutes(MembersController(rooms: rooms, guards: guards, voice: voice.moderation).endpoints)
+    router.addRoutes(MessagesController(messages: messages, guards: guards).endpoints)
+    router.addRoutes(voice.controller(resolver: resolver, guards: guards).endpoints)
+    router.addRoutes(
+        WebClientController(
+            assets: web.assets, openAPI: web.openAPI,
+            config: .init(
+                registrationEnabled: plugins.auth.contains { $0.provider.allowsRegistration }, livekitEnabled: voice.isEnabled,
+                livekitClientURL: server.livekitClientURL, version: EchoChatCommand.version),
+            livekitWSURL: voice.isEnabled ? server.livekitWSURL : nil
+        ).endpoints)
     router.get(RouterPath(RealTimeGateway.path)) { request, _ -> Response in
         // Reached only when the request was not upgraded: a plain GET, or a bad token (answered 401 here).
-        if let token = AuthController.bearerToken(request) ?? request.uri.queryParameters.get("access_token").map({ String($0) }) {
-            _ = try await accounts.principal(bearer: token)
+        if let token = BearerToken.parse(request.headers) ?? request.uri.queryParameters.get("access_token").map({ String($0) }) {
+            _ = try await resolver.principal(bearer: token)
         }
         throw APIError(.badRequest, "websocket_required", "connect with a WebSocket upgrade")
     }
@@ -125,17 +120,19 @@ func buildServer(
     // Services stop in reverse order: the LiveKit client last, after everything that calls it.
     // The bus stops after the writer, which publishes what it still writes on the way down.
     var services: [any Service] = busServices
-    services += livekitHTTP.map { [HTTPClientShutdown(client: $0)] } ?? []
+    services += voice.httpClientShutdown
     services += [
         writer,
-        VoiceReconciler(voice: voice),
+        voice.publisher,
+        voice.background,
+        voice.reconciler,
         ConnectionWatchdog(
             hub: hub, storage: plugins.storage, logger: logger, metrics: metrics, pingInterval: .seconds(Int64(server.wsPingIntervalSeconds))),
         SessionJanitor(storage: plugins.storage, logger: logger, usedTokenRetention: TimeInterval(server.refreshTokenTTLDays) * 86_400),
     ]
     for (source, provider) in plugins.auth {
         guard let policy = provider.directorySync else { continue }
-        services.append(DirectorySync(source: source, provider: provider, policy: policy, accounts: accounts, metrics: metrics, logger: logger))
+        services.append(DirectorySync(source: source, provider: provider, policy: policy, sessions: sessions, metrics: metrics, logger: logger))
     }
     return EchoServer(application: application, plugins: plugins, services: services, logger: logger, routes: routes)
 }

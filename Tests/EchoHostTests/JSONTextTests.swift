@@ -25,7 +25,7 @@ struct JSONTextTests {
             url: "wss://livekit.example.com", room: "Lobby(2)", token: "a.b.c", subroom: 2, identity: "alice",
             expiresAt: Date(timeIntervalSince1970: 1_800_000_000))
         let direct = try JSONSerialization.jsonObject(with: Data(body.json.readableBytesView)) as? NSDictionary
-        let encoded = try JSONSerialization.jsonObject(with: JSONBody.encoder.encode(body)) as? NSDictionary
+        let encoded = try JSONSerialization.jsonObject(with: WireJSON.encoder.encode(body)) as? NSDictionary
         #expect(direct != nil && direct == encoded)
     }
 

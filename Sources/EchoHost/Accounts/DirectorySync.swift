@@ -13,7 +13,8 @@ struct DirectorySync: Service {
     let source: String
     let provider: any AuthProvider
     let policy: DirectorySyncPolicy
-    let accounts: AccountService
+    let sessions: SessionService
+    var accounts: AccountService { sessions.accounts }
     let metrics: HostMetrics
     let logger: Logger
 
@@ -86,7 +87,7 @@ struct DirectorySync: Service {
         for (user, standing) in answers {
             switch standing {
             case .gone:
-                if try await accounts.endAccess(of: user, reason: "removed from the directory or required_group") > 0 { outcome.removed += 1 }
+                if try await sessions.endAccess(of: user, reason: "removed from the directory or required_group") > 0 { outcome.removed += 1 }
             case .active(let identity):
                 let updated = try await accounts.apply(identity, to: user)
                 try await accounts.rooms.applyDirectoryGrants(identity, to: updated)

@@ -92,7 +92,7 @@ struct LiveKitDeployment: Sendable {
         let lines = serverConfigKeys.map { key, value in
             let encoded: String
             if let text = value as? String {
-                encoded = String(decoding: (try? JSONBody.encoder.encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+                encoded = String(decoding: (try? WireJSON.encoder.encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
             } else {
                 encoded = "\(value)"
             }

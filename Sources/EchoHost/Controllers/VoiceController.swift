@@ -1,64 +1,76 @@
 import EchoPluginAPI
-import Foundation
-import HTTPTypes
 import Hummingbird
 import NIOCore
 
 /// Voice routes: LiveKit tokens, LiveKit's webhook, a room's voice occupancy, and voice moderation.
 struct VoiceController: Sendable {
-    let rooms: RoomsController
-    let voice: VoiceService
-
-    struct TokenRequest: Decodable {
-        let room: String
-    }
-
-    struct SubroomsBody: Encodable {
-        let subrooms: [SubroomBody]
-    }
+    let tokens: VoiceTokens
+    let webhooks: VoiceWebhookHandler
+    let moderation: VoiceModeration
+    let publisher: OccupancyPublisher
+    let resolver: AccessResolver
+    let guards: RouteGuards
 
     /// The largest webhook body accepted; LiveKit's events are a few kilobytes.
     static let maxWebhookBytes = 1 << 20
 
-    func addRoutes(to router: Router<EchoRequestContext>) {
-        router.post("/api/livekit/token") { request, _ in
-            _ = try await rooms.accounts.verifiedClaims(bearer: AuthController.bearerToken(request))
-            let body = try await JSONBody.decode(TokenRequest.self, from: request)
-            guard body.room.count <= 100, let (name, subroom) = LiveKitRoomNames.split(body.room), RoomNames.isValid(name) else {
-                _ = try await rooms.principal(request)  // not signed in is said before no such room
-                throw APIError.notFound("no such room", code: "room_not_found")
-            }
-            let access = try await rooms.access(name, request)
-            let minted = try await voice.token(access, preferredSubroom: body.room == name ? nil : subroom)
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: minted.json))
+    var endpoints: RouteCollection<EchoRequestContext> {
+        // Each group's middleware stays its own: the collection they are gathered in adds none.
+        let routes = RouteCollection(context: EchoRequestContext.self)
+        routes.post("/api/livekit/webhook", use: webhook)
+        let signedIn = RouteCollection(context: EchoRequestContext.self).add(middleware: guards.authenticated)
+        signedIn.post("/api/livekit/token", use: token)
+        let inRoom = RouteCollection(context: EchoRequestContext.self).add(middleware: guards.authenticated).add(middleware: guards.inRoom)
+        inRoom.get("/api/rooms/{name}/voice", use: occupancy)
+        inRoom.post("/api/rooms/{name}/voice/kick", use: kick)
+        inRoom.post("/api/rooms/{name}/voice/mute", use: mute)
+        return routes.addRoutes(signedIn).addRoutes(inRoom)
+    }
+
+    /// The room is named in the body (`Lobby`, or `Lobby(2)` for a sub-room), so its access is
+    /// resolved here rather than by the room middleware.
+    @Sendable func token(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        let claims = try context.requireClaims()
+        let body = try await JSONBody.decode(TokenRequest.self, from: request)
+        guard body.room.count <= 100, let (name, subroom) = LiveKitRoomNames.split(body.room), RoomNames.isValid(name) else {
+            _ = try await resolver.principal(claims)  // not signed in is said before no such room
+            throw EchoError.roomNotFound
         }
-        router.post("/api/livekit/webhook") { request, _ in
-            var request = request
-            let body: ByteBuffer
-            do {
-                body = try await request.collectBody(upTo: Self.maxWebhookBytes)
-            } catch is NIOTooManyBytesError {
-                throw APIError(.contentTooLarge, "payload_too_large", "a webhook body must be at most 1 MiB")
-            }
-            try await voice.receiveWebhook(authorization: request.headers[.authorization], body: body)
-            return JSONBody.response(["status": "ok"])
+        let access = try await resolver.access(claims, room: name)
+        let minted = try await tokens.token(access, preferredSubroom: body.room == name ? nil : subroom)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: VoiceTokenBody(minted).json))
+    }
+
+    @Sendable func webhook(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: Self.maxWebhookBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "payload_too_large", "a webhook body must be at most 1 MiB")
         }
-        router.get("/api/rooms/{name}/voice") { request, context in
-            let access = try await rooms.access(request, context)
-            try access.require(.view)
-            return JSONBody.response(SubroomsBody(subrooms: try await voice.occupancy(of: access.room)))
-        }
-        router.post("/api/rooms/{name}/voice/kick") { request, context in
-            let access = try await rooms.access(request, context)
-            let body = try await JSONBody.decode(RoomsController.UsernameRequest.self, from: request)
-            try await voice.kick(body.username, in: access)
-            return Response(status: .noContent)
-        }
-        router.post("/api/rooms/{name}/voice/mute") { request, context in
-            let access = try await rooms.access(request, context)
-            let body = try await JSONBody.decode(RoomsController.UsernameRequest.self, from: request)
-            try await voice.mute(body.username, in: access)
-            return Response(status: .noContent)
-        }
+        try await webhooks.receive(authorization: request.headers[.authorization], body: body)
+        return JSONBody.response(["status": "ok"])
+    }
+
+    @Sendable func occupancy(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        let access = try context.requireRoomAccess()
+        try access.require(.view)
+        return JSONBody.response(SubroomsBody(subrooms: try await publisher.occupancy(of: access.room)))
+    }
+
+    @Sendable func kick(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        let access = try context.requireRoomAccess()
+        let body = try await JSONBody.decode(UsernameRequest.self, from: request)
+        try await moderation.kick(body.username, in: access)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func mute(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        let access = try context.requireRoomAccess()
+        let body = try await JSONBody.decode(UsernameRequest.self, from: request)
+        try await moderation.mute(body.username, in: access)
+        return Response(status: .noContent)
     }
 }

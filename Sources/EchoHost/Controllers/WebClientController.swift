@@ -40,23 +40,26 @@ struct WebClientController {
         securityHeaders = headers
     }
 
-    func addRoutes(to router: Router<EchoRequestContext>) {
-        let config = self.config
-        router.get("/api/config") { _, _ in JSONBody.response(config) }
-        let openAPI = self.openAPI
-        router.get("/api/openapi.json") { _, _ in
-            guard let openAPI else { throw APIError.notFound("this build has no OpenAPI document", code: "openapi_missing") }
-            return Response(
-                status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-cache"],
-                body: .init(byteBuffer: openAPI))
-        }
-        guard let assets else { return }
-        for (path, asset) in assets.assets {
-            let paths = path == "/index.html" ? ["/", path] : [path]
-            for route in paths {
-                router.get(RouterPath(route)) { request, _ in serve(asset, to: request) }
+    var endpoints: RouteCollection<EchoRequestContext> {
+        let routes = RouteCollection(context: EchoRequestContext.self)
+        routes.get("/api/config", use: clientConfig)
+        routes.get("/api/openapi.json", use: openAPIDocument)
+        for (path, asset) in assets?.assets ?? [:] {
+            for route in path == "/index.html" ? ["/", path] : [path] {
+                routes.get(RouterPath(route)) { request, _ in serve(asset, to: request) }
             }
         }
+        return routes
+    }
+
+    @Sendable func clientConfig(_ request: Request, context: EchoRequestContext) -> Response {
+        JSONBody.response(config)
+    }
+
+    @Sendable func openAPIDocument(_ request: Request, context: EchoRequestContext) throws -> Response {
+        guard let openAPI else { throw EchoError.notFound("this build has no OpenAPI document", code: "openapi_missing") }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-cache"], body: .init(byteBuffer: openAPI))
     }
 
     private func serve(_ asset: WebAssets.Asset, to request: Request) -> Response {

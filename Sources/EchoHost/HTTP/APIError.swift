@@ -22,26 +22,6 @@ struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         APIError(.badRequest, code, message)
     }
 
-    static func unauthorized(_ code: String, _ message: String) -> APIError {
-        APIError(.unauthorized, code, message, headers: [.wwwAuthenticate: "Bearer"])
-    }
-
-    static let invalidCredentials = APIError(.unauthorized, "invalid_credentials", "wrong username or password")
-
-    static func forbidden(_ code: String, _ message: String) -> APIError { APIError(.forbidden, code, message) }
-
-    static func notFound(_ message: String, code: String = "not_found") -> APIError { APIError(.notFound, code, message) }
-
-    static func conflict(_ code: String, _ message: String) -> APIError { APIError(.conflict, code, message) }
-
-    static func rateLimited(retryAfter: Int) -> APIError {
-        var headers = HTTPFields()
-        headers[.retryAfter] = String(retryAfter)
-        return APIError(.tooManyRequests, "rate_limited", "too many requests; retry in \(retryAfter) s", headers: headers)
-    }
-
-    static let storageUnavailable = APIError(.serviceUnavailable, "storage_unavailable", "storage is unavailable; try again shortly")
-
     static let internalError = APIError(.internalServerError, "internal_error", "the server failed to handle the request")
 
     var description: String { "\(status.code) \(code): \(message)" }
@@ -52,24 +32,47 @@ struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         return response
     }
 
+    /// The one mapping from a domain error to HTTP: its status, and the headers its kind needs.
+    init(_ error: EchoError) {
+        switch error.kind {
+        case .invalid: self.init(.badRequest, error.code, error.message)
+        case .unauthenticated: self.init(.unauthorized, error.code, error.message, headers: [.wwwAuthenticate: "Bearer"])
+        case .refused: self.init(.unauthorized, error.code, error.message)
+        case .forbidden: self.init(.forbidden, error.code, error.message)
+        case .notFound: self.init(.notFound, error.code, error.message)
+        case .conflict: self.init(.conflict, error.code, error.message)
+        case .tooLarge: self.init(.contentTooLarge, error.code, error.message)
+        case .rateLimited(let retryAfter):
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(retryAfter)
+            self.init(.tooManyRequests, error.code, error.message, headers: headers)
+        case .unavailable: self.init(.serviceUnavailable, error.code, error.message)
+        case .upstreamFailed: self.init(.badGateway, error.code, error.message)
+        }
+    }
+
     /// The API error for anything a handler threw: our own, Hummingbird's, or a backend's.
     static func from(_ error: any Error) -> APIError? {
         switch error {
         case let error as APIError:
             return error
+        case let error as EchoError:
+            return APIError(error)
         case let error as StorageError where error.isUnavailable || error.isIncompatibleSchema:
-            return .storageUnavailable
+            return APIError(.storageUnavailable)
         case let error as StorageError where error.isNotFound:
-            return .notFound("it no longer exists")
+            return APIError(.notFound("it no longer exists"))
         case let error as StorageError where error.isConflict:
-            return .conflict("conflict", "a concurrent change conflicts with this request; try again")
+            return APIError(.conflict("conflict", "a concurrent change conflicts with this request; try again"))
         case let error as AuthError where error.isBackendUnavailable:
             return APIError(.serviceUnavailable, "auth_backend_unavailable", "the login backend is unavailable; try again shortly")
+        case let error as LiveKitError:
+            return APIError(error.echoError)
         case is NIOTooManyBytesError:
             return JSONBody.tooLarge
         case let error as HTTPError:
             switch error.status {
-            case .notFound: return .notFound("no such endpoint")
+            case .notFound: return APIError(.notFound, "not_found", "no such endpoint")
             case .contentTooLarge: return APIError(.contentTooLarge, "payload_too_large", "the request body is too large")
             case .methodNotAllowed: return APIError(.methodNotAllowed, "method_not_allowed", "method not allowed")
             default:

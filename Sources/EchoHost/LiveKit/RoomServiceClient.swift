@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import EchoPluginAPI
 import Foundation
-import HTTPTypes
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -28,16 +27,16 @@ enum LiveKitError: Error, CustomStringConvertible {
         return false
     }
 
-    /// The API error for a client: 503 when LiveKit is down, 502 when it refused.
-    var apiError: APIError {
+    /// The error for a client: unavailable when LiveKit is down, an upstream failure when it refused.
+    var echoError: EchoError {
         switch self {
-        case .unreachable: APIError(.serviceUnavailable, "livekit_unavailable", "the voice server (LiveKit) cannot be reached; try again shortly")
+        case .unreachable: .unavailable("livekit_unavailable", "the voice server (LiveKit) cannot be reached; try again shortly")
         case .twirp(let code, _, let status) where code == "unavailable" || status == 503:
-            APIError(.serviceUnavailable, "livekit_unavailable", "the voice server (LiveKit) is unavailable; try again shortly")
+            .unavailable("livekit_unavailable", "the voice server (LiveKit) is unavailable; try again shortly")
         case .twirp(let code, let message, _) where !code.hasPrefix("http_"):
-            APIError(.badGateway, "livekit_error", "LiveKit refused: \(code): \(message)")
-        case .twirp(_, _, let status): APIError(.badGateway, "livekit_error", "LiveKit answered HTTP \(status)")
-        case .invalidResponse: APIError(.badGateway, "livekit_error", "LiveKit's answer could not be read")
+            .upstreamFailed("livekit_error", "LiveKit refused: \(code): \(message)")
+        case .twirp(_, _, let status): .upstreamFailed("livekit_error", "LiveKit answered HTTP \(status)")
+        case .invalidResponse: .upstreamFailed("livekit_error", "LiveKit's answer could not be read")
         }
     }
 }

@@ -1,7 +1,6 @@
 import EchoPluginAPI
 import Foundation
 import Logging
-import NIOCore
 import ServiceLifecycle
 import Synchronization
 
@@ -21,10 +20,10 @@ final class MessageWriter: Service {
         var slowmodeSeconds = 0
     }
 
-    /// A stored message and its JSON, encoded once for the poster's response and the room's event.
+    /// A stored message, encoded once for the poster's response and the room's event.
     struct Written: Sendable {
         let result: AppendedMessage
-        let json: ByteBuffer
+        let encoded: EncodedMessage
     }
 
     private struct Pending: Sendable {
@@ -99,8 +98,7 @@ final class MessageWriter: Service {
                 throw StorageError.invalidData("storage stored \(results.count) of \(batch.count) messages")
             }
             written = try zip(batch, results).map { pending, result in
-                let body = MessageBody(result.message, room: pending.post.room.name, author: pending.post.author)
-                return Written(result: result, json: ByteBuffer(bytes: try JSONBody.encoder.encode(body)))
+                Written(result: result, encoded: try EncodedMessage(result.message, room: pending.post.room, author: pending.post.author))
             }
         } catch let error as StorageError where !error.isUnavailable && batch.count > 1 {
             // One bad message (its room deleted a moment ago) must not fail the others: retry singly.
@@ -112,8 +110,7 @@ final class MessageWriter: Service {
         }
         // Publish before answering: a poster who edits at once must not overtake its own event.
         for (pending, message) in zip(batch, written) where !message.result.isDuplicate {
-            await bus.publish(
-                RoomEvent.wrapping(message.json, as: "message.created", key: "message", room: pending.post.room, messageID: message.result.message.id))
+            await bus.publish(.messageCreated(message.encoded, room: pending.post.room))
         }
         for (pending, message) in zip(batch, written) { pending.continuation.resume(returning: message) }
     }
@@ -149,10 +146,9 @@ final class MessageWriter: Service {
             }
             let wait = last.map { Double(post.slowmodeSeconds) - post.message.createdAt.timeIntervalSince($0) } ?? 0
             if wait > 0 {
-                let limited = APIError.rateLimited(retryAfter: Int(wait.rounded(.up)))
                 pending.continuation.resume(
-                    throwing: APIError(
-                        limited.status, "slowmode", "this room allows one message every \(post.slowmodeSeconds) s", headers: limited.headers))
+                    throwing: EchoError.rateLimited(
+                        retryAfter: Int(wait.rounded(.up)), code: "slowmode", message: "this room allows one message every \(post.slowmodeSeconds) s"))
             } else {
                 latest[key] = post.message.createdAt
                 admitted.append(pending)

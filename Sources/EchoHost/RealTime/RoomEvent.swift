@@ -1,5 +1,4 @@
 import EchoPluginAPI
-import Foundation
 import NIOCore
 
 /// A change in a room, with its WebSocket frame encoded once for every receiver.
@@ -24,27 +23,6 @@ struct RoomEvent: Sendable {
         self.frame = frame
         self.membership = membership
         self.messageID = messageID
-    }
-
-    /// `{<key>: json, "room": name, "type": type}` around an already encoded payload, with the
-    /// keys in the order the encoder sorts them.
-    static func wrapping(_ json: ByteBuffer, as type: String, key: String, room: Room, messageID: MessageID? = nil) -> RoomEvent {
-        let name = (try? JSONBody.encoder.encode(room.name)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
-        var frame = ByteBuffer()
-        frame.reserveCapacity(json.readableBytes + name.utf8.count + key.utf8.count + type.utf8.count + 32)
-        frame.writeString("{\"\(key)\":")
-        frame.writeImmutableBuffer(json)
-        frame.writeString(",\"room\":\(name),\"type\":\"\(type)\"}")
-        return RoomEvent(roomID: room.id, frame: frame, messageID: messageID)
-    }
-
-    /// Encodes `{<key>: payload, "room": name, "type": type}`.
-    static func make<Payload: Encodable>(
-        _ type: String, room: Room, key: String, payload: Payload, membership: MembershipChange? = nil
-    ) -> RoomEvent {
-        let json = ByteBuffer(bytes: (try? JSONBody.encoder.encode(payload)) ?? Data("null".utf8))
-        let event = wrapping(json, as: type, key: key, room: room)
-        return RoomEvent(roomID: event.roomID, frame: event.frame, membership: membership)
     }
 }
 

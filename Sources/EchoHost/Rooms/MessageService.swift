@@ -1,6 +1,5 @@
 import EchoPluginAPI
 import Foundation
-import HTTPTypes
 import Logging
 import NIOCore
 
@@ -14,21 +13,28 @@ struct MessageService: Sendable {
 
     static let maxPageSize = 100
 
-    func history(_ access: RoomAccess, before: MessageID?, limit: Int) async throws -> MessagesPage {
-        try access.require(.view)
-        let messages = try await storage.messages(in: access.room.id, before: before, limit: limit)
-        let authors = try await authors(of: messages)
-        return MessagesPage(
-            messages: messages.map { MessageBody($0, room: access.room.name, author: authors[$0.authorID] ?? Self.unknownAuthor) },
-            nextBefore: messages.count == limit ? messages.last?.id.rawValue : nil)
+    /// A page of history, newest first, with the authors of its messages.
+    struct Page: Sendable {
+        let messages: [Message]
+        let authors: [UserID: AuthorBody]
+        /// Where the next (older) page starts, when there may be one.
+        let nextBefore: MessageID?
+
+        func author(of message: Message) -> AuthorBody { authors[message.authorID] ?? MessageService.unknownAuthor }
     }
 
-    /// Posts a message; returns the stored message as JSON.
-    func post(_ access: RoomAccess, body: String, clientID: String?) async throws -> ByteBuffer {
+    func history(_ access: RoomAccess, before: MessageID?, limit: Int) async throws -> Page {
+        try access.require(.view)
+        let messages = try await storage.messages(in: access.room.id, before: before, limit: limit)
+        return Page(messages: messages, authors: try await authors(of: messages), nextBefore: messages.count == limit ? messages.last?.id : nil)
+    }
+
+    /// Posts a message; returns it as stored, encoded once for the answer and the room's event.
+    func post(_ access: RoomAccess, body: String, clientID: String?) async throws -> EncodedMessage {
         try access.require(.post)
         let body = try validated(body)
         if let clientID, !(1...128).contains(clientID.utf8.count) || clientID.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw APIError.badRequest("client_id must be 1–128 bytes without control characters", code: "invalid_client_id")
+            throw EchoError.invalid("client_id must be 1–128 bytes without control characters", code: "invalid_client_id")
         }
         let user = access.principal.user
         let author = AuthorBody(user)
@@ -36,25 +42,25 @@ struct MessageService: Sendable {
         if let clientID, let earlier = try await storage.message(clientID: clientID, of: user.id, in: access.room.id) {
             // The first message is gone: handing it back would show a message history no longer has.
             guard earlier.deletedAt == nil else {
-                throw APIError.conflict("message_deleted", "the message sent with this client_id was deleted; send with a new client_id")
+                throw EchoError.conflict("message_deleted", "the message sent with this client_id was deleted; send with a new client_id")
             }
-            return ByteBuffer(bytes: try JSONBody.encoder.encode(MessageBody(earlier, room: access.room.name, author: author)))
+            return try EncodedMessage(earlier, room: access.room, author: author)
         }
-        let exempt = access.subject.isServerAdmin || (access.membership?.role ?? .member) >= .moderator
+        let exempt = RoomPolicy.isExempt(access.subject, from: .slowmode)
         let written = try await writer.append(
             MessageWriter.Post(
                 message: NewMessage(roomID: access.room.id, authorID: user.id, body: body, clientID: clientID, createdAt: Date()),
                 room: access.room, author: author, slowmodeSeconds: exempt ? 0 : access.room.slowmodeSeconds))
-        return written.json
+        return written.encoded
     }
 
-    func edit(_ access: RoomAccess, id: MessageID, body: String) async throws -> MessageBody {
+    /// Edits a message; returns it as stored.
+    func edit(_ access: RoomAccess, id: MessageID, body: String) async throws -> Message {
         let message = try await existing(id, in: access)
         try access.require(.editMessage(isAuthor: message.authorID == access.principal.user.id))
         let edited = try await storage.editMessage(id, body: try validated(body), at: Date())
-        let payload = MessageBody(edited, room: access.room.name, author: AuthorBody(access.principal.user))
-        await bus.publish(RoomEvent.make("message.updated", room: access.room, key: "message", payload: payload))
-        return payload
+        await bus.publish(.messageUpdated(edited, room: access.room, author: AuthorBody(access.principal.user)))
+        return edited
     }
 
     func delete(_ access: RoomAccess, id: MessageID) async throws {
@@ -74,8 +80,7 @@ struct MessageService: Sendable {
                 actorID: access.principal.user.id, action: "delete_message", targetID: message.authorID, detail: "message \(id)", createdAt: Date())
         let deleted = try await storage.deleteMessage(id, at: Date(), audit: audit)
         let author = try await authors(of: [deleted])[deleted.authorID] ?? Self.unknownAuthor
-        await bus.publish(
-            RoomEvent.make("message.deleted", room: access.room, key: "message", payload: MessageBody(deleted, room: access.room.name, author: author)))
+        await bus.publish(.messageDeleted(deleted, room: access.room, author: author))
     }
 
     /// The `message.created` events of stored messages, as their posting published them: how
@@ -90,9 +95,7 @@ struct MessageService: Sendable {
         let authors = Dictionary(users.map { ($0.id, AuthorBody($0)) }, uniquingKeysWith: { first, _ in first })
         return try messages.compactMap { message in
             guard let room = rooms[message.roomID] else { return nil }
-            let body = MessageBody(message, room: room.name, author: authors[message.authorID] ?? unknownAuthor)
-            return RoomEvent.wrapping(
-                ByteBuffer(bytes: try JSONBody.encoder.encode(body)), as: "message.created", key: "message", room: room, messageID: message.id)
+            return .messageCreated(try EncodedMessage(message, room: room, author: authors[message.authorID] ?? unknownAuthor), room: room)
         }
     }
 
@@ -103,27 +106,13 @@ struct MessageService: Sendable {
     private func existing(_ id: MessageID, in access: RoomAccess) async throws -> Message {
         try access.require(.view)
         guard let message = try await storage.message(id: id), message.roomID == access.room.id, message.deletedAt == nil else {
-            throw APIError.notFound("no such message in this room", code: "message_not_found")
+            throw EchoError.notFound("no such message in this room", code: "message_not_found")
         }
         return message
     }
 
     private func validated(_ body: String) throws -> String {
-        guard !body.allSatisfy({ $0.isWhitespace }) else {
-            throw APIError.badRequest("the message is empty", code: "empty_message")
-        }
-        guard body.unicodeScalars.count <= maxBodyLength else {
-            throw APIError(.contentTooLarge, "message_too_long", "messages are at most \(maxBodyLength) characters (code points)")
-        }
-        guard !body.unicodeScalars.contains(where: Self.isRefusedControl) else {
-            throw APIError.badRequest("messages may hold line breaks and tabs but no other control characters", code: "invalid_message")
-        }
-        return body
-    }
-
-    /// Control characters other than line breaks and tabs: a NUL, say, would not survive storage.
-    static func isRefusedControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.generalCategory == .control && scalar != "\n" && scalar != "\r" && scalar != "\t"
+        try RoomInputs.messageBody(body, maxLength: maxBodyLength)
     }
 
     private func authors(of messages: [Message]) async throws -> [UserID: AuthorBody] {

@@ -36,6 +36,11 @@ enum RoomAction: Hashable, Sendable {
     case transferOwnership, kick, ban, moderateVoice
 }
 
+/// A room setting that moderators are not held to.
+enum RoomRestriction: Hashable, Sendable {
+    case readonly, slowmode
+}
+
 /// The answer: allowed, or refused with the API error to send.
 enum PolicyDecision: Hashable, Sendable {
     case allow
@@ -74,7 +79,7 @@ enum RoomPolicy {
             return subject.isLastOwner ? deny("last_owner", "transfer ownership before leaving: you are the only owner") : .allow
         case .post:
             guard isMember || subject.isServerAdmin else { return deny("not_member", "join the room to post") }
-            if room.isReadonly && rank < RoomRole.moderator.rank {
+            if room.isReadonly && !isExempt(subject, from: .readonly) {
                 return deny("readonly", "only moderators can post in this room")
             }
             return .allow
@@ -113,6 +118,12 @@ enum RoomPolicy {
         case .ban:
             return requireRank(.moderator, rank, over: target)
         }
+    }
+
+    /// Whether `subject` posts in a readonly room, and without waiting out slowmode: moderators
+    /// and above, and server admins.
+    static func isExempt(_ subject: PolicySubject, from restriction: RoomRestriction) -> Bool {
+        subject.isServerAdmin || (subject.role?.rank ?? 0) >= RoomRole.moderator.rank
     }
 
     /// Allowed when `rank` reaches `minimum` and, with a target, strictly outranks them.

@@ -2,37 +2,6 @@ import EchoPluginAPI
 import Foundation
 import Logging
 
-/// A room looked up for a principal, with what the policy needs to know about them.
-struct RoomAccess: Sendable {
-    let room: Room
-    let principal: Principal
-    let membership: Membership?
-    let subject: PolicySubject
-    /// The principal's voice restrictions in the room when it was looked up.
-    var voiceRestrictions: Set<VoiceRestriction> = []
-
-    var policyRoom: PolicyRoom {
-        PolicyRoom(visibility: room.visibility, isReadonly: room.isReadonly, voiceEnabled: room.voice.enabled)
-    }
-
-    /// Throws unless the subject holds at least `role` (or is a server admin): the check made
-    /// before a moderation action looks up its target, so that non-moderators learn nothing from it.
-    func requireRole(_ role: RoomRole) throws {
-        guard subject.isServerAdmin || subject.role.map({ $0 >= role }) == true else {
-            throw subject.isBanned
-                ? APIError.forbidden("banned", "you are banned from this room")
-                : APIError.forbidden("insufficient_role", "this needs the \(role.rawValue) role or higher")
-        }
-    }
-
-    /// Throws the policy's refusal as an API error.
-    func require(_ action: RoomAction, on target: PolicyTarget? = nil) throws {
-        if case .deny(let code, let message, let hidden) = RoomPolicy.decide(action, by: subject, in: policyRoom, on: target) {
-            throw hidden ? APIError.notFound("no such room", code: "room_not_found") : APIError.forbidden(code, message)
-        }
-    }
-}
-
 /// Rooms, memberships and moderation: every operation checks the policy, goes through storage,
 /// and publishes what changed.
 struct RoomService: Sendable {
@@ -42,27 +11,10 @@ struct RoomService: Sendable {
 
     // MARK: Lookup
 
-    /// The principal's access to a room, from their standing in it (read with their session by
-    /// ``AccountService/principal(bearer:standingIn:)``).
-    func access(_ standing: RoomStanding, for principal: Principal) throws -> RoomAccess {
-        let room = standing.room
-        let membership = standing.membership
-        var subject = PolicySubject(isServerAdmin: principal.user.isAdmin, role: membership?.role, isBanned: standing.isBanned)
-        if membership == nil && room.visibility == .private && !principal.user.isAdmin {
-            subject.hasInvite = standing.hasInvite
-            // Outsiders learn nothing about a private room, whatever they ask: not even that it exists.
-            guard subject.hasInvite else { throw APIError.notFound("no such room", code: "room_not_found") }
-        }
-        if membership?.role == .owner {
-            subject.isLastOwner = standing.ownerCount <= 1
-        }
-        return RoomAccess(room: room, principal: principal, membership: membership, subject: subject, voiceRestrictions: standing.voiceRestrictions)
-    }
-
     /// The target user of a moderation action, with their standing in the room.
     func target(_ username: String, in access: RoomAccess) async throws -> (User, PolicyTarget) {
         guard let canonical = Usernames.canonical(username), let user = try await storage.user(named: canonical) else {
-            throw APIError.notFound("no such user", code: "user_not_found")
+            throw EchoError.notFound("no such user", code: "user_not_found")
         }
         let membership = try await storage.membership(of: user.id, in: access.room.id)
         return (user, PolicyTarget(role: membership?.role, isServerAdmin: user.isAdmin, isSelf: user.id == access.principal.user.id))
@@ -82,14 +34,14 @@ struct RoomService: Sendable {
             await publishMember("member.joined", created, principal.user, .owner, membership: .joined(principal.user.id))
             return created
         } catch let error as StorageError where error.isConflict {
-            throw APIError.conflict("room_exists", "a room with that name exists")
+            throw EchoError.conflict("room_exists", "a room with that name exists")
         }
     }
 
     func update(_ access: RoomAccess, _ update: RoomUpdate) async throws -> Room {
         try access.require(.updateSettings)
         let room = try await storage.updateRoom(access.room.id, update, audit: audit(access, "update_room", detail: describe(update)))
-        await bus.publish(RoomEvent.make("room.updated", room: room, key: "room_info", payload: RoomBody(room, role: nil)))
+        await bus.publish(.roomUpdated(room))
         return room
     }
 
@@ -100,10 +52,7 @@ struct RoomService: Sendable {
         // The room's audit log goes with it; this line is what remains.
         logger.notice("room deleted", metadata: ["room": "\(access.room.name)", "room_id": "\(access.room.id)", "user_id": "\(access.principal.user.id)"])
         for member in members {
-            await bus.publish(
-                RoomEvent.make(
-                    "member.left", room: access.room, key: "member", payload: MemberBody(user: UserBody(member.user), role: member.membership.role.rawValue),
-                    membership: .left(member.user.id)))
+            await bus.publish(.member("member.left", room: access.room, user: member.user, role: member.membership.role, membership: .left(member.user.id)))
         }
     }
 
@@ -117,7 +66,7 @@ struct RoomService: Sendable {
             membership = try await storage.addMember(
                 Membership(roomID: access.room.id, userID: access.principal.user.id, role: .member, joinedAt: Date()))
         } catch let error as StorageError where error.isConflict {
-            throw APIError.forbidden("banned", "you are banned from this room")  // banned a moment ago
+            throw EchoError.forbidden("banned", "you are banned from this room")  // banned a moment ago
         }
         await publishMember("member.joined", access.room, access.principal.user, membership.role, membership: .joined(access.principal.user.id))
         return membership
@@ -162,7 +111,7 @@ struct RoomService: Sendable {
         let (user, target) = try await target(username, in: access)
         try access.require(.invite)
         if try await storage.ban(of: user.id, in: access.room.id) != nil {
-            throw APIError.conflict("user_banned", "that user is banned from this room; lift the ban first")
+            throw EchoError.conflict("user_banned", "that user is banned from this room; lift the ban first")
         }
         if target.role == nil {
             try await storage.invite(user.id, to: access.room.id, by: access.principal.user.id, at: Date(), audit: audit(access, "invite", target: user.id))
@@ -198,7 +147,7 @@ struct RoomService: Sendable {
         let (user, _) = try await target(username, in: access)
         try access.require(.unban)
         guard try await storage.unban(user.id, in: access.room.id, audit: audit(access, "unban", target: user.id)) else {
-            throw APIError.notFound("that user is not banned here", code: "ban_not_found")
+            throw EchoError.notFound("that user is not banned here", code: "ban_not_found")
         }
     }
 
@@ -225,8 +174,7 @@ struct RoomService: Sendable {
     func publishMember(
         _ type: String, _ room: Room, _ user: User, _ role: RoomRole, membership: RoomEvent.MembershipChange? = nil
     ) async {
-        await bus.publish(
-            RoomEvent.make(type, room: room, key: "member", payload: MemberBody(user: UserBody(user), role: role.rawValue), membership: membership))
+        await bus.publish(.member(type, room: room, user: user, role: role, membership: membership))
     }
 
     private func audit(_ access: RoomAccess, _ action: String, target: UserID? = nil, detail: String? = nil, at date: Date = Date()) -> AuditRecord {

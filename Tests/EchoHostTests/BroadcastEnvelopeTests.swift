@@ -4,7 +4,7 @@ import Testing
 @testable import EchoHost
 
 @Suite("events between instances")
-struct SharedEventBusTests {
+struct BroadcastEnvelopeTests {
     @Test("an envelope's text reads back as the same envelope")
     func envelopeRoundTrip() throws {
         var envelope = Envelope(instance: "abc123", room: 42, frame: #"{"message":{"body":"line\nbreak ✓"},"room":"Lobby","type":"message.created"}"#)
@@ -28,7 +28,7 @@ struct SharedEventBusTests {
         let limit = 7_900
         var envelope = Envelope(instance: "x1", room: 1, frame: String(repeating: "ü€😀a\"", count: 600 * repeats))
         envelope.sequence = 3
-        let payloads = SharedEventBus.payloads(for: envelope, limit: limit)
+        let payloads = envelope.payloads(limit: limit)
         #expect(payloads.allSatisfy { $0.utf8.count <= limit })
         if payloads.count == 1 {
             #expect(payloads[0] == "E" + envelope.text)

@@ -62,3 +62,21 @@ struct SessionBody: Encodable {
 struct SessionsBody: Encodable {
     let sessions: [SessionBody]
 }
+
+/// `POST /api/auth/register`
+struct RegisterRequest: Decodable {
+    let username: String
+    let password: String
+    let displayName: String?
+}
+
+/// `POST /api/auth/login`
+struct LoginRequest: Decodable {
+    let username: String
+    let password: String
+}
+
+/// `POST /api/auth/refresh`
+struct RefreshRequest: Decodable {
+    let refreshToken: String
+}

@@ -17,7 +17,7 @@ import Synchronization
 /// when its access token expires (a client may send a fresh one as an `auth` frame to stay on),
 /// and at once when its session is revoked or its account disabled.
 struct RealTimeGateway: Sendable {
-    let accounts: AccountService
+    let resolver: AccessResolver
     let storage: any Storage
     let hub: ConnectionHub
     let logger: Logger
@@ -39,7 +39,7 @@ struct RealTimeGateway: Sendable {
         var principal: Principal?
         if let token = Self.token(of: request) {
             do {
-                principal = try await accounts.principal(bearer: token)
+                principal = try await resolver.principal(bearer: token)
             } catch {
                 let refused = APIError.from(error)?.status == .unauthorized
                 return .upgrade([:]) { _, outbound, _ in
@@ -63,10 +63,7 @@ struct RealTimeGateway: Sendable {
 
     /// The bearer token of the upgrade request, from the header or the `access_token` query parameter.
     static func token(of request: HTTPRequest) -> String? {
-        if let header = request.headerFields[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]) }
-        }
+        if let token = BearerToken.parse(request.headerFields) { return token }
         guard let path = request.path, let query = path.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1)
@@ -91,6 +88,8 @@ struct RealTimeGateway: Sendable {
             }
         }
         guard let principal else { return }
+        // The outbox asks for a close frame from the channel's event loop; it is sent from here.
+        let (closeRequests, requestClose) = AsyncStream.makeStream(of: (code: UInt16, reason: String).self, bufferingPolicy: .bufferingNewest(1))
         let outbox = Outbox(
             channel: channel, capacity: outboxCapacity, maxBytes: outboxMaxBytes,
             onOverflow: { [logger, metrics] in
@@ -102,7 +101,7 @@ struct RealTimeGateway: Sendable {
                 // The channel goes after a grace period for the close handshake even if the close
                 // frame itself never gets out (a client that stopped reading).
                 channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
-                Task { try? await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason) }
+                requestClose.yield((code, reason))
             })
         let id = hub.register(
             userID: principal.user.id, sessionID: principal.session.id, outbox: outbox, liveness: liveness,
@@ -112,14 +111,23 @@ struct RealTimeGateway: Sendable {
             outbox.finish()
         }
         let rooms = Set(try await storage.roomIDs(of: principal.user.id))
-        outbox.send(.text(Self.frame(ReadyFrame(user: UserBody(principal.user), rooms: rooms.count))))
+        outbox.send(.text(ReadyFrame(user: UserBody(principal.user), rooms: rooms.count).frameText))
         hub.activate(id, rooms: rooms)
-        do {
-            while let message = try await messages.next() {
-                await handle(message, from: principal, connection: id, outbox: outbox)
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await request in closeRequests {
+                    try? await outbound.close(WebSocketErrorCode(codeNumber: Int(request.code)), reason: request.reason)
+                    return
+                }
             }
-        } catch {
-            logger.debug("real-time connection ended", metadata: ["error": "\(error)"])
+            do {
+                while let message = try await messages.next() {
+                    await handle(message, from: principal, connection: id, outbox: outbox)
+                }
+            } catch {
+                logger.debug("real-time connection ended", metadata: ["error": "\(error)"])
+            }
+            requestClose.finish()
         }
         // The client left; writes still waiting on a peer that stopped reading must not keep this
         // connection alive, so the channel goes after a grace period for the close handshake.
@@ -134,7 +142,7 @@ struct RealTimeGateway: Sendable {
             return nil
         }
         do {
-            return try await accounts.principal(bearer: token)
+            return try await resolver.principal(bearer: token)
         } catch {
             try await outbound.close(WebSocketErrorCode(codeNumber: 4001), reason: "invalid or expired access token")
             return nil
@@ -143,50 +151,24 @@ struct RealTimeGateway: Sendable {
 
     private func handle(_ message: WebSocketMessage, from principal: Principal, connection: Int, outbox: Outbox) async {
         guard case .text(let text) = message, let frame = ClientFrame.parse(text) else {
-            outbox.send(.text(Self.frame(ErrorFrame(code: "invalid_frame", message: "frames are JSON objects with a \"type\""))))
+            outbox.send(.text(ErrorFrame(code: "invalid_frame", message: "frames are JSON objects with a \"type\"").frameText))
             return
         }
         switch frame.type {
         case "ping":
-            outbox.send(.text(#"{"type":"pong"}"#))
+            outbox.send(.text(FixedFrames.pong))
         case "auth":
             // A fresh access token of the same session keeps the connection open past the old one's expiry.
-            guard let token = frame.token, let renewed = try? await accounts.principal(bearer: token),
+            guard let token = frame.token, let renewed = try? await resolver.principal(bearer: token),
                 renewed.session.id == principal.session.id
             else {
-                outbox.send(.text(Self.frame(ErrorFrame(code: "invalid_token", message: "that token does not renew this connection"))))
+                outbox.send(.text(ErrorFrame(code: "invalid_token", message: "that token does not renew this connection").frameText))
                 return
             }
             hub.renew(connection, expiresAt: renewed.accessTokenExpiresAt)
-            outbox.send(.text(#"{"type":"auth.ok"}"#))
+            outbox.send(.text(FixedFrames.authOK))
         default:
-            outbox.send(.text(Self.frame(ErrorFrame(code: "unknown_type", message: "unknown frame type"))))
+            outbox.send(.text(ErrorFrame(code: "unknown_type", message: "unknown frame type").frameText))
         }
     }
-
-    static func frame(_ value: some Encodable) -> String {
-        String(decoding: (try? JSONBody.encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
-    }
 }
-
-struct ClientFrame: Decodable {
-    let type: String
-    let token: String?
-
-    static func parse(_ text: String) -> ClientFrame? {
-        try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8))
-    }
-}
-
-struct ReadyFrame: Encodable {
-    let type = "ready"
-    let user: UserBody
-    let rooms: Int
-}
-
-struct ErrorFrame: Encodable {
-    let type = "error"
-    let code: String
-    let message: String
-}
-

@@ -1,0 +1,78 @@
+import EchoPluginAPI
+import Foundation
+
+/// `{username, display_name}`
+struct AuthorBody: Codable, Sendable {
+    let username: String
+    let displayName: String
+
+    init(_ user: User) {
+        username = user.username
+        displayName = user.displayName
+    }
+
+    init(username: String, displayName: String) {
+        self.username = username
+        self.displayName = displayName
+    }
+}
+
+/// A message as the API shows it.
+struct MessageBody: Encodable, Sendable {
+    let id: Int64
+    let room: String
+    let author: AuthorBody
+    let body: String
+    let clientId: String?
+    let createdAt: Date
+    let editedAt: Date?
+
+    init(_ message: Message, room: String, author: AuthorBody) {
+        id = message.id.rawValue
+        self.room = room
+        self.author = author
+        body = message.body
+        clientId = message.clientID
+        createdAt = message.createdAt
+        editedAt = message.editedAt
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(room, forKey: .room)
+        try container.encode(author, forKey: .author)
+        try container.encode(body, forKey: .body)
+        try container.encodeIfPresent(clientId, forKey: .clientId)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(editedAt, forKey: .editedAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, room, author, body, clientId, createdAt, editedAt
+    }
+}
+
+struct MessagesPage: Encodable {
+    let messages: [MessageBody]
+    let nextBefore: Int64?
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(messages, forKey: .messages)
+        try container.encode(nextBefore, forKey: .nextBefore)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case messages, nextBefore
+    }
+}
+
+/// `POST /api/rooms/{name}/messages`
+struct PostRequest: Decodable {
+    let body: String
+    let clientId: String?
+}
+
+/// `PATCH /api/rooms/{name}/messages/{id}`
+struct EditRequest: Decodable { let body: String }

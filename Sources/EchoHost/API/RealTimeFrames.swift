@@ -1,0 +1,36 @@
+import Foundation
+
+/// A frame a client sends: `{"type": "ping"}`, `{"type": "auth", "token": "…"}`.
+struct ClientFrame: Decodable {
+    let type: String
+    let token: String?
+
+    static func parse(_ text: String) -> ClientFrame? {
+        try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8))
+    }
+}
+
+struct ReadyFrame: Encodable {
+    let type = "ready"
+    let user: UserBody
+    let rooms: Int
+}
+
+struct ErrorFrame: Encodable {
+    let type = "error"
+    let code: String
+    let message: String
+}
+
+/// `{"type":"pong"}` and the other fixed frames.
+enum FixedFrames {
+    static let pong = #"{"type":"pong"}"#
+    static let authOK = #"{"type":"auth.ok"}"#
+}
+
+extension Encodable {
+    /// The value as one WebSocket text frame.
+    var frameText: String {
+        String(decoding: (try? WireJSON.encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}

@@ -1,0 +1,63 @@
+import EchoPluginAPI
+import Foundation
+import NIOCore
+
+/// A stored message encoded once: the poster's answer, a retry's answer and the
+/// `message.created` frame all carry these bytes.
+struct EncodedMessage: Sendable {
+    let message: Message
+    let json: ByteBuffer
+
+    init(_ message: Message, room: Room, author: AuthorBody) throws {
+        self.message = message
+        self.json = ByteBuffer(bytes: try WireJSON.encoder.encode(MessageBody(message, room: room.name, author: author)))
+    }
+}
+
+/// Every room event's frame, built here and nowhere else: `{<key>: payload, "room": name, "type": type}`.
+extension RoomEvent {
+    static func messageCreated(_ encoded: EncodedMessage, room: Room) -> RoomEvent {
+        wrapping(encoded.json, as: "message.created", key: "message", room: room, messageID: encoded.message.id)
+    }
+
+    static func messageUpdated(_ message: Message, room: Room, author: AuthorBody) -> RoomEvent {
+        make("message.updated", room: room, key: "message", payload: MessageBody(message, room: room.name, author: author))
+    }
+
+    static func messageDeleted(_ message: Message, room: Room, author: AuthorBody) -> RoomEvent {
+        make("message.deleted", room: room, key: "message", payload: MessageBody(message, room: room.name, author: author))
+    }
+
+    /// `member.joined`, `member.left`, `member.role_changed`.
+    static func member(_ type: String, room: Room, user: User, role: RoomRole, membership: MembershipChange? = nil) -> RoomEvent {
+        make(type, room: room, key: "member", payload: MemberBody(user: UserBody(user), role: role.rawValue), membership: membership)
+    }
+
+    static func roomUpdated(_ room: Room) -> RoomEvent {
+        make("room.updated", room: room, key: "room_info", payload: RoomBody(room, role: nil))
+    }
+
+    static func voiceOccupancy(_ subrooms: [SubroomBody], room: Room) -> RoomEvent {
+        make("voice.occupancy", room: room, key: "subrooms", payload: subrooms)
+    }
+
+    /// `{<key>: json, "room": name, "type": type}` around an already encoded payload, with the
+    /// keys in the order the encoder sorts them.
+    private static func wrapping(_ json: ByteBuffer, as type: String, key: String, room: Room, messageID: MessageID? = nil) -> RoomEvent {
+        let name = (try? WireJSON.encoder.encode(room.name)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+        var frame = ByteBuffer()
+        frame.reserveCapacity(json.readableBytes + name.utf8.count + key.utf8.count + type.utf8.count + 32)
+        frame.writeString("{\"\(key)\":")
+        frame.writeImmutableBuffer(json)
+        frame.writeString(",\"room\":\(name),\"type\":\"\(type)\"}")
+        return RoomEvent(roomID: room.id, frame: frame, messageID: messageID)
+    }
+
+    private static func make<Payload: Encodable>(
+        _ type: String, room: Room, key: String, payload: Payload, membership: MembershipChange? = nil
+    ) -> RoomEvent {
+        let json = ByteBuffer(bytes: (try? WireJSON.encoder.encode(payload)) ?? Data("null".utf8))
+        let event = wrapping(json, as: type, key: key, room: room)
+        return RoomEvent(roomID: event.roomID, frame: event.frame, membership: membership)
+    }
+}

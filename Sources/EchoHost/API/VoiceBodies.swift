@@ -1,0 +1,92 @@
+import EchoPluginAPI
+import Foundation
+import NIOCore
+
+/// `POST /api/livekit/token`
+struct TokenRequest: Decodable {
+    let room: String
+}
+
+/// `POST /api/livekit/token`'s answer.
+struct VoiceTokenBody: Encodable, Sendable {
+    let url: String
+    let room: String
+    let token: String
+    let subroom: Int
+    let identity: String
+    let expiresAt: Date
+
+    init(url: String, room: String, token: String, subroom: Int, identity: String, expiresAt: Date) {
+        self.url = url
+        self.room = room
+        self.token = token
+        self.subroom = subroom
+        self.identity = identity
+        self.expiresAt = expiresAt
+    }
+
+    init(_ minted: VoiceToken) {
+        self.init(
+            url: minted.url, room: minted.livekitRoom, token: minted.token, subroom: minted.subroom, identity: minted.identity,
+            expiresAt: minted.expiresAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case url, room, token, subroom, identity
+        case expiresAt = "expires_at"
+    }
+
+    /// The body as JSON text; the same document the encoder would write, without its cost on
+    /// every token.
+    var json: ByteBuffer {
+        var out = JSONText(capacity: 128 + token.utf8.count)
+        out.raw("{")
+        out.key("expires_at")
+        out.string(expiresAt.formatted(.iso8601))
+        out.raw(",")
+        out.key("identity")
+        out.string(identity)
+        out.raw(",")
+        out.key("room")
+        out.string(room)
+        out.raw(",\"subroom\":\(subroom),")
+        out.key("token")
+        out.string(token)
+        out.raw(",")
+        out.key("url")
+        out.string(url)
+        out.raw("}")
+        return ByteBuffer(bytes: out.bytes)
+    }
+}
+
+/// One sub-room in `GET /api/rooms/{name}/voice` and `voice.occupancy` events.
+struct SubroomBody: Encodable, Sendable, Equatable {
+    struct Participant: Encodable, Sendable, Equatable {
+        let username: String
+        let displayName: String
+        let publishing: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case username, publishing
+            case displayName = "display_name"
+        }
+    }
+
+    let index: Int
+    let livekitRoom: String
+    /// Who LiveKit reported joined.
+    let participants: [Participant]
+    /// Tokens handed out whose holders have not joined yet.
+    let reserved: Int
+
+    enum CodingKeys: String, CodingKey {
+        case index, participants, reserved
+        case livekitRoom = "livekit_room"
+    }
+}
+
+/// `GET /api/rooms/{name}/voice`
+struct SubroomsBody: Encodable {
+    let subrooms: [SubroomBody]
+}

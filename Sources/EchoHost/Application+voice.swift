@@ -1,0 +1,53 @@
+import EchoPluginAPI
+import Logging
+import ServiceLifecycle
+
+/// The voice side of the composition root: LiveKit's clients, the strategy (wrapped when
+/// sub-rooms are off), and the voice services that share them.
+struct VoiceParts {
+    let isEnabled: Bool
+    let tokens: VoiceTokens
+    let webhooks: VoiceWebhookHandler
+    let moderation: VoiceModeration
+    let publisher: OccupancyPublisher
+    let background: BackgroundCalls
+    let reconciler: VoiceReconciler
+    /// Stops LiveKit's HTTP client after everything that calls it.
+    let httpClientShutdown: [any Service]
+
+    init(server: ServerConfig, plugins: LoadedPlugins, rooms: RoomService, bus: any EventBus, metrics: HostMetrics, logger: Logger) async throws {
+        let config = VoiceConfig(server)
+        var livekitTokens: LiveKitTokens?
+        if server.livekitEnabled, let key = server.livekitAPIKey, let secret = server.livekitAPISecret {
+            livekitTokens = try await LiveKitTokens(apiKey: key, apiSecret: secret)
+        }
+        let http = livekitTokens.map { _ in RoomServiceClient.makeHTTPClient() }
+        var roomService: RoomServiceClient?
+        if let livekitTokens, let http {
+            roomService = RoomServiceClient(apiURL: server.livekitAPIURL, tokens: livekitTokens, http: http, metrics: metrics, logger: logger)
+        }
+        let strategy: any SubroomStrategy = config.subroomsEnabled ? plugins.subrooms : SingleSubroomStrategy(wrapping: plugins.subrooms)
+        let background = BackgroundCalls()
+        let publisher = OccupancyPublisher(storage: plugins.storage, names: config.names, bus: bus, logger: logger)
+        let provisioner = LiveKitRoomProvisioner(
+            roomService: roomService, maxParticipants: strategy.maxParticipants(limits: config.limits) ?? 0, background: background, logger: logger)
+        isEnabled = livekitTokens != nil
+        tokens = VoiceTokens(
+            config: config, storage: plugins.storage, planner: SeatPlanner(strategy: strategy, limits: config.limits), tokens: livekitTokens,
+            provisioner: provisioner, publisher: publisher, limiter: RateLimiter(shared: plugins.storage as? any SharedStorage), metrics: metrics,
+            logger: logger)
+        webhooks = VoiceWebhookHandler(
+            config: config, storage: plugins.storage, tokens: livekitTokens, roomService: roomService, provisioner: provisioner, publisher: publisher,
+            background: background, metrics: metrics, logger: logger)
+        moderation = VoiceModeration(config: config, storage: plugins.storage, rooms: rooms, roomService: roomService, publisher: publisher, logger: logger)
+        reconciler = VoiceReconciler(
+            config: config, storage: plugins.storage, roomService: roomService, provisioner: provisioner, publisher: publisher, logger: logger)
+        self.publisher = publisher
+        self.background = background
+        httpClientShutdown = http.map { [HTTPClientShutdown(client: $0)] } ?? []
+    }
+
+    func controller(resolver: AccessResolver, guards: RouteGuards) -> VoiceController {
+        VoiceController(tokens: tokens, webhooks: webhooks, moderation: moderation, publisher: publisher, resolver: resolver, guards: guards)
+    }
+}

@@ -1,0 +1,37 @@
+import EchoPluginAPI
+import Foundation
+import Synchronization
+
+/// The seat decision made inside storage's transaction, as a pure function of the occupancy
+/// storage read: the strategy's answer, and whether it opens an empty sub-room (whose LiveKit
+/// room may not exist yet).
+struct SeatPlanner: Sendable {
+    struct Plan: Hashable, Sendable {
+        let decision: SubroomDecision
+        /// The assigned sub-room had no seat before this one.
+        let opensSubroom: Bool
+    }
+
+    let strategy: any SubroomStrategy
+    let limits: SubroomLimits
+
+    func plan(_ request: SubroomRequest, room: String, occupancy: [SubroomOccupancy], now: Date) -> Plan {
+        let snapshot = SubroomSnapshot(room: room, subrooms: occupancy, limits: limits)
+        let decision = strategy.decide(request, in: snapshot, now: now)
+        let opens = decision.assignedIndex.map { snapshot.occupancy(of: $0).seats.isEmpty } ?? false
+        return Plan(decision: decision, opensSubroom: opens)
+    }
+}
+
+/// The plan made inside a storage transaction, kept for after it commits (storage hands back
+/// only the seat): whether the seat opened its sub-room.
+final class PlanRecorder: Sendable {
+    private let plan = Mutex<SeatPlanner.Plan?>(nil)
+
+    func record(_ plan: SeatPlanner.Plan) -> SeatPlanner.Plan {
+        self.plan.withLock { $0 = plan }
+        return plan
+    }
+
+    var last: SeatPlanner.Plan? { plan.withLock { $0 } }
+}

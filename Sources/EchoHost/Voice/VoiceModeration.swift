@@ -1,0 +1,83 @@
+import EchoPluginAPI
+import Foundation
+import Logging
+
+/// Voice kick and mute, and taking someone out of voice when they lose the room (left, kicked,
+/// banned): the seat in storage and the connection on LiveKit.
+struct VoiceModeration: Sendable {
+    let config: VoiceConfig
+    let storage: any Storage
+    let rooms: RoomService
+    let roomService: RoomServiceClient?
+    let publisher: OccupancyPublisher
+    let logger: Logger
+
+    /// Removes a user from the room's voice channel and keeps them out for `kickDuration`.
+    func kick(_ username: String, in access: RoomAccess) async throws {
+        let (user, _) = try await restrict(.kicked, username, in: access, for: config.kickDuration, audited: "voice_kick")
+        try await evict(user, from: access.room)
+    }
+
+    /// Mutes a user's published audio and makes their tokens listen-only for `muteDuration`.
+    func mute(_ username: String, in access: RoomAccess) async throws {
+        let (user, now) = try await restrict(.muted, username, in: access, for: config.muteDuration, audited: "voice_mute")
+        guard let roomService, let seat = try await storage.voiceSeats(in: access.room.id, at: now).first(where: { $0.userID == user.id })
+        else { return }
+        // Reserved or joined here, they may already be connected: ask LiveKit either way.
+        let livekitRoom = config.names.name(of: access.room.name, subroom: seat.subroom)
+        do {
+            guard let participant = try await roomService.participant(user.username, in: livekitRoom) else { return }
+            for track in participant.tracks ?? [] where track.type == "AUDIO" && track.muted != true {
+                try await roomService.mutePublishedTrack(track.sid, of: user.username, in: livekitRoom)
+            }
+            // A muted track can be unmuted by its publisher; taking the right to publish cannot.
+            try await roomService.setCanPublish(false, identity: user.username, in: livekitRoom)
+        } catch let error as LiveKitError {
+            throw error.echoError
+        }
+    }
+
+    /// The checks and the record every voice moderation shares: a moderator or above acting on
+    /// someone of lower role; the restriction written with its audit entry.
+    private func restrict(
+        _ restriction: VoiceRestriction, _ username: String, in access: RoomAccess, for duration: TimeInterval, audited action: String
+    ) async throws -> (User, Date) {
+        guard config.enabled else { throw VoiceConfig.disabled }
+        try access.requireRole(.moderator)
+        let (user, target) = try await rooms.target(username, in: access)
+        try access.require(.moderateVoice, on: target)
+        let now = Date()
+        try await storage.restrictVoice(
+            restriction, of: user.id, in: access.room.id, until: now.addingTimeInterval(duration),
+            audit: AuditRecord(actorID: access.principal.user.id, action: action, targetID: user.id, createdAt: now))
+        return (user, now)
+    }
+
+    /// Frees `user`'s seat and disconnects them from LiveKit (a kick, a ban).
+    func evict(_ user: User, from room: Room) async throws {
+        guard let seat = try await storage.voiceSeats(in: room.id, at: Date()).first(where: { $0.userID == user.id }) else { return }
+        // Whether reserved or joined here, they may already be connected (the join's webhook can
+        // still be on its way): ask LiveKit either way; someone not there is not an error. LiveKit
+        // goes first: while it cannot be reached the seat stays, so asking again asks LiveKit again.
+        if let roomService {
+            do {
+                try await roomService.removeParticipant(user.username, from: config.names.name(of: room.name, subroom: seat.subroom))
+            } catch let error as LiveKitError {
+                throw error.echoError
+            }
+        }
+        if try await storage.releaseSeat(of: user.id, in: room.id) != nil {
+            publisher.publish(room)
+        }
+    }
+
+    /// Takes someone who is no longer allowed in the room out of its voice channel; a LiveKit
+    /// failure is logged (their next `participant_joined` or the reconciliation removes them).
+    func leaveVoice(_ user: User, _ room: Room) async {
+        do {
+            try await evict(user, from: room)
+        } catch {
+            logger.warning("could not take a user out of voice", metadata: ["user_id": "\(user.id)", "error": "\(error)"])
+        }
+    }
+}
