@@ -66,7 +66,7 @@ struct DirectorySync: Service {
             var pending = users[...]
             func next() {
                 guard let user = pending.popFirst() else { return }
-                group.addTask { (user, try await provider.standing(of: user.username)) }
+                group.addTask(operation: { (user, try await provider.standing(of: user.username)) })
             }
             for _ in 0..<Self.concurrency { next() }
             while let (user, standing) = try await group.next() {

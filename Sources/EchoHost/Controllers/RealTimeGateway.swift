@@ -79,10 +79,10 @@ struct RealTimeGateway: Sendable {
         var principal = initial
         if principal == nil {
             principal = try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
+                group.addTask(operation: {
                     try await Task.sleep(for: self.authTimeout)
                     channel.close(promise: nil)  // no auth frame in time
-                }
+                })
                 defer { group.cancelAll() }
                 return try await authenticateByFirstFrame(&messages, outbound: outbound)
             }
@@ -114,12 +114,12 @@ struct RealTimeGateway: Sendable {
         outbox.send(.text(ReadyFrame(user: UserBody(principal.user), rooms: rooms.count).frameText))
         hub.activate(id, rooms: rooms)
         await withDiscardingTaskGroup { group in
-            group.addTask {
+            group.addTask(operation: {
                 for await request in closeRequests {
                     try? await outbound.close(WebSocketErrorCode(codeNumber: Int(request.code)), reason: request.reason)
                     return
                 }
-            }
+            })
             do {
                 while let message = try await messages.next() {
                     await handle(message, from: principal, connection: id, outbox: outbox)

@@ -21,7 +21,7 @@ struct LoadedPlugins: Sendable {
         let services = self.services
         guard !services.isEmpty else { return try await body() }
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in services { group.addTask { try await service.run() } }
+            for service in services { group.addTask(operation: { try await service.run() }) }
             defer { group.cancelAll() }
             return try await body()
         }

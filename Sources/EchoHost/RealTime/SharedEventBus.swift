@@ -74,14 +74,14 @@ final class SharedEventBus: EventBus, Service {
     func run() async throws {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.sendQueued() }
-                group.addTask {
+                group.addTask(operation: { await self.sendQueued() })
+                group.addTask(operation: {
                     do {
                         try await self.storage.receiveBroadcasts { event in await self.received(event) }
                     } catch {
                         self.logger.error("receiving broadcasts stopped", metadata: ["error": "\(error)"])
                     }
-                }
+                })
                 // The sender ends on shutdown, after sending what was queued; reception stops then.
                 await group.next()
                 group.cancelAll()

@@ -22,7 +22,7 @@ final class BackgroundCalls: Service {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for await call in calls {
-                    group.addTask { await call() }
+                    group.addTask(operation: { await call() })
                 }
             }
         } onGracefulShutdown: {

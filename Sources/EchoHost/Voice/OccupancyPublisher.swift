@@ -39,7 +39,7 @@ final class OccupancyPublisher: Service {
                     return Array(rooms.values)
                 }
                 await withDiscardingTaskGroup { group in
-                    for room in rooms { group.addTask { await self.publishNow(room) } }
+                    for room in rooms { group.addTask(operation: { await self.publishNow(room) }) }
                 }
             }
         } onGracefulShutdown: {
