@@ -127,7 +127,6 @@ let package = Package(
             dependencies: [
                 "EchoPluginAPI",
                 "EchoBuiltinPlugins",
-                "EchoLDAPAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -16,7 +16,7 @@ struct VoiceParts {
     let httpClientShutdown: [any Service]
 
     init(server: ServerConfig, plugins: LoadedPlugins, rooms: RoomService, bus: any EventBus, metrics: HostMetrics, logger: Logger) async throws {
-        let config = VoiceConfig(server)
+        let config = VoiceConfig(server, limits: plugins.subroomLimits)
         var livekitTokens: LiveKitTokens?
         if server.livekitEnabled, let key = server.livekitAPIKey, let secret = server.livekitAPISecret {
             livekitTokens = try await LiveKitTokens(apiKey: key, apiSecret: secret)

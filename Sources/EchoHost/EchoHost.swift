@@ -12,8 +12,8 @@ struct EchoChatCommand: AsyncParsableCommand {
         abstract: "EchoChat: a self-hosted chat server beside LiveKit.",
         version: EchoChatCommand.version,
         subcommands: [
-            ServeCommand.self, CheckConfigCommand.self, UserCommand.self, LDAPCommand.self, MigrateStorageCommand.self, BackupCommand.self,
-            LiveKitConfigCommand.self, DoctorCommand.self,
+            ServeCommand.self, CheckConfigCommand.self, UserCommand.self, AuthCommand.self, LDAPCommand.self, MigrateStorageCommand.self,
+            BackupCommand.self, LiveKitConfigCommand.self, DoctorCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

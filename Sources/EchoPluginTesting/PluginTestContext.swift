@@ -10,11 +10,15 @@ public import Logging
 /// let storage = try await MyStorage(configuration: .init(), context: context)
 /// ```
 public enum PluginTestContext {
-    /// A context with a silent logger, a dispatch-based blocking executor and optional storage.
-    public static func make(dataDirectory: String, storage: (any Storage)? = nil, logger: Logger? = nil) -> PluginContext {
+    /// A context with a silent logger, a dispatch-based blocking executor and optional storage;
+    /// ``PluginContext/accounts`` is `accounts` when given (an auth plugin's test can hand it a
+    /// store of its own), else `storage`.
+    public static func make(
+        dataDirectory: String, storage: (any Storage)? = nil, accounts: (any AccountStore)? = nil, logger: Logger? = nil
+    ) -> PluginContext {
         PluginContext(
             logger: logger ?? Logger(label: "echochat-plugin-test") { _ in SwiftLogNoOpLogHandler() },
-            dataDirectory: dataDirectory, blocking: DispatchBlockingExecutor(), storage: storage)
+            dataDirectory: dataDirectory, blocking: DispatchBlockingExecutor(), accounts: accounts ?? storage, storage: storage)
     }
 }
 

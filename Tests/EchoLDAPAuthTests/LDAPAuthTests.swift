@@ -226,3 +226,78 @@ struct LDAPAuthTests {
         }
     }
 }
+
+@Suite("LDAP diagnosis lines")
+struct LDAPDiagnosisLinesTests {
+    static let people = "ou=people,dc=example,dc=org"
+
+    static func found(_ uid: String, groups: [String] = [], allowed: Bool = true, identity: AuthenticatedIdentity) -> LDAPDiagnosis.Found {
+        LDAPDiagnosis.Found(
+            dn: "uid=\(uid),\(people)", username: uid, displayName: nil, email: nil, groups: groups, isAllowed: allowed, identity: identity)
+    }
+
+    @Test("one entry: the server, the query, the entry, its username, attributes and groups, and what EchoChat would grant")
+    func oneEntry() {
+        let bob = LDAPDiagnosis.Found(
+            dn: "uid=bob,\(Self.people)", username: "Bob", displayName: "Bob Builder", email: "bob@example.org",
+            groups: ["cn=support,dc=example,dc=org", "cn=staff,dc=example,dc=org"], isAllowed: true,
+            identity: AuthenticatedIdentity(username: "Bob", isAdmin: false, roomGrants: [RoomGrant(room: "Support", role: .moderator)]))
+        let diagnosis = LDAPDiagnosis(
+            server: "ldap://127.0.0.1:3890", mode: "search", query: "(uid=bob)", users: [bob], requiredGroup: "cn=chat-users,dc=example,dc=org"
+        ).authDiagnosis
+        #expect(
+            diagnosis.lines.map(\.description) == [
+                "server:        ldap://127.0.0.1:3890 (mode search)",
+                "filter:        (uid=bob)",
+                "entry:         uid=bob,\(Self.people)",
+                "username:      Bob",
+                "display name:  Bob Builder",
+                "email:         bob@example.org",
+                "groups:        cn=support,dc=example,dc=org",
+                "               cn=staff,dc=example,dc=org",
+                "required group cn=chat-users,dc=example,dc=org: member",
+                "server admin:  no",
+                "room roles:    Support: moderator",
+            ])
+        #expect(diagnosis.username == "Bob" && diagnosis.canSignIn && diagnosis.backendName == "LDAP")
+    }
+
+    @Test("direct mode shows the DN; missing attributes, no groups, an unset admin flag and a refused group say so")
+    func directMode() {
+        let carol = Self.found("carol", allowed: false, identity: AuthenticatedIdentity(username: "carol"))
+        let diagnosis = LDAPDiagnosis(
+            server: "ldap://dir", mode: "direct", query: "uid=carol,\(Self.people)", users: [carol], requiredGroup: "cn=chat-users"
+        ).authDiagnosis
+        #expect(
+            Array(diagnosis.lines.map(\.description)[1...]) == [
+                "dn:            uid=carol,\(Self.people)",
+                "entry:         uid=carol,\(Self.people)",
+                "username:      carol",
+                "display name:  (none; the username is used)",
+                "email:         (none)",
+                "groups:        (none)",
+                "required group cn=chat-users: NOT a member",
+                "server admin:  unchanged (no admin_groups set)",
+                "room roles:    (none)",
+            ])
+        #expect(!diagnosis.canSignIn)
+    }
+
+    @Test("no entry, or several: nobody to sign in")
+    func notOne() {
+        let none = LDAPDiagnosis(server: "ldap://dir", mode: "search", query: "(uid=x)", users: [], requiredGroup: nil).authDiagnosis
+        #expect(none.lines.last?.description == "result:        no entry found; this user cannot sign in through LDAP")
+        #expect(none.username == nil && !none.canSignIn)
+        let identity = AuthenticatedIdentity(username: "x")
+        let two = LDAPDiagnosis(
+            server: "ldap://dir", mode: "search", query: "(uid=x)", users: [Self.found("x", identity: identity), Self.found("y", identity: identity)],
+            requiredGroup: nil
+        ).authDiagnosis
+        #expect(
+            Array(two.lines.map(\.description)[2...]) == [
+                "result:        2 entries found; logins are refused until user_filter finds exactly one", "  uid=x,\(Self.people)",
+                "  uid=y,\(Self.people)",
+            ])
+        #expect(two.username == nil && !two.canSignIn)
+    }
+}

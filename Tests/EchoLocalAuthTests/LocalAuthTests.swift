@@ -122,4 +122,24 @@ struct LocalAuthTests {
             #expect(error.issues.first?.keyPath == keyPath)
         }
     }
+
+    @Test("it needs only the accounts of the context; without them it refuses to start, saying what is missing")
+    func accountsOnly() async throws {
+        try await Self.withPlugin { _, storage, directory in
+            var configuration = LocalAuth.Configuration()
+            configuration.passwordHash = Self.cheap
+            let auth = try await LocalAuth(configuration: configuration, context: PluginTestContext.make(dataDirectory: directory, accounts: storage))
+            _ = try await auth.register(Registration(username: "erin", password: "correct horse", displayName: "Erin"))
+            guard case .authenticated = try await auth.authenticate(LoginAttempt(username: "erin", password: "correct horse")) else {
+                Issue.record("login over the accounts alone failed")
+                return
+            }
+            do {
+                _ = try await LocalAuth(configuration: configuration, context: PluginTestContext.make(dataDirectory: directory))
+                Issue.record("started without an account store")
+            } catch let error as PluginError {
+                #expect(error.isMissingContext && error.message.contains("auth.local") && error.message.contains("PluginContext.accounts"))
+            }
+        }
+    }
 }

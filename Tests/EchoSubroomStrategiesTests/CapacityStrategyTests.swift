@@ -7,7 +7,7 @@ import Testing
 struct CapacityStrategyTests {
     static let limits = SubroomLimits(capacity: 3, maxSubrooms: 3)
 
-    static func snapshot(_ counts: [Int]) -> SubroomSnapshot {
+    static func snapshot(_ counts: [Int], limits: SubroomLimits = limits) -> SubroomSnapshot {
         var next: Int64 = 100
         let subrooms = counts.enumerated().map { index, count in
             SubroomOccupancy(
@@ -46,9 +46,28 @@ struct CapacityStrategyTests {
     @Test("its own configuration wins over the host defaults")
     func configurationWins() {
         let strategy = CapacityStrategy(configuration: .init(capacity: 1, maxSubrooms: 2))
+        // The host resolves the limits once and hands them to every decision.
+        let limits = strategy.limits(defaults: Self.limits)
+        #expect(limits == SubroomLimits(capacity: 1, maxSubrooms: 2))
+        #expect(strategy.maxParticipants(limits: limits) == 1)
         let now = Date(timeIntervalSince1970: 0)
-        #expect(strategy.decide(SubroomRequest(userID: UserID(1)), in: Self.snapshot([1]), now: now).assignedIndex == 2)
-        #expect(strategy.decide(SubroomRequest(userID: UserID(1)), in: Self.snapshot([1, 1]), now: now).assignedIndex == nil)
+        #expect(strategy.decide(SubroomRequest(userID: UserID(1)), in: Self.snapshot([1], limits: limits), now: now).assignedIndex == 2)
+        #expect(strategy.decide(SubroomRequest(userID: UserID(1)), in: Self.snapshot([1, 1], limits: limits), now: now).assignedIndex == nil)
+    }
+
+    @Test(
+        "limits: keys set in plugins.json win, absent ones keep the host defaults",
+        arguments: [
+            (CapacityStrategy.Configuration(), SubroomLimits(capacity: 3, maxSubrooms: 3)),
+            (CapacityStrategy.Configuration(capacity: 7), SubroomLimits(capacity: 7, maxSubrooms: 3)),
+            (CapacityStrategy.Configuration(maxSubrooms: 9), SubroomLimits(capacity: 3, maxSubrooms: 9)),
+            (CapacityStrategy.Configuration(capacity: 1, maxSubrooms: 2), SubroomLimits(capacity: 1, maxSubrooms: 2)),
+        ]
+    )
+    func limits(configuration: CapacityStrategy.Configuration, expected: SubroomLimits) {
+        let strategy = CapacityStrategy(configuration: configuration)
+        #expect(strategy.limits(defaults: Self.limits) == expected)
+        #expect(strategy.maxParticipants(limits: expected) == expected.capacity)
     }
 
     @Test("reservations count like joined participants")

@@ -63,6 +63,16 @@ struct LoadWeightedStrategyTests {
         #expect(decide([full, [], full]) == 2)
     }
 
+    @Test("limits: max_subrooms in plugins.json wins over the host default; the capacity stays the host's")
+    func limits() {
+        #expect(Self.strategy.limits(defaults: Self.limits) == Self.limits)
+        let narrow = LoadWeightedStrategy(configuration: .init(loadLimit: 10, maxSubrooms: 1))
+        let limits = narrow.limits(defaults: Self.limits)
+        #expect(limits == SubroomLimits(capacity: 50, maxSubrooms: 1))
+        let full = SubroomSnapshot(room: "Lobby", subrooms: [SubroomOccupancy(index: 1, seats: (2...11).map { Self.seat(Int64($0), [.microphone]) })], limits: limits)
+        #expect(narrow.decide(SubroomRequest(userID: UserID(1)), in: full, now: Date()).assignedIndex == nil)
+    }
+
     @Test("a requested sub-room is honoured when the newcomer fits there")
     func preferred() {
         #expect(decide([[Self.seat(2)], [Self.seat(3)]], preferred: 2) == 2)

@@ -8,6 +8,9 @@ struct LoadedPlugins: Sendable {
     /// The auth chain in `plugins.json` order, with each plugin's name.
     let auth: [(name: String, provider: any AuthProvider)]
     let subrooms: any SubroomStrategy
+    /// The sub-room limits every decision works within: server_config.json's defaults as the
+    /// strategy resolved them (its plugins.json config wins), asked once here.
+    let subroomLimits: SubroomLimits
     let ids: [PluginID]
 
     /// The plugins that run background work, for the service group.
@@ -29,15 +32,17 @@ struct LoadedPlugins: Sendable {
 
     var summary: String { ids.map(\.description).joined(separator: ", ") }
 
-    /// Constructs storage first (auth plugins get it in their context), then the auth chain, then
-    /// the strategy. If one fails, those already built are shut down before the error is rethrown.
+    /// Constructs storage first (auth plugins get its accounts in their context), then the auth
+    /// chain, then the strategy, whose limits are resolved once. If one fails, those already
+    /// built are shut down before the error is rethrown.
     static func start(
         _ setup: HostSetup, logger: Logger, blocking: any BlockingExecutor, startAuth: Bool = true
     ) async throws -> LoadedPlugins {
         func context(_ id: PluginID, storage: (any Storage)?) -> PluginContext {
             var pluginLogger = logger
             pluginLogger[metadataKey: "plugin"] = "\(id)"
-            return PluginContext(logger: pluginLogger, dataDirectory: setup.server.dataDirectory, blocking: blocking, storage: storage)
+            return PluginContext(
+                logger: pluginLogger, dataDirectory: setup.server.dataDirectory, blocking: blocking, accounts: storage, storage: storage)
         }
         let storage = try await build(setup.storage, setup: setup) {
             try await setup.storage.factory.make(setup.storage.configuration, context: context(setup.storage.id, storage: nil))
@@ -55,8 +60,9 @@ struct LoadedPlugins: Sendable {
             let subrooms = try await build(setup.subrooms, setup: setup) {
                 try await setup.subrooms.factory.make(setup.subrooms.configuration, context: context(setup.subrooms.id, storage: storage))
             }
+            let defaults = SubroomLimits(capacity: setup.server.livekitSubroomCapacity, maxSubrooms: setup.server.livekitMaxSubrooms)
             return LoadedPlugins(
-                storage: storage, auth: auth, subrooms: subrooms,
+                storage: storage, auth: auth, subrooms: subrooms, subroomLimits: subrooms.limits(defaults: defaults),
                 ids: [setup.storage.id] + setup.auth.map(\.id) + [setup.subrooms.id])
         } catch {
             await shutdown(built.reversed(), logger: logger)

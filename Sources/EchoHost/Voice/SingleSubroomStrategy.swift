@@ -25,4 +25,6 @@ struct SingleSubroomStrategy: SubroomStrategy {
     }
 
     func maxParticipants(limits: SubroomLimits) -> Int? { wrapped.maxParticipants(limits: limits) }
+
+    func limits(defaults: SubroomLimits) -> SubroomLimits { wrapped.limits(defaults: defaults) }
 }

@@ -15,13 +15,14 @@ struct VoiceConfig: Sendable {
     var reconcileInterval: TimeInterval
     var tokenRateLimit: RateLimitRule?
 
-    init(_ server: ServerConfig) {
+    /// `limits` are the strategy's, resolved once at start-up (``LoadedPlugins/subroomLimits``).
+    init(_ server: ServerConfig, limits: SubroomLimits) {
         enabled = server.livekitEnabled
         wsURL = server.livekitWSURL
         tokenTTL = TimeInterval(server.livekitTokenTTLSeconds)
         names = LiveKitRoomNames(prefix: server.livekitRoomPrefix)
         subroomsEnabled = server.livekitSubroomsEnabled
-        limits = SubroomLimits(capacity: server.livekitSubroomCapacity, maxSubrooms: server.livekitMaxSubrooms)
+        self.limits = limits
         reservationTTL = TimeInterval(server.livekitReservationSeconds)
         kickDuration = TimeInterval(server.livekitVoiceKickSeconds)
         muteDuration = TimeInterval(server.livekitVoiceMuteSeconds)

@@ -1,6 +1,16 @@
 public import Logging
 
 /// What the host hands a plugin while constructing it.
+///
+/// ```swift
+/// public init(configuration: Configuration, context: PluginContext) async throws {
+///     guard let accounts = context.accounts else {
+///         throw PluginError.missingContext("auth.\(Self.name) keeps its users in the host's storage, and the host gave it none")
+///     }
+///     self.accounts = accounts
+///     self.logger = context.logger
+/// }
+/// ```
 public struct PluginContext: Sendable {
     /// A logger labelled with the plugin's identity. Never log secrets.
     public var logger: Logger
@@ -10,16 +20,40 @@ public struct PluginContext: Sendable {
     /// Runs blocking work (C libraries, password hashing) on the host's thread pool, off the
     /// event loops.
     public var blocking: any BlockingExecutor
-    /// The configured storage. Set for auth plugins and sub-room strategies; `nil` while the
-    /// storage plugin itself is being constructed.
-    public var storage: (any Storage)?
+    /// The configured storage's users and credentials: all an auth plugin needs of it. Set for
+    /// auth plugins and sub-room strategies; `nil` while the storage plugin itself is being
+    /// constructed.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.4.
+    public var accounts: (any AccountStore)?
+    /// The configured storage, whole. Set for auth plugins and sub-room strategies; `nil` while
+    /// the storage plugin itself is being constructed.
+    ///
+    /// Deprecated: use ``accounts``; removed in 2.0.
+    @available(*, deprecated, message: "use accounts; removed in 2.0")
+    public var storage: (any Storage)? {
+        get { wholeStorage }
+        set { wholeStorage = newValue }
+    }
+    private var wholeStorage: (any Storage)?
 
-    /// Creates a context.
+    /// Creates a context; ``accounts`` is `storage`.
     public init(logger: Logger, dataDirectory: String, blocking: any BlockingExecutor, storage: (any Storage)?) {
+        self.init(logger: logger, dataDirectory: dataDirectory, blocking: blocking, accounts: storage, storage: storage)
+    }
+
+    /// Creates a context whose ``accounts`` may be a narrower store than `storage`, as in a test
+    /// of an auth plugin.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.4.
+    public init(
+        logger: Logger, dataDirectory: String, blocking: any BlockingExecutor, accounts: (any AccountStore)?, storage: (any Storage)?
+    ) {
         self.logger = logger
         self.dataDirectory = dataDirectory
         self.blocking = blocking
-        self.storage = storage
+        self.accounts = accounts
+        self.wholeStorage = storage
     }
 }
 

@@ -1,6 +1,7 @@
 public import Foundation
 
-/// Everything the host keeps in storage. Auth plugins receive it through ``PluginContext/storage``.
+/// Everything the host keeps in storage. Auth plugins receive the part they need, ``AccountStore``,
+/// through ``PluginContext/accounts``.
 public protocol Storage: AccountStore, SessionStore, RoomStore, MessageStore, VoiceStore {
     /// Throws ``StorageError/unavailable(_:)`` when the backend cannot serve requests.
     /// The host's `/health` endpoint answers 503 while it throws.

@@ -119,7 +119,8 @@ public enum VoiceRestriction: String, Hashable, Sendable, CaseIterable {
 /// Voice seats and their bookkeeping.
 ///
 /// The host keeps the authoritative count of who is in each sub-room here, rather than trusting
-/// LiveKit's `numParticipants` (which lags). Every change is one transaction.
+/// LiveKit's `numParticipants` (which lags). Every change is one transaction. The rules each
+/// requirement describes are ``SeatTransitions``: read the rows, ask it, apply its ``SeatChange``s.
 public protocol VoiceStore: Sendable {
     /// Decides and records a seat atomically, so that concurrent requests (on this instance or on
     /// several sharing the database) can never put more people into a sub-room than the strategy

@@ -18,17 +18,37 @@ public import Foundation
 /// }
 /// ```
 public protocol SubroomStrategy: Plugin {
-    /// Picks a sub-room for `request`, or refuses.
+    /// Picks a sub-room for `request`, or refuses. `snapshot.limits` are the effective limits:
+    /// what ``limits(defaults:)`` made of the host's defaults.
     func decide(_ request: SubroomRequest, in snapshot: SubroomSnapshot, now: Date) -> SubroomDecision
 
     /// The most participants one sub-room can ever hold under this strategy, or `nil` for no fixed
     /// number. The host creates each sub-room on LiveKit with this as `max_participants`, so the
-    /// media server enforces it too. The default is `nil`.
+    /// media server enforces it too. `limits` are the effective limits, as in ``decide(_:in:now:)``.
+    /// The default is `nil`.
     func maxParticipants(limits: SubroomLimits) -> Int?
+
+    /// The limits this strategy works within: the host's `defaults` (`livekit_subroom_capacity`
+    /// and `livekit_max_subrooms` from server_config.json) with whatever the strategy's own
+    /// configuration sets instead. The host asks once, at start-up, and hands the result to
+    /// every ``decide(_:in:now:)`` and to ``maxParticipants(limits:)``, so that the limits have
+    /// one home. The default returns `defaults`.
+    ///
+    /// ```swift
+    /// public func limits(defaults: SubroomLimits) -> SubroomLimits {
+    ///     SubroomLimits(capacity: configuration.capacity ?? defaults.capacity, maxSubrooms: defaults.maxSubrooms)
+    /// }
+    /// ```
+    ///
+    /// - Note: Added in EchoPluginAPI 1.4.
+    func limits(defaults: SubroomLimits) -> SubroomLimits
 }
 
 extension SubroomStrategy {
     public func maxParticipants(limits: SubroomLimits) -> Int? { nil }
+
+    /// Returns `defaults`: the strategy has no limits of its own.
+    public func limits(defaults: SubroomLimits) -> SubroomLimits { defaults }
 }
 
 /// A media source a participant can publish, named as in LiveKit's grants.
@@ -85,27 +105,13 @@ public struct SubroomOccupancy: Hashable, Sendable {
     }
 }
 
-/// The host's defaults from `server_config.json`, for strategies whose own config leaves them out.
-public struct SubroomLimits: Hashable, Sendable {
-    /// `livekit_subroom_capacity`.
-    public var capacity: Int
-    /// `livekit_max_subrooms`.
-    public var maxSubrooms: Int
-
-    /// Creates limits.
-    public init(capacity: Int, maxSubrooms: Int) {
-        self.capacity = capacity
-        self.maxSubrooms = maxSubrooms
-    }
-}
-
 /// A room's voice occupancy at one instant, as the host read it under the room's lock.
 public struct SubroomSnapshot: Hashable, Sendable {
     /// The EchoChat room name (without sub-room suffix).
     public var room: String
     /// Sub-rooms that have anyone in them, ordered by index. Missing indices are empty.
     public var subrooms: [SubroomOccupancy]
-    /// The host's defaults.
+    /// The effective limits: the host's defaults as the strategy's ``SubroomStrategy/limits(defaults:)`` resolved them.
     public var limits: SubroomLimits
 
     /// Creates a snapshot.

@@ -10,7 +10,7 @@ import Logging
 /// gets which room role (`room_roles`).
 public struct LDAPAuth: AuthProvider {
     public static let name = "ldap"
-    public static let apiVersion = PluginAPIVersion(1, 3)
+    public static let apiVersion = PluginAPIVersion(1, 4)
 
     let configuration: Configuration
     let queries: DirectoryQueries
@@ -119,45 +119,6 @@ public struct LDAPAuth: AuthProvider {
             throw AuthError.backendUnavailable("the directory refused a search or the service account's bind: \(failure)")
         }
     }
-
-    /// What `echochat ldap test` shows: where the user was found and what EchoChat would make of them.
-    public func diagnose(_ username: String) async throws -> LDAPDiagnosis {
-        let (entries, server) = try await findUser(username)
-        return LDAPDiagnosis(
-            server: server.uri, mode: configuration.mode.rawValue,
-            query: configuration.mode == .direct && queries.templateIsDN
-                ? queries.userDN(for: username) ?? "(no DN for this name)" : queries.userFilter(for: username),
-            users: entries.map { user in
-                LDAPDiagnosis.Found(
-                    dn: user.dn, username: user.username, displayName: user.displayName, email: user.email, groups: user.groups,
-                    isAllowed: policy.isAllowed(user), identity: policy.identity(of: user))
-            },
-            requiredGroup: configuration.requiredGroup)
-    }
-}
-
-/// The result of ``LDAPAuth/diagnose(_:)``.
-public struct LDAPDiagnosis: Sendable {
-    /// One entry the lookup found.
-    public struct Found: Sendable {
-        public let dn: String
-        public let username: String
-        public let displayName: String?
-        public let email: String?
-        public let groups: [String]
-        /// Whether `required_group` lets them in.
-        public let isAllowed: Bool
-        /// What a login would hand EchoChat.
-        public let identity: AuthenticatedIdentity
-    }
-
-    /// The server that answered.
-    public let server: String
-    public let mode: String
-    /// The filter (search mode) or DN (direct mode) used.
-    public let query: String
-    public let users: [Found]
-    public let requiredGroup: String?
 }
 
 extension LDAPAuth: AuthHealthCheck {

@@ -5,10 +5,10 @@ import Logging
 /// `auth.local`: accounts whose Argon2id password hash EchoChat keeps in its own storage.
 public struct LocalAuth: AuthProvider {
     public static let name = "local"
-    public static let apiVersion = PluginAPIVersion(1, 0)
+    public static let apiVersion = PluginAPIVersion(1, 4)
 
     let configuration: Configuration
-    let storage: any Storage
+    let accounts: any AccountStore
     let blocking: any BlockingExecutor
     let logger: Logger
     /// Verified against when the user does not exist, so that an unknown username costs as much as a wrong password.
@@ -17,11 +17,12 @@ public struct LocalAuth: AuthProvider {
     public var allowsRegistration: Bool { configuration.allowRegistration }
 
     public init(configuration: Configuration, context: PluginContext) async throws {
-        guard let storage = context.storage else {
-            preconditionFailure("the host constructs auth plugins after storage")
+        guard let accounts = context.accounts else {
+            throw PluginError.missingContext(
+                "auth.\(Self.name) keeps its users in the host's storage, and its context has none (PluginContext.accounts)")
         }
         self.configuration = configuration
-        self.storage = storage
+        self.accounts = accounts
         self.blocking = context.blocking
         self.logger = context.logger
         let parameters = configuration.passwordHash
@@ -31,11 +32,11 @@ public struct LocalAuth: AuthProvider {
     }
 
     public func authenticate(_ attempt: LoginAttempt) async throws -> AuthOutcome {
-        guard let user = try await storage.user(named: attempt.username), user.authSource == Self.name else {
+        guard let user = try await accounts.user(named: attempt.username), user.authSource == Self.name else {
             _ = try await verify(attempt.password, against: decoyHash)
             return .unknownUser
         }
-        guard let credential = try await storage.credential(of: user.id, kind: Credential.passwordKind) else {
+        guard let credential = try await accounts.credential(of: user.id, kind: Credential.passwordKind) else {
             _ = try await verify(attempt.password, against: decoyHash)
             return .invalidCredentials
         }
@@ -52,7 +53,7 @@ public struct LocalAuth: AuthProvider {
         let password = registration.password
         let hash = try await blocking.run { try Argon2id.hash(password, parameters: parameters) }
         let now = Date()
-        return try await storage.createUser(
+        return try await accounts.createUser(
             NewUser(
                 username: registration.username, displayName: registration.displayName, authSource: Self.name,
                 isAdmin: registration.isAdmin, createdAt: now),
@@ -69,7 +70,7 @@ public struct LocalAuth: AuthProvider {
         let parameters = configuration.passwordHash
         do {
             let hash = try await blocking.run { try Argon2id.hash(password, parameters: parameters) }
-            try await storage.setCredential(Credential(kind: Credential.passwordKind, secret: hash, updatedAt: Date()), of: user.id)
+            try await accounts.setCredential(Credential(kind: Credential.passwordKind, secret: hash, updatedAt: Date()), of: user.id)
             logger.info("password hash upgraded", metadata: ["user_id": "\(user.id)", "parameters": "\(parameters)"])
         } catch {
             logger.warning("password hash upgrade failed", metadata: ["user_id": "\(user.id)", "error": "\(error)"])

@@ -6,7 +6,7 @@ public import Foundation
 /// overfilling one.
 public struct CapacityStrategy: SubroomStrategy {
     public static let name = "capacity"
-    public static let apiVersion = PluginAPIVersion(1, 0)
+    public static let apiVersion = PluginAPIVersion(1, 4)
 
     /// `{"capacity": 50, "max_subrooms": 25}`; absent keys take `livekit_subroom_capacity` and
     /// `livekit_max_subrooms` from server_config.json.
@@ -47,13 +47,16 @@ public struct CapacityStrategy: SubroomStrategy {
         self.configuration = configuration
     }
 
+    public func limits(defaults: SubroomLimits) -> SubroomLimits {
+        SubroomLimits(capacity: configuration.capacity ?? defaults.capacity, maxSubrooms: configuration.maxSubrooms ?? defaults.maxSubrooms)
+    }
+
     public func maxParticipants(limits: SubroomLimits) -> Int? {
-        configuration.capacity ?? limits.capacity
+        limits.capacity
     }
 
     public func decide(_ request: SubroomRequest, in snapshot: SubroomSnapshot, now: Date) -> SubroomDecision {
-        let capacity = configuration.capacity ?? snapshot.limits.capacity
-        let maxSubrooms = configuration.maxSubrooms ?? snapshot.limits.maxSubrooms
+        let (capacity, maxSubrooms) = (snapshot.limits.capacity, snapshot.limits.maxSubrooms)
         func hasSpace(_ index: Int) -> Bool {
             (1...maxSubrooms).contains(index) && snapshot.occupancy(of: index).seats.count < capacity
         }

@@ -8,7 +8,7 @@ public import Foundation
 /// the lower index, so the same snapshot always gives the same answer.
 public struct LoadWeightedStrategy: SubroomStrategy {
     public static let name = "load-weighted"
-    public static let apiVersion = PluginAPIVersion(1, 0)
+    public static let apiVersion = PluginAPIVersion(1, 4)
 
     /// What each kind of participation weighs.
     public struct Weights: Codable, Hashable, Sendable {
@@ -132,13 +132,17 @@ public struct LoadWeightedStrategy: SubroomStrategy {
         occupancy.seats.reduce(0) { $0 + weight(of: $1) }
     }
 
+    public func limits(defaults: SubroomLimits) -> SubroomLimits {
+        SubroomLimits(capacity: defaults.capacity, maxSubrooms: configuration.maxSubrooms ?? defaults.maxSubrooms)
+    }
+
     public func maxParticipants(limits: SubroomLimits) -> Int? {
         // The same tolerance as `decide`, so that the cap never falls one short of what it grants.
         Int((configuration.loadLimit / configuration.weights.listener + 1e-9).rounded(.down))
     }
 
     public func decide(_ request: SubroomRequest, in snapshot: SubroomSnapshot, now: Date) -> SubroomDecision {
-        let maxSubrooms = configuration.maxSubrooms ?? snapshot.limits.maxSubrooms
+        let maxSubrooms = snapshot.limits.maxSubrooms
         let limit = configuration.loadLimit
         let newcomer = weight(of: SubroomSeat(userID: request.userID, state: .reserved, isListenOnly: request.isListenOnly))
         // A small tolerance, so that weights like 0.1 adding up to the limit are not refused by rounding.

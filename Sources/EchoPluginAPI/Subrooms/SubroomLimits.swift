@@ -1,0 +1,15 @@
+/// How many people a sub-room takes and how many sub-rooms a room spreads over: the host's
+/// defaults from `server_config.json`, and what a strategy's ``SubroomStrategy/limits(defaults:)``
+/// makes of them.
+public struct SubroomLimits: Hashable, Sendable {
+    /// Participants per sub-room; the host's default is `livekit_subroom_capacity`.
+    public var capacity: Int
+    /// The most sub-rooms one room spreads over; the host's default is `livekit_max_subrooms`.
+    public var maxSubrooms: Int
+
+    /// Creates limits.
+    public init(capacity: Int, maxSubrooms: Int) {
+        self.capacity = capacity
+        self.maxSubrooms = maxSubrooms
+    }
+}
