@@ -47,9 +47,10 @@ struct BroadcastReceiverTests {
         var receiver = BroadcastReceiver(instance: "me")
         for (payload, expected) in zip(test.payloads, test.expected) {
             let actions = receiver.receive(payload)
+            // As the bus carries them out: a delivery is claimed when its turn comes.
             let summary = actions.map { action -> String in
                 switch action {
-                case .deliver: "d"
+                case .deliver(let envelope): receiver.claim(envelope) ? "d" : ""
                 case .catchUp: "c"
                 case .readBaseline: "b"
                 case .unreadable: "u"
@@ -57,6 +58,25 @@ struct BroadcastReceiverTests {
             }.joined()
             #expect((summary.isEmpty ? "-" : summary) == expected, "\(payload)")
         }
+    }
+
+    @Test("after a gap, the catch-up comes before the event that showed it, which is delivered only if the catch-up did not")
+    func catchUpFirst() {
+        var receiver = BroadcastReceiver(instance: "me")
+        for case .deliver(let envelope) in receiver.receive(Self.message(105, sequence: 5)) { _ = receiver.claim(envelope) }
+        let actions = receiver.receive(Self.message(106, sequence: 7))
+        #expect(actions.count == 2)
+        #expect(actions.first == .catchUp(reason: "events from another instance went missing"))
+        // The catch-up reads 106 back from storage and delivers it, in id order with the others.
+        #expect(!receiver.wasDelivered(106))
+        let caughtUp = receiver.markDelivered(106)
+        #expect(caughtUp)
+        guard case .deliver(let envelope)? = actions.last else {
+            Issue.record("no delivery")
+            return
+        }
+        let deliveredAgain = receiver.claim(envelope)
+        #expect(!deliveredAgain)
     }
 
     @Test("chunks of a long event are delivered once the last piece arrives, in any order")

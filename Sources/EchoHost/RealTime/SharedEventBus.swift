@@ -140,7 +140,8 @@ final class SharedEventBus: EventBus, Service {
         }
         for action in actions {
             switch action {
-            case .deliver(let envelope): deliver(envelope)
+            case .deliver(let envelope) where incoming.withLock({ $0.claim(envelope) }): deliver(envelope)
+            case .deliver: continue
             case .catchUp(let reason): await catchUp(reason: reason)
             case .readBaseline: await establishBaseline()
             case .unreadable(let what): logger.warning("\(what)")

@@ -13,9 +13,11 @@ final class BackgroundCalls: Service {
         (calls, queue) = AsyncStream.makeStream(of: Call.self)
     }
 
-    /// Runs `call` soon, beside the others; dropped once the server is stopping.
-    func submit(_ call: @escaping Call) {
-        queue.yield(call)
+    /// Runs `call` soon, beside the others; `false` (and nothing runs) once the server is stopping.
+    @discardableResult
+    func submit(_ call: @escaping Call) -> Bool {
+        if case .terminated = queue.yield(call) { return false }
+        return true
     }
 
     func run() async throws {

@@ -45,27 +45,31 @@ final class LiveKitRoomProvisioner: Sendable {
         }
     }
 
-    /// One CreateRoom at a time per sub-room: concurrent first tokens wait for the same attempt.
+    /// One CreateRoom at a time per sub-room: concurrent first tokens wait for the same attempt,
+    /// which runs among the background calls so that no request's cancellation cuts it short.
     private func create(_ livekitRoom: String) async {
         let isFirst = state.withLock { state in
             guard state.creating[livekitRoom] == nil else { return false }
             state.creating[livekitRoom] = []
             return true
         }
-        guard isFirst else {
-            await withCheckedContinuation { continuation in
-                let running = state.withLock { state in
-                    guard state.creating[livekitRoom] != nil else { return false }
-                    state.creating[livekitRoom]?.append(continuation)
-                    return true
-                }
-                if !running { continuation.resume() }
+        if isFirst {
+            let attempt: BackgroundCalls.Call = {
+                await self.attempt(livekitRoom)
+                let waiters = self.state.withLock { $0.creating.removeValue(forKey: livekitRoom) ?? [] }
+                for waiter in waiters { waiter.resume() }
             }
-            return
+            // Once the server is stopping there is no background: the request makes the call itself.
+            guard background.submit(attempt) else { return await attempt() }
         }
-        await attempt(livekitRoom)
-        let waiters = state.withLock { $0.creating.removeValue(forKey: livekitRoom) ?? [] }
-        for waiter in waiters { waiter.resume() }
+        await withCheckedContinuation { continuation in
+            let running = state.withLock { state in
+                guard state.creating[livekitRoom] != nil else { return false }
+                state.creating[livekitRoom]?.append(continuation)
+                return true
+            }
+            if !running { continuation.resume() }
+        }
     }
 
     private func attempt(_ livekitRoom: String) async {

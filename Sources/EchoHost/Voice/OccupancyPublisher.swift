@@ -4,46 +4,65 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Publishes rooms' `voice.occupancy` events, coalesced: while a room waits to be published,
-/// further requests for it add nothing, and a request that comes while it is being read queues
-/// it once more. A burst of 500 tokens thus reads the seats a handful of times, not 500, and
-/// the last event still shows the final state.
+/// Publishes rooms' `voice.occupancy` events, coalesced per room: while a publication for a room
+/// is running, further requests only mark it stale, and it runs once more when done. A burst of
+/// 500 tokens thus reads the seats a handful of times, not 500, the last event still shows the
+/// final state, and a slow read for one room holds up no other.
 final class OccupancyPublisher: Service {
     private let storage: any Storage
     private let names: LiveKitRoomNames
     private let bus: any EventBus
     private let logger: Logger
-    private let waiting = Mutex<[RoomID: Room]>([:])
-    private let wakeUps: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
+    /// The rooms being published, and whether each went stale meanwhile.
+    private let runs = Mutex<[RoomID: (room: Room, isStale: Bool)]>([:])
+    private let starts: AsyncStream<RoomID>
+    private let start: AsyncStream<RoomID>.Continuation
 
     init(storage: any Storage, names: LiveKitRoomNames, bus: any EventBus, logger: Logger) {
         self.storage = storage
         self.names = names
         self.bus = bus
         self.logger = logger
-        (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (starts, start) = AsyncStream.makeStream(of: RoomID.self)
     }
 
     /// Asks for the room's occupancy to be published soon.
     func publish(_ room: Room) {
-        waiting.withLock { $0[room.id] = room }
-        wake.yield()
+        let isNew = runs.withLock { runs in
+            guard runs[room.id] == nil else {
+                runs[room.id] = (room, true)
+                return false
+            }
+            runs[room.id] = (room, false)
+            return true
+        }
+        if isNew { start.yield(room.id) }
     }
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            for await _ in wakeUps {
-                let rooms = waiting.withLock { rooms in
-                    defer { rooms.removeAll() }
-                    return Array(rooms.values)
-                }
-                await withDiscardingTaskGroup { group in
-                    for room in rooms { group.addTask(operation: { await self.publishNow(room) }) }
+            await withDiscardingTaskGroup { group in
+                for await id in starts {
+                    group.addTask(operation: { await self.publishWhileStale(id) })
                 }
             }
         } onGracefulShutdown: {
-            self.wake.finish()
+            self.start.finish()
+        }
+    }
+
+    private func publishWhileStale(_ id: RoomID) async {
+        var next = runs.withLock { $0[id]?.room }
+        while let room = next {
+            await publishNow(room)
+            next = runs.withLock { runs in
+                guard let run = runs[id], run.isStale else {
+                    runs[id] = nil
+                    return nil
+                }
+                runs[id] = (run.room, false)
+                return run.room
+            }
         }
     }
 

@@ -4,7 +4,8 @@
 /// messages its connections already had.
 struct BroadcastReceiver {
     enum Action: Equatable {
-        /// Hand the envelope's room event or session signal to this instance's connections.
+        /// Hand the envelope's room event or session signal to this instance's connections, once
+        /// ``claim(_:)`` says it was not delivered yet (a catch-up asked for before it may have).
         case deliver(Envelope)
         /// Read the messages stored since ``catchUpStart`` and deliver those not had yet.
         case catchUp(reason: String)
@@ -55,7 +56,7 @@ struct BroadcastReceiver {
             guard sender != instance else { return [] }
             var actions: [Action] = []
             if noteSequence(envelope.sequence, from: envelope.instance) { actions.append(.catchUp(reason: "events from another instance went missing")) }
-            if envelope.message.map({ markDelivered($0) }) ?? true { actions.append(.deliver(envelope)) }
+            actions.append(.deliver(envelope))
             return actions
         case "C":
             guard sender != instance else { return [] }
@@ -85,6 +86,12 @@ struct BroadcastReceiver {
     }
 
     func wasDelivered(_ id: Int64) -> Bool { recent.contains(id) }
+
+    /// Whether to deliver `envelope` now: true for signals, and for a message not delivered yet
+    /// (it is then recorded as delivered).
+    mutating func claim(_ envelope: Envelope) -> Bool {
+        envelope.message.map { markDelivered($0) } ?? true
+    }
 
     /// Records `id` as delivered; false when it already was.
     mutating func markDelivered(_ id: Int64) -> Bool {
