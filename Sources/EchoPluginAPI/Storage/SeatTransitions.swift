@@ -37,19 +37,21 @@ public enum SeatTransitions {
     ///
     /// - Parameters:
     ///   - ownSeat: the user's seat in the room, if any.
-    ///   - occupancy: the room's seats; lapsed reservations are left out here.
+    ///   - occupancy: the room's seats, read only when the user holds none; lapsed reservations are left out here.
     /// - Returns: the outcome, and the change to apply (none when a joined seat stays as it is
     ///   or the strategy refuses). A lapsed reservation of the user's is replaced by the new one.
     public static func reserve(
-        request: SeatRequest, ownSeat: VoiceSeat?, occupancy: [VoiceSeat], decide: ([SubroomOccupancy]) -> SubroomDecision
-    ) -> (SeatOutcome, SeatChange?) {
+        request: SeatRequest, ownSeat: VoiceSeat?, occupancy: @autoclosure () throws -> [VoiceSeat],
+        decide: ([SubroomOccupancy]) -> SubroomDecision
+    ) rethrows -> (SeatOutcome, SeatChange?) {
         if var seat = ownSeat, isLive(seat, at: request.now) {
             guard seat.state == .reserved else { return (.existing(seat), nil) }
             seat.expiresAt = request.expiresAt
             seat.isListenOnly = request.isListenOnly
             return (.existing(seat), .update(seat))
         }
-        let decision = decide(subrooms(of: occupancy.filter { isLive($0, at: request.now) }))
+        // Read only now: a user who holds a seat (a reconnect, a second tab) costs no room-wide read.
+        let decision = decide(subrooms(of: try occupancy().filter { isLive($0, at: request.now) }))
         guard let index = decision.assignedIndex else { return (.refused(decision.refusalReason ?? "no sub-room has space"), nil) }
         let seat = VoiceSeat(
             roomID: request.roomID, subroom: index, userID: request.userID, identity: request.identity, state: .reserved,

@@ -55,7 +55,7 @@ extension PostgresStorage {
         decide: @Sendable ([SubroomOccupancy]) -> SubroomDecision
     ) throws -> (SeatOutcome, PostgresQuery?) {
         guard !lockedRoom.rows.isEmpty else { throw StorageError.notFound("no room with id \(request.roomID)") }
-        let (outcome, change) = SeatTransitions.reserve(
+        let (outcome, change) = try SeatTransitions.reserve(
             request: request, ownSeat: try ownSeat.rows.first.map { try VoiceSeat(row: $0.makeRandomAccess()) },
             occupancy: try occupancy.rows.map(VoiceSeat.init(columns:)), decide: decide)
         return (outcome, change.map(query(for:)))

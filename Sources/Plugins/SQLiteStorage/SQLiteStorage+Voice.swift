@@ -9,7 +9,7 @@ extension SQLiteStorage {
             try db.run(
                 "DELETE FROM voice_seats WHERE room_id = ? AND state = 'reserved' AND expires_at <= ?",
                 [request.roomID.rawValue, request.now.storageMilliseconds])
-            let (outcome, change) = SeatTransitions.reserve(
+            let (outcome, change) = try SeatTransitions.reserve(
                 request: request, ownSeat: try Self.seat(of: request.userID, in: request.roomID, db),
                 occupancy: try Self.seats(in: request.roomID, db), decide: decide)
             try change.map { try Self.apply($0, db) }
