@@ -13,6 +13,8 @@ struct EchoServer: Sendable {
     let plugins: LoadedPlugins
     /// Host background work: housekeeping timers.
     let services: [any Service]
+    /// Told first when the server stops, so that `/readyz` turns 503 before the listener closes.
+    let readiness: ReadinessMonitor
     let logger: Logger
     /// Every route, as `GET /api/rooms/{name}`: what the OpenAPI document must describe.
     let routes: [String]
@@ -21,7 +23,7 @@ struct EchoServer: Sendable {
     func run(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) async throws {
         let group = ServiceGroup(
             configuration: .init(
-                services: plugins.services + services + [application], gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+                services: plugins.services + services + [application, readiness], gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
         do {
             try await group.run()
         } catch {
@@ -74,10 +76,14 @@ func buildServer(
     let voice = try await VoiceParts(server: server, plugins: plugins, rooms: rooms, bus: bus, metrics: metrics, logger: logger)
     let gateway = RealTimeGateway(resolver: resolver, storage: plugins.storage, hub: hub, logger: logger, metrics: metrics)
 
+    let readiness = ReadinessMonitor(storage: plugins.storage, roomService: voice.roomService, logger: logger)
     let guards = RouteGuards(resolver: resolver)
     let router = Router(context: EchoRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.add(middleware: APIMiddleware(metrics: metrics, logger: logger))
-    router.addRoutes(OperationsController(storage: plugins.storage, metrics: metrics, logger: logger).endpoints)
+    router.add(middleware: APIMiddleware(metrics: metrics, readiness: readiness, logger: logger))
+    router.addRoutes(
+        OperationsController(
+            storage: plugins.storage, metrics: metrics, readiness: readiness, servesMetrics: server.metricsListen == nil, logger: logger
+        ).endpoints)
     router.addRoutes(AuthController(accounts: accounts, sessions: sessions, guards: guards, trustedProxies: Set(server.trustedProxies)).endpoints)
     router.addRoutes(RoomsController(rooms: rooms, guards: guards, voice: voice.moderation).endpoints)
     router.addRoutes(MembersController(rooms: rooms, guards: guards, voice: voice.moderation).endpoints)
@@ -104,11 +110,7 @@ func buildServer(
     let summary = plugins.summary
     let application = Application(
         router: router,
-        server: .http1WebSocketUpgrade(
-            configuration: .init(
-                http1: .init(idleTimeout: .seconds(75)),
-                ws: .init(maxFrameSize: RealTimeGateway.maxInboundMessage, autoPing: .disabled)),
-            shouldUpgrade: { request, channel, _ in try await gateway.shouldUpgrade(request, channel: channel) }),
+        server: .echoChat(server, gateway: gateway, metrics: metrics),
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: "EchoChat"),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? server.port
@@ -134,7 +136,26 @@ func buildServer(
         guard let policy = provider.directorySync else { continue }
         services.append(DirectorySync(source: source, provider: provider, policy: policy, sessions: sessions, metrics: metrics, logger: logger))
     }
-    return EchoServer(application: application, plugins: plugins, services: services, logger: logger, routes: routes)
+    services.append(
+        ControlServer(
+            path: ControlRequest.socketPath(in: server.dataDirectory), actions: OperatorActions(storage: plugins.storage, sessions: sessions),
+            logger: logger))
+    if let listen = server.metricsListen { services.append(metricsListener(listen, metrics: metrics, logger: logger)) }
+    return EchoServer(application: application, plugins: plugins, services: services, readiness: readiness, logger: logger, routes: routes)
+}
+
+/// `/metrics` on a listener of its own (`metrics_listen`, say on loopback), away from the API.
+private func metricsListener(_ listen: (host: String, port: Int), metrics: HostMetrics, logger: Logger) -> any Service {
+    let router = Router(context: EchoRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.get("/metrics") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: metrics.render()))
+    }
+    return Application(
+        router: router, configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "EchoChat"),
+        onServerRunning: { channel in
+            logger.info("EchoChat metrics on http://\(listen.host):\(channel.localAddress?.port ?? listen.port)/metrics")
+        },
+        logger: logger)
 }
 
 /// The browser client's files (bundled, or from `web_root`) and the OpenAPI document. Read before

@@ -12,6 +12,8 @@ struct VoiceParts {
     let publisher: OccupancyPublisher
     let background: BackgroundCalls
     let reconciler: VoiceReconciler
+    /// LiveKit's RoomService, when voice is on.
+    let roomService: RoomServiceClient?
     /// Stops LiveKit's HTTP client after everything that calls it.
     let httpClientShutdown: [any Service]
 
@@ -44,6 +46,7 @@ struct VoiceParts {
             config: config, storage: plugins.storage, roomService: roomService, provisioner: provisioner, publisher: publisher, logger: logger)
         self.publisher = publisher
         self.background = background
+        self.roomService = roomService
         httpClientShutdown = http.map { [HTTPClientShutdown(client: $0)] } ?? []
     }
 

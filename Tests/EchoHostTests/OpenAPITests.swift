@@ -68,7 +68,7 @@ struct OpenAPITests {
         let served = Set(
             try await TestServer.routes().filter { route in
                 let path = route.split(separator: " ", maxSplits: 1).last.map(String.init) ?? ""
-                return path.hasPrefix("/api/") || path == "/health" || path == "/metrics"
+                return path.hasPrefix("/api/") || ["/health", "/livez", "/readyz", "/metrics"].contains(path)
             })
         #expect(served.subtracting(documented).sorted() == [], "routes the document leaves out")
         #expect(documented.subtracting(served).sorted() == [], "documented routes the server does not have")
@@ -79,8 +79,11 @@ struct OpenAPITests {
                 let operation = try #require(value as? [String: Any])
                 #expect(operation["operationId"] is String, "\(method) \(path)")
                 let responses = try #require(operation["responses"] as? [String: Any], "\(method) \(path)")
-                // /health's 503 is its own shape: {"status": "unavailable", "error": {...}}.
-                for (status, response) in responses where (status.hasPrefix("4") || status.hasPrefix("5")) && path != "/health" {
+                // The probes' 503s are their own shapes: /health's {"status": "unavailable", "error": {...}},
+                // /readyz's {"status": "degraded", "failing": [...]}.
+                for (status, response) in responses where (status.hasPrefix("4") || status.hasPrefix("5")) && path != "/health"
+                    && !(path == "/readyz" && status == "503")
+                {
                     let resolved = resolve(response, in: document)
                     let schema = ((resolved["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] as? [String: Any]
                     #expect(schema?["$ref"] as? String == "#/components/schemas/Error", "\(method) \(path) \(status) should use the Error schema")

@@ -5,8 +5,10 @@ struct ClientFrame: Decodable {
     let type: String
     let token: String?
 
+    /// The frame, or `nil` when it is not a JSON object with a `"type"` (or names a key twice).
     static func parse(_ text: String) -> ClientFrame? {
-        try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8))
+        guard JSONDuplicateKeys.first(in: text.utf8) == nil else { return nil }
+        return try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8))
     }
 }
 

@@ -90,10 +90,8 @@ struct UserCommand: AsyncParsableCommand {
         @Flag(help: "Remove administrator rights instead.") var revoke = false
 
         func run() async throws {
-            try await withOperatorContext(options) { context in
-                let user = try await context.user(named: name)
-                _ = try await context.plugins.storage.updateUser(user.id, UserUpdate(isAdmin: !revoke))
-                CLIOutput.print("\(user.username) is \(revoke ? "no longer" : "now") a server administrator")
+            try await operate(ControlRequest(command: .setAdmin, username: name, revoke: revoke), options: options) { actions in
+                try await actions.setAdmin(name, revoke: revoke)
             }
         }
     }
@@ -105,11 +103,8 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The username.") var name: String
 
         func run() async throws {
-            try await withOperatorContext(options) { context in
-                let user = try await context.user(named: name)
-                _ = try await context.plugins.storage.updateUser(user.id, UserUpdate(isDisabled: true))
-                let revoked = try await context.plugins.storage.revokeSessions(of: user.id, at: Date())
-                CLIOutput.print("disabled \(user.username); ended \(revoked) session\(revoked == 1 ? "" : "s")")
+            try await operate(ControlRequest(command: .disable, username: name), options: options) { actions in
+                try await actions.disable(name)
             }
         }
     }
@@ -121,10 +116,8 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "The username.") var name: String
 
         func run() async throws {
-            try await withOperatorContext(options) { context in
-                let user = try await context.user(named: name)
-                _ = try await context.plugins.storage.updateUser(user.id, UserUpdate(isDisabled: false))
-                CLIOutput.print("enabled \(user.username)")
+            try await operate(ControlRequest(command: .enable, username: name), options: options) { actions in
+                try await actions.enable(name)
             }
         }
     }
@@ -146,6 +139,27 @@ struct OperatorContext {
 struct OperatorError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Hands `request` to the server running on this configuration's `data_dir`, so that it takes
+/// effect at once; with no server running, does the same on storage directly.
+func operate(_ request: ControlRequest, options: ConfigOptions, onStorage: (OperatorActions) async throws -> String) async throws {
+    let setup = try options.loadSetup()
+    if let answer = try ControlClient.send(request, to: ControlRequest.socketPath(in: setup.server.dataDirectory)) {
+        guard answer.ok else {
+            CLIOutput.error(answer.message)
+            throw ExitCode(1)
+        }
+        CLIOutput.print(answer.message)
+        return
+    }
+    try await withOperatorContext(options) { context in
+        do {
+            CLIOutput.print(try await onStorage(OperatorActions(storage: context.plugins.storage, sessions: nil)))
+        } catch let error as EchoError {
+            throw OperatorError(error.message)
+        }
+    }
 }
 
 /// Starts the configured storage and auth plugins, runs `body`, and shuts them down.

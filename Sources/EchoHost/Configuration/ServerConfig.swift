@@ -53,6 +53,16 @@ struct ServerConfig: Sendable {
     /// A real-time connection silent this long is pinged; one silent twice as long is dropped.
     var wsPingIntervalSeconds = 30
 
+    /// A request head must be complete this long after its first byte, and a new connection must
+    /// start its first request within it.
+    var httpHeaderTimeoutSeconds = 10
+    /// Open connections at most, in total and from one client address (reverse proxies in
+    /// `trusted_proxies` are not held to the second).
+    var maxConnections = 10_000
+    var maxConnectionsPerAddress = 256
+    /// `host:port` of a separate listener for `/metrics` (then not served on the API listener).
+    var metricsListen: (host: String, port: Int)?
+
     var rateLimitLivekitToken: RateLimitRule? = RateLimitRule(count: 120, period: 60)
     var rateLimitLogin: RateLimitRule? = RateLimitRule(count: 10, period: 60)
     var rateLimitLoginPerAddress: RateLimitRule? = RateLimitRule(count: 60, period: 60)
@@ -66,7 +76,7 @@ struct ServerConfig: Sendable {
     static func load(
         _ object: [String: ConfigValue], environment: [String: String], file: String
     ) -> (config: ServerConfig, warnings: [ConfigIssue], issues: [ConfigIssue]) {
-        var reader = Reader(members: object, file: file)
+        var reader = ConfigReader(members: object, file: file)
         var config = ServerConfig()
         reader.read("host", into: &config.host) { !$0.isEmpty ? nil : "must not be empty" }
         reader.read("port", into: &config.port) { (0...65_535).contains($0) ? nil : "must be between 0 and 65535" }
@@ -127,6 +137,16 @@ struct ServerConfig: Sendable {
         reader.read("ws_ping_interval_seconds", into: &config.wsPingIntervalSeconds) {
             (1...3600).contains($0) ? nil : "must be between 1 and 3600"
         }
+        reader.read("http_header_timeout_seconds", into: &config.httpHeaderTimeoutSeconds) {
+            (1...300).contains($0) ? nil : "must be between 1 and 300"
+        }
+        reader.read("max_connections", into: &config.maxConnections) { (1...1_000_000).contains($0) ? nil : "must be between 1 and 1000000" }
+        reader.read("max_connections_per_address", into: &config.maxConnectionsPerAddress) {
+            (1...1_000_000).contains($0) ? nil : "must be between 1 and 1000000"
+        }
+        var metricsListen: String?
+        reader.readOptional("metrics_listen", into: &metricsListen) { Self.hostAndPort($0) == nil ? "must be host:port, like 127.0.0.1:9100" : nil }
+        config.metricsListen = metricsListen.flatMap(Self.hostAndPort)
         reader.readRateLimit("rate_limit_livekit_token", into: &config.rateLimitLivekitToken)
         reader.readRateLimit("rate_limit_login", into: &config.rateLimitLogin)
         reader.readRateLimit("rate_limit_login_per_address", into: &config.rateLimitLoginPerAddress)
@@ -175,61 +195,20 @@ struct ServerConfig: Sendable {
         }
     }
 
+    /// `127.0.0.1:9100` or `[::1]:9100`.
+    static func hostAndPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            return nil
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+
     private static func isURL(_ text: String, schemes: Set<String>) -> String? {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), schemes.contains(scheme), url.host != nil else {
             return "must be a \(schemes.sorted().joined(separator: " or ")) URL with a host"
         }
         return nil
     }
-}
-
-/// Reads typed values out of a JSON object and remembers which keys it read and what was wrong.
-private struct Reader {
-    let members: [String: ConfigValue]
-    let file: String
-    var issues: [ConfigIssue] = []
-    private var seen: Set<String> = []
-
-    init(members: [String: ConfigValue], file: String) {
-        self.members = members
-        self.file = file
-    }
-
-    mutating func read<T: Decodable>(_ key: String, into target: inout T, check: (T) -> String?) {
-        var value: T? = target
-        readOptional(key, into: &value, check: check)
-        if let value { target = value }
-    }
-
-    mutating func readOptional<T: Decodable>(_ key: String, into target: inout T?, check: (T) -> String?) {
-        seen.insert(key)
-        guard let raw = members[key], raw != .null else { return }
-        do {
-            let value = try ConfigDecoder().decode(T.self, from: raw)
-            if let problem = check(value) {
-                issues.append(ConfigIssue(file: file, keyPath: [key], message: problem))
-            } else {
-                target = value
-            }
-        } catch let error as ConfigurationError {
-            issues += error.issues.map { $0.located(file: file, under: [key]) }
-        } catch {
-            issues.append(ConfigIssue(file: file, keyPath: [key], message: "\(error)"))
-        }
-    }
-
-    mutating func readRateLimit(_ key: String, into target: inout RateLimitRule?) {
-        var text: String?
-        readOptional(key, into: &text) { _ in nil }
-        guard let text else { return }
-        do {
-            target = try RateLimitRule.parse(text)
-        } catch let issue as ConfigIssue {
-            issues.append(issue.located(file: file, under: [key]))
-        } catch {
-            issues.append(ConfigIssue(file: file, keyPath: [key], message: "\(error)"))
-        }
-    }
-
-    func unknownKeys() -> [String] { members.keys.filter { !seen.contains($0) }.sorted() }
 }

@@ -2,11 +2,20 @@ import EchoPluginAPI
 import Hummingbird
 import Logging
 
-/// `/health` and `/metrics`.
+/// `/health`, `/livez`, `/readyz` and `/metrics`.
 struct OperationsController {
     let storage: any Storage
     let metrics: HostMetrics
+    let readiness: ReadinessMonitor
+    /// Whether `/metrics` is served here (not when `metrics_listen` gives it a listener of its own).
+    let servesMetrics: Bool
     let logger: Logger
+
+    struct Readiness: Encodable {
+        let status: String
+        let failing: [String]
+        let reasons: [String: String]
+    }
 
     struct Health: Encodable {
         let status: String
@@ -16,7 +25,9 @@ struct OperationsController {
     var endpoints: RouteCollection<EchoRequestContext> {
         let routes = RouteCollection(context: EchoRequestContext.self)
         routes.get("/health", use: health)
-        routes.get("/metrics", use: renderMetrics)
+        routes.get("/livez", use: live)
+        routes.get("/readyz", use: ready)
+        if servesMetrics { routes.get("/metrics", use: renderMetrics) }
         return routes
     }
 
@@ -29,6 +40,18 @@ struct OperationsController {
             let failure = EchoError.storageUnavailable
             return JSONBody.response(Health(status: "unavailable", error: .init(code: failure.code, message: failure.message)), status: .serviceUnavailable)
         }
+    }
+
+    /// Liveness: the process answers. Restarting it is the only cure for a no here.
+    @Sendable func live(_ request: Request, context: EchoRequestContext) -> Response {
+        JSONBody.response(Health(status: "ok", error: nil))
+    }
+
+    /// Readiness: whether to send this instance traffic now.
+    @Sendable func ready(_ request: Request, context: EchoRequestContext) -> Response {
+        let status = readiness.current
+        guard !status.isReady else { return JSONBody.response(Readiness(status: "ready", failing: [], reasons: [:])) }
+        return JSONBody.response(Readiness(status: "degraded", failing: status.failing.keys.sorted(), reasons: status.failing), status: .serviceUnavailable)
     }
 
     @Sendable func renderMetrics(_ request: Request, context: EchoRequestContext) -> Response {

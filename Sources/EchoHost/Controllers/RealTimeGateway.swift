@@ -53,7 +53,7 @@ struct RealTimeGateway: Sendable {
         }
         let initial = principal
         let liveness = Liveness()
-        try await channel.pipeline.addHandler(InboundActivityHandler(liveness: liveness), position: .first).get()
+        try await channel.pipeline.addHandlers([WebSocketMaskGuard(), InboundActivityHandler(liveness: liveness)], position: .first).get()
         return .upgrade([:]) { inbound, outbound, _ in
             try await self.serve(initial, liveness: liveness, inbound: inbound, outbound: outbound, channel: channel)
         }
@@ -113,6 +113,7 @@ struct RealTimeGateway: Sendable {
         let rooms = Set(try await storage.roomIDs(of: principal.user.id))
         outbox.send(.text(ReadyFrame(user: UserBody(principal.user), rooms: rooms.count).frameText))
         hub.activate(id, rooms: rooms)
+        var failure: (any Error)?
         await withDiscardingTaskGroup { group in
             group.addTask(operation: {
                 for await request in closeRequests {
@@ -125,13 +126,17 @@ struct RealTimeGateway: Sendable {
                     await handle(message, from: principal, connection: id, outbox: outbox)
                 }
             } catch {
+                // Handed on, so that a protocol error closes with its code (1007 for text that
+                // is not UTF-8, 1009 for a message too large).
                 logger.debug("real-time connection ended", metadata: ["error": "\(error)"])
+                failure = error
             }
             requestClose.finish()
         }
         // The client left; writes still waiting on a peer that stopped reading must not keep this
         // connection alive, so the channel goes after a grace period for the close handshake.
         channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
+        if let failure { throw failure }
     }
 
     private func authenticateByFirstFrame(

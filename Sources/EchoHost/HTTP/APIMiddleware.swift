@@ -1,3 +1,4 @@
+import EchoPluginAPI
 import Hummingbird
 import Logging
 
@@ -7,6 +8,7 @@ struct APIMiddleware: RouterMiddleware {
     typealias Context = EchoRequestContext
 
     let metrics: HostMetrics
+    let readiness: ReadinessMonitor
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -15,6 +17,7 @@ struct APIMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
+            if let storageError = error as? StorageError, storageError.isUnavailable { readiness.noteStorageFailure() }
             if let apiError = APIError.from(error) {
                 response = try apiError.response(from: request, context: context)
             } else {

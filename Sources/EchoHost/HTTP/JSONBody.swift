@@ -20,6 +20,8 @@ enum JSONBody {
 
     /// Decodes the request body as `T`.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        // A body declared larger than allowed is refused from its header, before it is read.
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxRequestBytes { throw tooLarge }
         var request = request
         let buffer: ByteBuffer
         do {
@@ -30,6 +32,9 @@ enum JSONBody {
             throw tooLarge
         }
         guard buffer.readableBytes > 0 else { throw APIError.badRequest("a JSON body is required", code: "invalid_json") }
+        if let key = JSONDuplicateKeys.first(in: buffer.readableBytesView) {
+            throw APIError.badRequest("the key \"\(key.prefix(64))\" appears twice in one object", code: "invalid_json")
+        }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {

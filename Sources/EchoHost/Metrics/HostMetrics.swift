@@ -87,6 +87,21 @@ struct HostMetrics: Sendable {
         Counter(label: "echochat_realtime_heartbeat_disconnects_total", factory: factory).increment(by: count)
     }
 
+    /// A connection refused at once: over the `total` or the `per_address` limit.
+    func recordConnectionRefused(_ reason: String) {
+        Counter(label: "echochat_connections_refused_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    /// A connection closed because its first request (or a request head) did not arrive in time.
+    func recordHeaderTimeout() {
+        Counter(label: "echochat_http_header_timeouts_total", factory: factory).increment()
+    }
+
+    /// A request refused at the edge before reaching the router, by its error code.
+    func recordEdgeRefusal(_ code: String) {
+        Counter(label: "echochat_http_edge_refusals_total", dimensions: [("code", code)], factory: factory).increment()
+    }
+
     /// The exposition text for `/metrics`.
     func render() -> ByteBuffer {
         var bytes: [UInt8] = []

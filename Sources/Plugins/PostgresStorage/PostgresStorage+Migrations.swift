@@ -204,6 +204,9 @@ extension PostgresStorage {
                 $$
                 """,
             ]),
+        Migration(
+            id: "v4_health_probe",
+            statements: ["CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), written_at BIGINT NOT NULL)"]),
     ]
 
     /// A key for `pg_advisory_xact_lock` that only EchoChat's migrations take.

@@ -154,6 +154,9 @@ extension SQLiteStorage {
                     """
             )
         }
+        migrator.registerMigration("v4_health_probe") { db in
+            try db.execute(sql: "CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), written_at INTEGER NOT NULL)")
+        }
         return migrator
     }
 

@@ -8,8 +8,11 @@ import Foundation
 /// entries; `nil` for this process's own), and returns its pid without waiting for it.
 ///
 /// The child starts with no blocked signals and default handlers, whatever the test runner's
-/// thread had: a daemon inheriting a blocked SIGTERM could never be stopped.
+/// thread had: a daemon inheriting a blocked SIGTERM could never be stopped. It inherits no
+/// descriptor beyond the three standard ones: a server socket of an in-process test server held
+/// open by a child would keep a connection alive that the server closed.
 public func spawnChild(_ argv: [String], environment: [String]? = nil, actions: inout posix_spawn_file_actions_t) throws -> pid_t {
+    closeInheritedDescriptors(&actions)
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -41,4 +44,12 @@ public func spawnChild(_ argv: [String], environment: [String]? = nil, actions: 
 public func exitCode(fromWaitStatus status: Int32) -> Int32 {
     let signal = status & 0x7f
     return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+}
+
+/// `posix_spawn_file_actions_addclosefrom_np(actions, 3)` (glibc 2.34 and later), looked up at
+/// run time since Swift's Glibc module does not declare it.
+private func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
+    _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
 }
