@@ -17,6 +17,8 @@ final class BenchServer {
         var config: [String: Any] = [
             "data_dir": directory + "/data", "log_level": "warning", "access_token_ttl_seconds": 3600,
             "rate_limit_login": "off", "rate_limit_login_per_address": "off", "rate_limit_register": "off",
+            // Every simulated client comes from 127.0.0.1, thousands of them at once.
+            "max_connections": 100_000, "max_connections_per_address": 100_000,
         ]
         var plugins: [String: Any] = [
             "storage": postgresURL.map { ["plugin": "postgres", "config": ["url": $0, "pool_size": 20]] }

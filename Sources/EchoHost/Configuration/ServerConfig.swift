@@ -59,7 +59,7 @@ struct ServerConfig: Sendable {
     /// Open connections at most, in total and from one client address (reverse proxies in
     /// `trusted_proxies` are not held to the second).
     var maxConnections = 10_000
-    var maxConnectionsPerAddress = 256
+    var maxConnectionsPerAddress = 1024
     /// `host:port` of a separate listener for `/metrics` (then not served on the API listener).
     var metricsListen: (host: String, port: Int)?
 

@@ -5,70 +5,10 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// What went wrong talking to LiveKit.
-enum LiveKitError: Error, CustomStringConvertible {
-    /// LiveKit could not be reached (connection refused, timeout, TLS failure).
-    case unreachable(String)
-    /// LiveKit answered with a Twirp error.
-    case twirp(code: String, message: String, status: Int)
-    /// LiveKit answered with something that is not what its API describes.
-    case invalidResponse(String)
-
-    var description: String {
-        switch self {
-        case .unreachable(let reason): "LiveKit is unreachable: \(reason)"
-        case .twirp(let code, let message, let status): "LiveKit answered \(status) \(code): \(message)"
-        case .invalidResponse(let reason): "LiveKit's answer could not be read: \(reason)"
-        }
-    }
-
-    var isNotFound: Bool {
-        if case .twirp(let code, _, _) = self { return code == "not_found" }
-        return false
-    }
-
-    /// The error for a client: unavailable when LiveKit is down, an upstream failure when it refused.
-    var echoError: EchoError {
-        switch self {
-        case .unreachable: .unavailable("livekit_unavailable", "the voice server (LiveKit) cannot be reached; try again shortly")
-        case .twirp(let code, _, let status) where code == "unavailable" || status == 503:
-            .unavailable("livekit_unavailable", "the voice server (LiveKit) is unavailable; try again shortly")
-        case .twirp(let code, let message, _) where !code.hasPrefix("http_"):
-            .upstreamFailed("livekit_error", "LiveKit refused: \(code): \(message)")
-        case .twirp(_, _, let status): .upstreamFailed("livekit_error", "LiveKit answered HTTP \(status)")
-        case .invalidResponse: .upstreamFailed("livekit_error", "LiveKit's answer could not be read")
-        }
-    }
-}
-
 /// A Twirp error body: `{"code": "not_found", "msg": "…"}`.
 private struct TwirpErrorBody: Decodable {
     let code: String
     let msg: String
-}
-
-/// A participant as LiveKit's RoomService lists it.
-struct LiveKitParticipant: Decodable, Sendable {
-    struct Track: Decodable, Sendable {
-        let sid: String
-        let type: String?
-        let source: String?
-        let muted: Bool?
-
-        var trackSource: TrackSource? { source.flatMap { TrackSource(rawValue: $0.lowercased()) } }
-    }
-
-    struct Permission: Decodable, Sendable {
-        let canPublish: Bool?
-        enum CodingKeys: String, CodingKey {
-            case canPublish = "can_publish"
-        }
-    }
-
-    let sid: String
-    let identity: String
-    let tracks: [Track]?
-    let permission: Permission?
 }
 
 /// LiveKit's RoomService over Twirp JSON: `POST {livekit_api_url}/twirp/livekit.RoomService/{Method}`,
@@ -124,6 +64,19 @@ struct RoomServiceClient: Sendable {
         }
         let response: Response = try await call("ListRooms", [String: [String]](), grant: LiveKitVideoGrant(roomList: true))
         return response.rooms?.count ?? 0
+    }
+
+    /// Whether LiveKit's API answers at all (any HTTP answer to `GET /`, which LiveKit answers
+    /// `OK`): for readiness checks, without a token or a RoomService call.
+    func checkReachable() async throws {
+        var request = HTTPClientRequest(url: "\(baseURL)/")
+        request.method = .GET
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            _ = try await response.body.collect(upTo: 1 << 16)
+        } catch {
+            throw LiveKitError.unreachable(Self.describe(error))
+        }
     }
 
     /// The participants of a room; an unknown room has none.

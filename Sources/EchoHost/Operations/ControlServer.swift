@@ -33,14 +33,18 @@ struct ControlServer: Service {
         }
         chmod(path, 0o600)
         logger.debug("control socket ready", metadata: ["path": "\(path)"])
-        try await cancelWhenGracefulShutdown {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask(operation: { await self.serve(connection) })
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingDiscardingTaskGroup { group in
+                    try await server.executeThenClose { connections in
+                        for try await connection in connections {
+                            group.addTask(operation: { await self.serve(connection) })
+                        }
                     }
                 }
             }
+        } catch is CancellationError {
+            // The server is stopping.
         }
         unlink(path)
     }

@@ -91,7 +91,7 @@ final class ReadinessMonitor: Service {
         var client = roomService
         client.timeout = .seconds(3)
         do {
-            _ = try await client.activeRoomCount()
+            try await client.checkReachable()
             record("livekit", failure: nil)
         } catch {
             record("livekit", failure: "LiveKit's RoomService does not answer", detail: "\(error)")

@@ -205,7 +205,7 @@ extension PostgresStorage {
                 """,
             ]),
         Migration(
-            id: "v4_health_probe",
+            id: "v2_health_probe",
             statements: ["CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), written_at BIGINT NOT NULL)"]),
     ]
 
