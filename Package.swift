@@ -121,12 +121,28 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The system's ICU, for UTS #39 confusable skeletons. Swift code never imports CICU: its
+        // C types clash with those of Foundation's own ICU (_FoundationICU), so CConfusables wraps
+        // it behind a header of its own.
+        .systemLibrary(
+            name: "CICU",
+            path: "Sources/CICU",
+            pkgConfig: "icu-i18n",
+            providers: [.apt(["libicu-dev"])]
+        ),
+        .target(
+            name: "CConfusables",
+            dependencies: ["CICU"],
+            path: "Sources/CConfusables"
+        ),
+
         // The `echochat` executable: configuration, plugin loading, HTTP API, CLI.
         .executableTarget(
             name: "EchoHost",
             dependencies: [
                 "EchoPluginAPI",
                 "EchoBuiltinPlugins",
+                "CConfusables",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

@@ -49,6 +49,11 @@ func buildServer(
         throw SetupError("cannot create data_dir \(server.dataDirectory): \(error.localizedDescription)")
     }
     let web = try loadWebFiles(server, logger: logger)
+    do {
+        try NameSkeletons.checkData()
+    } catch {
+        throw SetupError("the system's ICU cannot tell look-alike names apart (is libicu installed?): \(error)")
+    }
     let secret = try SigningSecret.load(configured: server.tokenSigningSecret, dataDirectory: server.dataDirectory)
     let tokens = await TokenService(secret: secret, accessTokenTTL: TimeInterval(server.accessTokenTTLSeconds))
     let plugins = try await LoadedPlugins.start(setup, logger: logger, blocking: ThreadPoolExecutor())
@@ -67,9 +72,10 @@ func buildServer(
     }
     let rooms = RoomService(storage: plugins.storage, bus: bus, logger: logger)
     let resolver = AccessResolver(storage: plugins.storage, tokens: tokens)
+    let names = LookalikeNames(storage: plugins.storage, logger: logger)
     let accounts = AccountService(
         storage: plugins.storage, authChain: plugins.auth, tokens: tokens, limiter: RateLimiter(shared: plugins.storage as? any SharedStorage),
-        config: AccountsConfig(server), metrics: metrics, logger: logger, bus: bus, rooms: rooms)
+        config: AccountsConfig(server), metrics: metrics, logger: logger, bus: bus, rooms: rooms, names: names)
     let sessions = SessionService(accounts: accounts)
     let writer = MessageWriter(storage: plugins.storage, bus: bus, logger: logger)
     let messages = MessageService(storage: plugins.storage, bus: bus, writer: writer, maxBodyLength: server.messageMaxLength)
@@ -131,6 +137,7 @@ func buildServer(
         ConnectionWatchdog(
             hub: hub, storage: plugins.storage, logger: logger, metrics: metrics, pingInterval: .seconds(Int64(server.wsPingIntervalSeconds))),
         SessionJanitor(storage: plugins.storage, logger: logger, usedTokenRetention: TimeInterval(server.refreshTokenTTLDays) * 86_400),
+        NameIndexing(names: names, storageName: "\(setup.storage.id)", logger: logger),
     ]
     for (source, provider) in plugins.auth {
         guard let policy = provider.directorySync else { continue }

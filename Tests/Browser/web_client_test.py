@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Drives EchoChat's web client in headless Chromium (Debian's chromium and chromium-driver).
 
-Two people register, chat in one room and see each other's messages live; scroll-back loads the
+Two people register, chat in one room and see each other's messages live, each author shown with
+the @username beside the display name and the room role; scroll-back loads the
 oldest history; a dropped connection (cut at a TCP relay) catches up on what was said meanwhile;
 the voice panel hands the token and url EchoChat minted to the LiveKit client (a stand-in that
 records the call; LiveKit's own Python SDK verifies the token). Screenshots of the main screens go
@@ -190,6 +191,22 @@ class Person:
     def has_message(self, text):
         return text in self.message_texts()
 
+    def author_of(self, text):
+        """The author line of the message with this text: name, the @username beside it, badges."""
+        return self.js(
+            """
+            const item = [...document.querySelectorAll('#message-list > li')]
+              .find((li) => li.querySelector('.message-body')?.textContent === arguments[0]);
+            if (!item) return null;
+            const author = item.querySelector('.message-meta .author');
+            const next = author.nextElementSibling;
+            return {
+              name: author.textContent,
+              handle: next && next.classList.contains('handle') ? next.textContent : null,
+              badges: [...item.querySelectorAll('.author-badges .badge')].map((badge) => badge.textContent),
+            };
+            """, text)
+
     def access_token(self):
         return self.js("return JSON.parse(localStorage.getItem('echochat.session')).access_token")
 
@@ -299,6 +316,13 @@ def run(args):
         bob.say("Thanks Alice, glad to be here.")
         alice.wait(lambda: alice.has_message("Thanks Alice, glad to be here."), "bob's reply to reach alice live")
         check(alice.message_texts().count("Hello Bob, welcome to the team room!") == 1, "alice sees her own message once")
+        # A display name is never shown alone: the @username goes beside it, and the room role too.
+        author = bob.wait(lambda: (lambda a: a if a and a["badges"] else None)(bob.author_of("Hello Bob, welcome to the team room!")), "alice's author line")
+        check(author == {"name": "Alice Example", "handle": "@alice", "badges": ["owner"]}, f"alice's message as bob sees it: {author}")
+        author = alice.author_of("Thanks Alice, glad to be here.")
+        check(author == {"name": "Bob Example", "handle": "@bob", "badges": []}, f"bob's message as alice sees it: {author}")
+        members = alice.text("#member-list")
+        check("Bob Example @bob" in members and "Alice Example @alice" in members, f"names with @username in the member list: {members!r}")
         alice.screenshot("05-chat-alice")
         bob.screenshot("06-chat-bob")
         print("live chat: both saw each other's messages")
@@ -310,6 +334,7 @@ def run(args):
         alice.wait(lambda: not alice.visible("#member-dialog"), "the member dialog to close")
         bob.wait(lambda: bob.visible("#room-settings"), "bob's moderator tools after his promotion")
         alice.wait(lambda: "moderator" in alice.text("#member-list"), "bob's new role in alice's member list")
+        alice.wait(lambda: alice.author_of("Thanks Alice, glad to be here.")["badges"] == ["moderator"], "bob's new role on his message")
         alice.message_button("Hello Bob, welcome to the team room!", "Edit").click()
         editor = alice.wait(lambda: alice.driver.find_elements(By.CSS_SELECTOR, "textarea.edit-box"), "the edit box")[0]
         editor.clear()

@@ -91,6 +91,39 @@ struct LDAPLoginTests {
         }
     }
 
+    @Test("a directory display name that looks like another account's name gives way to the username; the login goes ahead")
+    func lookalikeDirectoryNames() async throws {
+        let directory = try await LDAPTestDirectory.make()
+        try await TestServer.run(plugins: Self.plugins(directory, ["sync_interval_seconds": 1])) { client, _ in
+            func displayName(_ login: HTTPResult) -> String? { (login["user"] as? [String: Any])?["display_name"] as? String }
+            #expect(displayName(try await client.login("alice", password: "alice-pw")) == "Alice Liddell")
+            // First login (a new account): the directory's name looks like alice's.
+            try directory.addPerson(uid: "eve", cn: "A1ice Liddell")
+            try directory.addMember(directory.dn("eve"), to: directory.group("chat-users"))
+            let eve = try await client.login("eve", password: "eve-pw")
+            #expect(eve.status == 200)
+            #expect(displayName(eve) == "eve")
+            // A later login: the directory renames bob to look like alice; a refresh keeps his username.
+            let bob = try await client.login("bob", password: "bob-pw")
+            #expect(displayName(bob) == "Bob Builder")
+            try directory.replace("cn", of: directory.dn("bob"), with: "ALICE LIDDELL")
+            let refreshed = try await client.post("/api/auth/refresh", ["refresh_token": bob["refresh_token"] as? String ?? ""])
+            #expect(refreshed.status == 200)
+            #expect(displayName(refreshed) == "bob")
+            // His old name is free again: the index follows renames.
+            #expect(try await LookalikeNameTests.register(client, "builder", "Bob Builder").status == 201)
+            // Alice keeps her own name, at login and through the sync.
+            #expect(displayName(try await client.login("alice", password: "alice-pw")) == "Alice Liddell")
+            try directory.replace("cn", of: directory.dn("eve"), with: "Eve Online")
+            var synced: String?
+            for _ in 0..<40 where synced != "Eve Online" {
+                try await Task.sleep(for: .milliseconds(250))
+                synced = displayName(try await client.get("/api/me", token: eve["access_token"] as? String))
+            }
+            #expect(synced == "Eve Online", "the sync applies a name that looks like no one's")
+        }
+    }
+
     @Test("removed from required_group or from the directory: no login, no refresh")
     func removal() async throws {
         let directory = try await LDAPTestDirectory.make()

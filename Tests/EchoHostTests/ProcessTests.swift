@@ -176,6 +176,16 @@ struct ProcessTests {
         #expect(try await ServerProcess.run(["user", "create", "mallory", "--password-stdin"], in: directory.path, stdin: "mallory password\n").status == 0)
         let weak = try await ServerProcess.run(["user", "create", "weak", "--password-stdin"], in: directory.path, stdin: "short\n")
         #expect(weak.status != 0)
+        // A display name that looks like another account's name, or hides characters, is refused.
+        let lookalike = try await ServerProcess.run(
+            ["user", "create", "rooter", "--display-name", "R\u{43E}\u{43E}t", "--password-stdin"], in: directory.path, stdin: "rooter password\n")
+        #expect(lookalike.status == 1 && lookalike.output.contains("looks like the name of root; choose another"), "\(lookalike.output)")
+        let hidden = try await ServerProcess.run(
+            ["user", "create", "rooter", "--display-name", "ro\u{200B}ot", "--password-stdin"], in: directory.path, stdin: "rooter password\n")
+        #expect(hidden.status != 0 && hidden.output.contains("--display-name must be 1–64 characters without control or invisible characters"))
+        let named = try await ServerProcess.run(
+            ["user", "create", "rooter", "--display-name", "Rooter Über", "--password-stdin"], in: directory.path, stdin: "rooter password\n")
+        #expect(named.status == 0, "\(named.output)")
 
         let server = try ServerProcess(["serve", "--port", "0"], in: directory.path)
         let client = HTTPTestClient(port: try await server.waitForPort())

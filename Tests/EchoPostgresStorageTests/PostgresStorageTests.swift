@@ -43,6 +43,12 @@ struct PostgresStorageTests {
         try await StorageConformance.runShared(check) { try await database.open() }
     }
 
+    @Test("passes the name skeleton conformance suite", arguments: StorageConformance.nameSkeletonChecks.map(\.name))
+    func nameSkeletonConformance(_ check: String) async throws {
+        let database = try await TestDatabase.make()
+        try await StorageConformance.runNameSkeleton(check) { try await database.open() }
+    }
+
     @Test("instances starting together on an empty database migrate it once")
     func concurrentMigrations() async throws {
         let database = try await TestDatabase.make()
@@ -52,7 +58,28 @@ struct PostgresStorageTests {
         }
         // Each migration applied exactly once, whoever got there first.
         let applied = try database.server.psql("SELECT id, count(*) FROM echochat_migrations GROUP BY id ORDER BY id", database: database.name)
-        #expect(applied.split(separator: "\n").map(String.init) == ["v1_schema|1", "v2_health_probe|1"])
+        #expect(applied.split(separator: "\n").map(String.init) == ["v1_schema|1", "v2_name_skeletons|1", "v3_health_probe|1"])
+    }
+
+    @Test("accounts from before the name index are listed for indexing once migrated")
+    func nameIndexUpgrade() async throws {
+        let database = try await TestDatabase.make()
+        try await database.open().shutdown()
+        // Back to the first schema, with an account in it.
+        try database.server.psql(
+            """
+            DROP TABLE user_name_skeletons; ALTER TABLE users DROP COLUMN name_skeleton_version;
+            DELETE FROM echochat_migrations WHERE id = 'v2_name_skeletons';
+            INSERT INTO users (username, display_name, auth_source, created_at, updated_at) VALUES ('alice', 'Alice', 'local', 0, 0);
+            """, database: database.name)
+        let storage = try await database.open()
+        try await StorageConformance.withRunningStorage(storage) { _ in
+            let listed = try await storage.users(withoutNameSkeletonVersion: "v1", after: nil, limit: 10)
+            #expect(listed.map(\.username) == ["alice"])
+            try await storage.setNameSkeletons([listed[0].id: ["f:alice"]], version: "v1")
+            #expect(try await storage.userIDs(withNameSkeletons: ["f:alice"]) == [listed[0].id])
+        }
+        try await storage.shutdown()
     }
 
     @Test("refuses a database that a newer release migrated, and leaves it alone")
@@ -68,7 +95,7 @@ struct PostgresStorageTests {
             #expect(error.message.contains("v99_future") && error.message.contains("newer EchoChat"))
         }
         let applied = try database.server.psql("SELECT id FROM echochat_migrations ORDER BY id", database: database.name)
-        #expect(applied.split(separator: "\n").map(String.init) == ["v1_schema", "v2_health_probe", "v99_future"])
+        #expect(applied.split(separator: "\n").map(String.init) == ["v1_schema", "v2_name_skeletons", "v3_health_probe", "v99_future"])
     }
 
     @Test("a bad configuration names the key", arguments: [

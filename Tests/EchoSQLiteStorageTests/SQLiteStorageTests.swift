@@ -31,6 +31,12 @@ struct SQLiteStorageTests {
         try await StorageConformance.run(check) { try await database.open() }
     }
 
+    @Test("passes the name skeleton conformance suite", arguments: StorageConformance.nameSkeletonChecks.map(\.name))
+    func nameSkeletonConformance(_ check: String) async throws {
+        let database = try TemporaryDatabase()
+        try await StorageConformance.runNameSkeleton(check) { try await database.open() }
+    }
+
     @Test("runs in WAL mode with the configured synchronous level on the writer", arguments: [
         (SQLiteStorage.Configuration.Synchronous.full, 2), (.normal, 1),
     ])
@@ -54,6 +60,29 @@ struct SQLiteStorageTests {
         let second = try await database.open()
         #expect(try await second.user(named: "alice")?.id == alice.id)
         try await second.shutdown()
+    }
+
+    @Test("accounts from before the name index are listed for indexing once migrated")
+    func nameIndexUpgrade() async throws {
+        let database = try TemporaryDatabase()
+        try await database.open().shutdown()
+        // Back to the schema before v4, with an account in it.
+        let queue = try DatabaseQueue(path: database.path)
+        try await queue.write { db in
+            try db.execute(
+                sql: """
+                    DROP TABLE user_name_skeletons; ALTER TABLE users DROP COLUMN name_skeleton_version;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v4_name_skeletons';
+                    INSERT INTO users (username, display_name, auth_source, created_at, updated_at) VALUES ('alice', 'Alice', 'local', 0, 0);
+                    """)
+        }
+        try queue.close()
+        let storage = try await database.open()
+        let listed = try await storage.users(withoutNameSkeletonVersion: "v1", after: nil, limit: 10)
+        #expect(listed.map(\.username) == ["alice"])
+        try await storage.setNameSkeletons([listed[0].id: ["f:alice"]], version: "v1")
+        #expect(try await storage.userIDs(withNameSkeletons: ["f:alice"]) == [listed[0].id])
+        try await storage.shutdown()
     }
 
     @Test("refuses a database that a newer release migrated")

@@ -30,6 +30,8 @@ struct AccountService: Sendable {
     let bus: any EventBus
     /// Applies the room roles auth sources grant through directory groups.
     let rooms: RoomService
+    /// Keeps display names from looking like other accounts' names.
+    let names: LookalikeNames
 
     static let maxSessionsPerUser = 100
 
@@ -47,11 +49,16 @@ struct AccountService: Sendable {
         }
         guard let username = Usernames.canonical(raw) else { throw EchoError.invalid(Usernames.rule, code: "invalid_username") }
         let displayName = try rawDisplayName.map {
-            guard let name = Usernames.displayName($0) else {
-                throw EchoError.invalid("display_name must be 1–64 characters without control characters", code: "invalid_display_name")
+            guard let name = DisplayNames.validated($0) else {
+                throw EchoError.invalid("display_name must be \(DisplayNames.rule)", code: "invalid_display_name")
             }
             return name
         } ?? username
+        // Which account it looks like is not said: that would tell whose names exist.
+        if rawDisplayName != nil, try await !names.lookalikes(of: displayName, username: username, userID: nil).isEmpty {
+            metrics.recordRegistration("lookalike")
+            throw EchoError.conflict("display_name_taken", "display_name looks like the name of an existing account; choose another")
+        }
         for (otherName, other) in authChain where otherName != name {
             if try await other.knowsUsername(username) {
                 metrics.recordRegistration("taken")
@@ -60,6 +67,7 @@ struct AccountService: Sendable {
         }
         do {
             let user = try await provider.register(Registration(username: username, password: password, displayName: displayName))
+            await names.record(user)
             metrics.recordRegistration("created")
             logger.info("user registered", metadata: ["user_id": "\(user.id)", "username": "\(user.username)", "auth_source": "\(name)"])
             return user
@@ -151,11 +159,32 @@ struct AccountService: Sendable {
     /// Refreshes the stored profile from what the auth source says.
     func apply(_ identity: AuthenticatedIdentity, to user: User) async throws -> User {
         var update = UserUpdate()
-        if let name = identity.displayName.flatMap(Usernames.displayName), name != user.displayName { update.displayName = name }
+        if let name = identity.displayName.flatMap(DisplayNames.validated), name != user.displayName {
+            let shown = try await directoryDisplayName(name, username: user.username, userID: user.id, source: user.authSource)
+            if shown != user.displayName { update.displayName = shown }
+        }
         if let email = identity.email, email != user.email { update.email = .some(email) }
         if let isAdmin = identity.isAdmin, isAdmin != user.isAdmin { update.isAdmin = isAdmin }
         guard update != UserUpdate() else { return user }
-        return try await storage.updateUser(user.id, update)
+        let updated = try await storage.updateUser(user.id, update)
+        if update.displayName != nil { await names.record(updated) }
+        return updated
+    }
+
+    /// The display name an auth source gave, or the username when it looks like another
+    /// account's name: a login does not fail over the directory's choice of name.
+    private func directoryDisplayName(_ name: String, username: String, userID: UserID?, source: String) async throws -> String {
+        let others = try await names.lookalikes(of: name, username: username, userID: userID)
+        guard others.isEmpty else {
+            logger.warning(
+                "the auth source's display name looks like another account's name; showing the username instead",
+                metadata: [
+                    "username": "\(username)", "auth_source": "\(source)", "display_name": "\(name)",
+                    "lookalike_user_ids": "\(others.sorted().map(\.description).joined(separator: ","))",
+                ])
+            return username
+        }
+        return name
     }
 
     /// Creates the account for a user an external source vouched for on their first login.
@@ -168,12 +197,18 @@ struct AccountService: Sendable {
             guard existing.authSource == source else { throw EchoError.invalidCredentials }
             return try await apply(identity, to: existing)
         }
+        var displayName = username
+        if let name = identity.displayName.flatMap(DisplayNames.validated) {
+            displayName = try await directoryDisplayName(name, username: username, userID: nil, source: source)
+        }
         do {
-            return try await storage.createUser(
+            let user = try await storage.createUser(
                 NewUser(
-                    username: username, displayName: identity.displayName.flatMap(Usernames.displayName) ?? username,
-                    email: identity.email, authSource: source, isAdmin: identity.isAdmin ?? false, createdAt: Date()),
+                    username: username, displayName: displayName, email: identity.email, authSource: source,
+                    isAdmin: identity.isAdmin ?? false, createdAt: Date()),
                 credential: nil)
+            await names.record(user)
+            return user
         } catch let error as StorageError where error.isConflict {
             // Another login created it a moment ago.
             guard let existing = try await storage.user(named: username), existing.authSource == source else {

@@ -20,18 +20,4 @@ enum Usernames {
     private static func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
         ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)
     }
-
-    /// A display name trimmed and checked: 1–64 code points, no control or invisible formatting
-    /// characters (bidi overrides, zero-width spaces) except the joiners emoji need.
-    static func displayName(_ raw: String) -> String? {
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        let allowedFormat: Set<Unicode.Scalar> = ["\u{200C}", "\u{200D}", "\u{FE0F}"]
-        guard (1...64).contains(trimmed.unicodeScalars.count),
-            !trimmed.unicodeScalars.contains(where: {
-                $0.properties.generalCategory == .control
-                    || ($0.properties.generalCategory == .format && !allowedFormat.contains($0))
-            })
-        else { return nil }
-        return trimmed
-    }
 }

@@ -26,13 +26,22 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             guard let username = Usernames.canonical(name) else { throw ValidationError(Usernames.rule) }
             let shownName = try displayName.map {
-                guard let valid = Usernames.displayName($0) else {
-                    throw ValidationError("--display-name must be 1–64 characters without control characters")
-                }
+                guard let valid = DisplayNames.validated($0) else { throw ValidationError("--display-name must be \(DisplayNames.rule)") }
                 return valid
             }
             let password = try readPassword()
             try await withOperatorContext(options) { context in
+                let names = LookalikeNames(storage: context.plugins.storage, logger: CLIOutput.logger(level: .warning))
+                if let shownName {
+                    // Accounts from before this check (or from another storage) are indexed first.
+                    _ = try await names.indexStale()
+                    let lookalikes = try await names.lookalikes(of: shownName, username: username, userID: nil)
+                    let others = try await context.plugins.storage.users(ids: lookalikes)
+                    if !others.isEmpty {
+                        let list = others.map(\.username).sorted().joined(separator: ", ")
+                        throw OperatorError("--display-name \(shownName.debugDescription) looks like the name of \(list); choose another")
+                    }
+                }
                 let registration = Registration(
                     username: username, password: password, displayName: shownName ?? username, isAdmin: admin)
                 // A name another source (a directory) knows stays that source's: a local account
@@ -50,6 +59,7 @@ struct UserCommand: AsyncParsableCommand {
                 for (source, provider) in context.plugins.auth {
                     do {
                         let user = try await provider.register(registration)
+                        await names.record(user)
                         CLIOutput.print("created \(user.username) (id \(user.id), auth \(source)\(user.isAdmin ? ", server admin" : ""))")
                         return
                     } catch let error as AuthError where error.isUnsupported {

@@ -33,7 +33,7 @@ struct HostMetrics: Sendable {
         Counter(label: "echochat_logins_total", dimensions: [("outcome", outcome)], factory: factory).increment()
     }
 
-    /// `created`, `taken`, `rejected`, `disabled`, `rate_limited`.
+    /// `created`, `taken`, `lookalike`, `rejected`, `disabled`, `rate_limited`.
     func recordRegistration(_ outcome: String) {
         Counter(label: "echochat_registrations_total", dimensions: [("outcome", outcome)], factory: factory).increment()
     }

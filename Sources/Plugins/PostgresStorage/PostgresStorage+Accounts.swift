@@ -45,6 +45,7 @@ extension PostgresStorage {
             let row = try await row(
                 """
                 UPDATE users SET
+                    name_skeleton_version = CASE WHEN COALESCE(\(update.displayName), display_name) = display_name THEN name_skeleton_version END,
                     display_name = COALESCE(\(update.displayName), display_name),
                     email = CASE WHEN \(email != nil) THEN \(email ?? nil) ELSE email END,
                     is_admin = COALESCE(\(update.isAdmin), is_admin),

@@ -204,8 +204,23 @@ extension PostgresStorage {
                 $$
                 """,
             ]),
+        // The look-alike keys of account names (NameSkeletonLookup). The host fills them in:
+        // every existing account starts without a version and is indexed at the next start.
         Migration(
-            id: "v2_health_probe",
+            id: "v2_name_skeletons",
+            statements: [
+                "ALTER TABLE users ADD COLUMN name_skeleton_version TEXT",
+                """
+                CREATE TABLE user_name_skeletons (
+                    skeleton TEXT NOT NULL,
+                    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    PRIMARY KEY (skeleton, user_id)
+                )
+                """,
+                "CREATE INDEX user_name_skeletons_by_user ON user_name_skeletons(user_id)",
+            ]),
+        Migration(
+            id: "v3_health_probe",
             statements: ["CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), written_at BIGINT NOT NULL)"]),
     ]
 

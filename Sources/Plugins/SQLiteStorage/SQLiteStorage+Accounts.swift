@@ -60,8 +60,10 @@ extension SQLiteStorage {
             var assignments: [String] = []
             var arguments: StatementArguments = []
             if let displayName = update.displayName {
+                // A new name needs new look-alike keys (NameSkeletonLookup).
+                assignments.append("name_skeleton_version = CASE WHEN display_name = ? THEN name_skeleton_version END")
                 assignments.append("display_name = ?")
-                _ = arguments.append(contentsOf: [displayName])
+                _ = arguments.append(contentsOf: [displayName, displayName])
             }
             if let email = update.email {
                 assignments.append("email = ?")

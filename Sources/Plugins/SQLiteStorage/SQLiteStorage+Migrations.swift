@@ -154,7 +154,22 @@ extension SQLiteStorage {
                     """
             )
         }
-        migrator.registerMigration("v4_health_probe") { db in
+        // The look-alike keys of account names (NameSkeletonLookup). The host fills them in:
+        // every existing account starts without a version and is indexed at the next start.
+        migrator.registerMigration("v4_name_skeletons") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE users ADD COLUMN name_skeleton_version TEXT;
+                    CREATE TABLE user_name_skeletons (
+                        skeleton TEXT NOT NULL,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        PRIMARY KEY (skeleton, user_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX user_name_skeletons_by_user ON user_name_skeletons(user_id);
+                    """
+            )
+        }
+        migrator.registerMigration("v5_health_probe") { db in
             try db.execute(sql: "CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), written_at INTEGER NOT NULL)")
         }
         return migrator

@@ -11,6 +11,34 @@ export function badge(text, extra = "") {
   return element;
 }
 
+/// Whether a person's display name is not their username (case aside), so that the @username
+/// goes beside it: a display name alone could be anyone's.
+export function showsHandle(user) {
+  return Boolean(user.display_name && user.username) && user.display_name.toLowerCase() !== user.username;
+}
+
+/// `@username` in a span of its own, for beside a display name.
+export function handle(user) {
+  const element = document.createElement("span");
+  element.className = "handle";
+  element.textContent = `@${user.username}`;
+  return element;
+}
+
+/// A person as text: "Alice Example (@alice)", or "alice" when the names agree.
+export function personText(user) {
+  const shown = user.display_name || user.username || "";
+  return showsHandle(user) ? `${shown} (@${user.username})` : shown;
+}
+
+/// The badges beside a room member's name, wherever it is shown: a role above member, server admin.
+export function memberBadges(member) {
+  const badges = [];
+  if (member.role !== "member") badges.push(badge(member.role, `role role-${member.role}`));
+  if (member.user.is_admin) badges.push(badge("server admin", "role"));
+  return badges.flatMap((element) => [" ", element]);
+}
+
 export function actionButton(text, label, handler) {
   const button = document.createElement("button");
   button.type = "button";

@@ -3,7 +3,7 @@
 
 import { roomPath } from "./api.js";
 import { RANK, api, myRank, state } from "./state.js";
-import { $, describe, toast } from "./dom.js";
+import { $, describe, personText, toast } from "./dom.js";
 
 export function setUpMemberDialog() {
   const dialog = $("member-dialog");
@@ -50,7 +50,7 @@ export function openMemberDialog(member) {
   const dialog = $("member-dialog");
   const actions = memberActions(member);
   dialog.dataset.username = member.user.username;
-  $("member-dialog-title").textContent = `${member.user.display_name} (@${member.user.username})`;
+  $("member-dialog-title").textContent = personText(member.user);
   $("member-dialog-role").textContent = `Role: ${member.role}${member.user.is_admin ? ", server admin" : ""}`;
   const select = $("member-role");
   select.replaceChildren(...actions.roles.map((role) => {

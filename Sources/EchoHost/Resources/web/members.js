@@ -2,8 +2,9 @@
 
 import { roomPath } from "./api.js";
 import { RANK, api, state } from "./state.js";
-import { $, badge, describe, toast } from "./dom.js";
+import { $, describe, handle, memberBadges, showsHandle, toast } from "./dom.js";
 import { memberActions, openMemberDialog } from "./member-dialog.js";
+import { refreshAuthorBadges } from "./messages.js";
 
 export function setUpInvites() {
   $("invite-form").addEventListener("submit", (event) => {
@@ -37,8 +38,8 @@ export function renderMembers(view) {
     const name = document.createElement("span");
     name.textContent = member.user.display_name || member.user.username;
     button.append(name);
-    if (member.role !== "member") button.append(" ", badge(member.role, `role role-${member.role}`));
-    if (member.user.is_admin) button.append(" ", badge("server admin", "role"));
+    if (showsHandle(member.user)) button.append(" ", handle(member.user));
+    button.append(...memberBadges(member));
     button.setAttribute("aria-label", `${member.user.display_name} (@${member.user.username}), ${member.role}`);
     const canAct = memberActions(member).any;
     button.disabled = !canAct;
@@ -46,6 +47,7 @@ export function renderMembers(view) {
     item.append(button);
     return item;
   }));
+  refreshAuthorBadges(view);
 }
 
 async function invite() {

@@ -3,7 +3,7 @@
 
 import { roomPath } from "./api.js";
 import { RANK, api, myRank, state } from "./state.js";
-import { $, actionButton, announce, autosize, describe, formatTime, toast } from "./dom.js";
+import { $, actionButton, announce, autosize, describe, formatTime, handle, memberBadges, showsHandle, toast } from "./dom.js";
 
 const PAGE_SIZE = 50;
 
@@ -90,6 +90,21 @@ export function rerenderMessages(view) {
   insertMessages(view, [...view.messages.values()]);
 }
 
+/// Puts each author's current badges (from the member list) on the messages shown, leaving
+/// everything else, an edit in progress included, as it is.
+export function refreshAuthorBadges(view) {
+  for (const item of $("message-list").children) {
+    const message = view.messages.get(Number(item.dataset.id));
+    const badges = item.querySelector(".author-badges");
+    if (message && badges) badges.replaceChildren(...authorBadges(message, view));
+  }
+}
+
+function authorBadges(message, view) {
+  const member = view.members.get(message.author.username);
+  return member ? memberBadges(member) : [];
+}
+
 function messageItem(message, view) {
   const item = document.createElement("li");
   item.className = "message";
@@ -102,11 +117,16 @@ function messageItem(message, view) {
   author.className = "author";
   author.textContent = message.author.display_name || message.author.username;
   author.title = `@${message.author.username}`;
+  header.append(author);
+  if (showsHandle(message.author)) header.append(" ", handle(message.author));
+  const badges = document.createElement("span");
+  badges.className = "author-badges";
+  badges.append(...authorBadges(message, view));
   const time = document.createElement("time");
   time.dateTime = message.created_at;
   time.textContent = formatTime(message.created_at);
   time.title = new Date(message.created_at).toLocaleString();
-  header.append(author, " ", time);
+  header.append(badges, " ", time);
   if (message.edited_at) {
     const edited = document.createElement("span");
     edited.className = "muted edited";

@@ -2,7 +2,7 @@
 
 import { roomPath } from "./api.js";
 import { RANK, api, myRank, services, state } from "./state.js";
-import { $, actionButton, describe, toast } from "./dom.js";
+import { $, actionButton, describe, personText, toast } from "./dom.js";
 import { renderRoomList } from "./room-list.js";
 import { renderRoomHeader } from "./room-header.js";
 
@@ -103,7 +103,7 @@ async function loadBans(name) {
     $("room-bans").hidden = bans.length === 0;
     $("ban-list").replaceChildren(...bans.map((ban) => {
       const item = document.createElement("li");
-      item.textContent = `${ban.user.display_name} (@${ban.user.username})${ban.reason ? `: ${ban.reason}` : ""} `;
+      item.textContent = `${personText(ban.user)}${ban.reason ? `: ${ban.reason}` : ""} `;
       item.append(actionButton("Unban", `Unban ${ban.user.username}`, async () => {
         try {
           await api.delete(roomPath(name, `/bans/${encodeURIComponent(ban.user.username)}`));

@@ -2,6 +2,7 @@
 // from the URL the server names (GET /api/config).
 
 import { roomPath } from "./api.js";
+import { personText } from "./dom.js";
 
 let clientLoading = null;
 
@@ -214,7 +215,7 @@ export class VoicePanel {
     if (!livekit) return [];
     const people = [];
     const describe = (participant, isLocal) => ({
-      name: participant.name || participant.identity || "someone",
+      name: personText({ display_name: participant.name, username: participant.identity }) || "someone",
       isLocal,
       speaking: Boolean(participant.isSpeaking),
       muted: participant.isMicrophoneEnabled === false,
@@ -271,7 +272,7 @@ export class VoicePanel {
       const title = document.createElement("span");
       title.className = "subroom-name";
       title.textContent = subroom.livekit_room;
-      const names = subroom.participants.map((person) => person.display_name || person.username);
+      const names = subroom.participants.map(personText);
       const who = document.createElement("span");
       who.className = "subroom-people";
       const parts = names.length ? [names.join(", ")] : [];
