@@ -53,7 +53,9 @@ struct RealTimeGateway: Sendable {
         }
         let initial = principal
         let liveness = Liveness()
-        try await channel.pipeline.addHandlers([WebSocketMaskGuard(), InboundActivityHandler(liveness: liveness)], position: .first).get()
+        try await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.addHandlers([WebSocketMaskGuard(), InboundActivityHandler(liveness: liveness)], position: .first)
+        }.get()
         return .upgrade([:]) { inbound, outbound, _ in
             try await self.serve(initial, liveness: liveness, inbound: inbound, outbound: outbound, channel: channel)
         }

@@ -50,7 +50,8 @@ final class WebSocketMaskGuard: ChannelInboundHandler, RemovableChannelHandler {
             let reason = "client frames must be masked"
             var close = ByteBuffer(bytes: [0x88, UInt8(2 + reason.utf8.count), 0x03, 0xEA])
             close.writeString(reason)
-            context.writeAndFlush(NIOAny(close)).whenComplete { _ in context.close(promise: nil) }
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(NIOAny(close)).whenComplete { _ in bound.value.close(promise: nil) }
             return
         }
         context.fireChannelRead(data)
