@@ -117,7 +117,9 @@ func buildServer(
     let application = Application(
         router: router,
         server: .echoChat(server, gateway: gateway, metrics: metrics),
-        configuration: .init(address: .hostname(server.host, port: server.port), serverName: "EchoChat"),
+        // A restart sees every client reconnect at once: the kernel queues up to this many
+        // handshakes (capped by net.core.somaxconn) instead of dropping them.
+        configuration: .init(address: .hostname(server.host, port: server.port), serverName: "EchoChat", backlog: 4096),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? server.port
             logger.info("EchoChat listening on http://\(server.host):\(port) (\(summary))")

@@ -62,6 +62,18 @@ final class RawConnection {
         return (String(decoding: received, as: UTF8.self), received, false)
     }
 
+    /// Reads until what arrived contains `marker`, the server closes, or `timeout` passes.
+    func read(until marker: String, timeout: Duration) async -> String {
+        let deadline = ContinuousClock.now + timeout
+        var text = ""
+        while ContinuousClock.now < deadline && !text.contains(marker) {
+            let (more, _, closed) = await readUntilClosed(timeout: .milliseconds(50))
+            text += more
+            if closed { break }
+        }
+        return text
+    }
+
     /// The status code of the first HTTP response in `text`.
     static func status(of text: String) -> Int? {
         guard text.hasPrefix("HTTP/1.1 ") else { return nil }
