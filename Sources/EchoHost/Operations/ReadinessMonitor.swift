@@ -105,7 +105,9 @@ final class ReadinessMonitor: Service {
             return before != failure
         }
         guard changed else { return }
-        if let failure {
+        if component == "shutting_down" {
+            logger.notice("not ready: the server is shutting down")
+        } else if let failure {
             logger.warning("not ready", metadata: ["component": "\(component)", "reason": "\(failure)", "error": "\(detail ?? failure)"])
         } else {
             logger.notice("ready again", metadata: ["component": "\(component)"])
