@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2"),
     ],
     targets: [
         // The stable plugin API: protocols and value types only, no server framework.
@@ -101,10 +102,23 @@ let package = Package(
             path: "Sources/Plugins/SubroomStrategies",
             swiftSettings: swiftSettings
         ),
+        // Sub-room strategies from outside developers: WebAssembly modules run sandboxed by WasmKit.
+        .target(
+            name: "EchoWasmStrategy",
+            dependencies: [
+                "EchoPluginAPI",
+                "EchoSubroomStrategies",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmParser", package: "WasmKit"),
+            ],
+            path: "Sources/Plugins/WasmStrategy",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "EchoBuiltinPlugins",
             dependencies: [
                 "EchoPluginAPI", "EchoSQLiteStorage", "EchoPostgresStorage", "EchoLocalAuth", "EchoLDAPAuth", "EchoSubroomStrategies",
+                "EchoWasmStrategy",
             ],
             path: "Sources/Plugins/Builtin",
             swiftSettings: swiftSettings

@@ -35,7 +35,8 @@ struct VoiceParts {
             roomService: roomService, maxParticipants: strategy.maxParticipants(limits: config.limits) ?? 0, background: background, logger: logger)
         isEnabled = livekitTokens != nil
         tokens = VoiceTokens(
-            config: config, storage: plugins.storage, planner: SeatPlanner(strategy: strategy, limits: config.limits), tokens: livekitTokens,
+            config: config, storage: plugins.storage, planner: SeatPlanner(
+                strategy: StrategyGuard(strategy: strategy, limits: config.limits, metrics: metrics.strategy, logger: logger)), tokens: livekitTokens,
             provisioner: provisioner, publisher: publisher, limiter: RateLimiter(shared: plugins.storage as? any SharedStorage), metrics: metrics,
             logger: logger)
         webhooks = VoiceWebhookHandler(

@@ -2,6 +2,7 @@ import EchoPluginAPI
 import EchoPluginTesting
 import EchoSubroomStrategies
 import Foundation
+import Logging
 import Testing
 
 @testable import EchoHost
@@ -40,12 +41,16 @@ struct SeatPlannerTests {
         Case(name: "sub-rooms off: the first sub-room still seats", seats: [1: 2], preferred: nil, subroomsEnabled: false, decision: .assign(1), opens: false),
     ]
 
+    static func guarded(_ strategy: any SubroomStrategy, limits: SubroomLimits) -> StrategyGuard {
+        StrategyGuard(strategy: strategy, limits: limits, metrics: HostMetrics().strategy, logger: Logger(label: "test"))
+    }
+
     @Test(arguments: cases)
     func plan(_ test: Case) async throws {
         let context = PluginTestContext.make(dataDirectory: NSTemporaryDirectory())
         let capacity: any SubroomStrategy = try await CapacityStrategy(configuration: .init(capacity: 3, maxSubrooms: 2), context: context)
         let strategy: any SubroomStrategy = test.subroomsEnabled ? capacity : SingleSubroomStrategy(wrapping: capacity)
-        let planner = SeatPlanner(strategy: strategy, limits: SubroomLimits(capacity: 3, maxSubrooms: 2))
+        let planner = SeatPlanner(strategy: Self.guarded(strategy, limits: SubroomLimits(capacity: 3, maxSubrooms: 2)))
         let plan = planner.plan(
             SubroomRequest(userID: UserID(1), preferredIndex: test.preferred), room: "Lobby", occupancy: Self.occupancy(test.seats), now: Self.now)
         #expect(plan == SeatPlanner.Plan(decision: test.decision, opensSubroom: test.opens))

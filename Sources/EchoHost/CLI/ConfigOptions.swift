@@ -21,6 +21,17 @@ struct ConfigOptions: ParsableArguments {
             throw ExitCode(2)
         }
     }
+
+    /// Runs `body`, printing a ``ConfigurationError`` it throws (a plugin's configuration found
+    /// wrong while building it: a strategy module that does not load, say) and exiting with 2.
+    static func reportingConfigurationErrors<Value>(_ body: () async throws -> Value) async throws -> Value {
+        do {
+            return try await body()
+        } catch let error as ConfigurationError {
+            CLIOutput.error("invalid configuration:\n" + error.issues.map { "  " + $0.description }.joined(separator: "\n"))
+            throw ExitCode(2)
+        }
+    }
 }
 
 enum CLIOutput {

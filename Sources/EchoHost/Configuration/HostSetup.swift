@@ -13,6 +13,12 @@ struct HostSetup: Sendable {
     var configFile: String?
     var pluginsFile: String?
 
+    /// The folder of plugins.json, against which plugins resolve relative paths; `nil` (the
+    /// working directory) when there is no plugins.json.
+    var pluginsDirectory: String? {
+        pluginsFile.map { ($0 as NSString).deletingLastPathComponent }.map { $0.isEmpty ? "." : $0 }
+    }
+
     static let defaultConfigPath = "server_config.json"
     static let defaultPluginsPath = "plugins.json"
 

@@ -26,6 +26,8 @@ struct ServerConfig: Sendable {
     var livekitSubroomsEnabled = true
     var livekitSubroomCapacity = 50
     var livekitMaxSubrooms = 25
+    /// `livekit_subroom_capacity` and `livekit_max_subrooms`: the limits a strategy starts from.
+    var subroomDefaults: SubroomLimits { SubroomLimits(capacity: livekitSubroomCapacity, maxSubrooms: livekitMaxSubrooms) }
     /// How long a minted token's seat is held for a join that has not arrived.
     var livekitReservationSeconds = 60
     /// How long a voice-kicked user gets no new token.

@@ -7,6 +7,8 @@ import Prometheus
 struct HostMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    /// The sub-room strategy's decisions.
+    let strategy: StrategyMetrics
 
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -16,6 +18,7 @@ struct HostMetrics: Sendable {
             .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
         ]
         self.factory = factory
+        strategy = StrategyMetrics(registry: registry)
     }
 
     func recordRequest(method: String, route: String, status: Int, duration: Duration) {

@@ -39,10 +39,7 @@ struct LoadedPlugins: Sendable {
         _ setup: HostSetup, logger: Logger, blocking: any BlockingExecutor, startAuth: Bool = true
     ) async throws -> LoadedPlugins {
         func context(_ id: PluginID, storage: (any Storage)?) -> PluginContext {
-            var pluginLogger = logger
-            pluginLogger[metadataKey: "plugin"] = "\(id)"
-            return PluginContext(
-                logger: pluginLogger, dataDirectory: setup.server.dataDirectory, blocking: blocking, accounts: storage, storage: storage)
+            Self.context(for: id, setup: setup, storage: storage, logger: logger, blocking: blocking)
         }
         let storage = try await build(setup.storage, setup: setup) {
             try await setup.storage.factory.make(setup.storage.configuration, context: context(setup.storage.id, storage: nil))
@@ -57,17 +54,36 @@ struct LoadedPlugins: Sendable {
                 built.append(provider)
                 auth.append((plugin.selection.name, provider))
             }
-            let subrooms = try await build(setup.subrooms, setup: setup) {
-                try await setup.subrooms.factory.make(setup.subrooms.configuration, context: context(setup.subrooms.id, storage: storage))
-            }
-            let defaults = SubroomLimits(capacity: setup.server.livekitSubroomCapacity, maxSubrooms: setup.server.livekitMaxSubrooms)
+            let subrooms = try await strategy(setup, storage: storage, logger: logger, blocking: blocking)
             return LoadedPlugins(
-                storage: storage, auth: auth, subrooms: subrooms, subroomLimits: subrooms.limits(defaults: defaults),
+                storage: storage, auth: auth, subrooms: subrooms, subroomLimits: subrooms.limits(defaults: setup.server.subroomDefaults),
                 ids: [setup.storage.id] + setup.auth.map(\.id) + [setup.subrooms.id])
         } catch {
             await shutdown(built.reversed(), logger: logger)
             throw error
         }
+    }
+
+    /// Builds the sub-room strategy alone, as `check-config` does to load a module and hear
+    /// whether it accepts its settings; `storage` is `nil` there.
+    static func strategy(
+        _ setup: HostSetup, storage: (any Storage)?, logger: Logger, blocking: any BlockingExecutor
+    ) async throws -> any SubroomStrategy {
+        let context = context(for: setup.subrooms.id, setup: setup, storage: storage, logger: logger, blocking: blocking)
+        return try await build(setup.subrooms, setup: setup) {
+            try await setup.subrooms.factory.make(setup.subrooms.configuration, context: context)
+        }
+    }
+
+    private static func context(
+        for id: PluginID, setup: HostSetup, storage: (any Storage)?, logger: Logger, blocking: any BlockingExecutor
+    ) -> PluginContext {
+        var pluginLogger = logger
+        pluginLogger[metadataKey: "plugin"] = "\(id)"
+        var context = PluginContext(
+            logger: pluginLogger, dataDirectory: setup.server.dataDirectory, blocking: blocking, accounts: storage, storage: storage)
+        context.configurationDirectory = setup.pluginsDirectory
+        return context
     }
 
     /// Shuts every plugin down, last built first.

@@ -3,28 +3,36 @@ import Foundation
 import Synchronization
 
 /// The seat decision made inside storage's transaction, as a pure function of the occupancy
-/// storage read: the strategy's answer, and whether it opens an empty sub-room (whose LiveKit
-/// room may not exist yet).
+/// storage read: the guarded strategy's answer, and whether it opens an empty sub-room (whose
+/// LiveKit room may not exist yet).
 struct SeatPlanner: Sendable {
     struct Plan: Hashable, Sendable {
         let decision: SubroomDecision
         /// The assigned sub-room had no seat before this one.
         let opensSubroom: Bool
+        /// Why the strategy gave no usable answer; the decision is then a refusal that the token
+        /// endpoint answers with 503 `strategy_failed`, not 409.
+        var failure: SubroomStrategyFailure? = nil
     }
 
-    let strategy: any SubroomStrategy
-    let limits: SubroomLimits
+    let strategy: StrategyGuard
+
+    var limits: SubroomLimits { strategy.limits }
 
     func plan(_ request: SubroomRequest, room: String, occupancy: [SubroomOccupancy], now: Date) -> Plan {
         let snapshot = SubroomSnapshot(room: room, subrooms: occupancy, limits: limits)
-        let decision = strategy.decide(request, in: snapshot, now: now)
-        let opens = decision.assignedIndex.map { snapshot.occupancy(of: $0).seats.isEmpty } ?? false
-        return Plan(decision: decision, opensSubroom: opens)
+        switch strategy.decide(request, in: snapshot, now: now) {
+        case .success(let decision):
+            let opens = decision.assignedIndex.map { snapshot.occupancy(of: $0).seats.isEmpty } ?? false
+            return Plan(decision: decision, opensSubroom: opens)
+        case .failure(let failure):
+            return Plan(decision: .refuse("the sub-room strategy failed"), opensSubroom: false, failure: failure)
+        }
     }
 }
 
 /// The plan made inside a storage transaction, kept for after it commits (storage hands back
-/// only the seat): whether the seat opened its sub-room.
+/// only the seat): whether the seat opened its sub-room, or why the strategy failed.
 final class PlanRecorder: Sendable {
     private let plan = Mutex<SeatPlanner.Plan?>(nil)
 

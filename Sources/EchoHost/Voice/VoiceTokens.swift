@@ -100,6 +100,10 @@ struct VoiceTokens: Sendable {
             return (seat, nil)
         case .reserved(let seat):
             return (seat, plans.last ?? SeatPlanner.Plan(decision: .assign(seat.subroom), opensSubroom: false))
+        case .refused where plans.last?.failure != nil:
+            metrics.recordLiveKitToken("strategy_failed")
+            throw EchoError.unavailable(
+                "strategy_failed", "the voice channel's sub-room strategy failed to decide; the server's log has the details")
         case .refused(let reason):
             metrics.recordLiveKitToken("room_full")
             logger.info("voice seat refused", metadata: ["room": "\(roomName)", "user_id": "\(user.id)", "reason": "\(reason)"])

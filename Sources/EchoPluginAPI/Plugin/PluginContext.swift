@@ -36,6 +36,12 @@ public struct PluginContext: Sendable {
         set { wholeStorage = newValue }
     }
     private var wholeStorage: (any Storage)?
+    /// The folder holding `plugins.json`, against which paths in a plugin's configuration
+    /// resolve (a WebAssembly strategy's `module`, say); `nil` when the plugins come from the
+    /// embedded defaults, and then relative paths resolve against the working directory.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.6.
+    public var configurationDirectory: String?
 
     /// Creates a context; ``accounts`` is `storage`.
     public init(logger: Logger, dataDirectory: String, blocking: any BlockingExecutor, storage: (any Storage)?) {
@@ -54,6 +60,22 @@ public struct PluginContext: Sendable {
         self.blocking = blocking
         self.accounts = accounts
         self.wholeStorage = storage
+    }
+
+    /// Resolves `path` from a plugin's configuration: absolute paths stay, relative ones are
+    /// taken from ``configurationDirectory``.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.6.
+    public func resolve(configuredPath path: String) -> String {
+        Self.resolve(configuredPath: path, against: configurationDirectory)
+    }
+
+    /// Resolves `path` against `directory` as ``resolve(configuredPath:)`` does.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.6.
+    public static func resolve(configuredPath path: String, against directory: String?) -> String {
+        guard !path.hasPrefix("/"), let directory, !directory.isEmpty else { return path }
+        return directory.hasSuffix("/") ? directory + path : directory + "/" + path
     }
 }
 

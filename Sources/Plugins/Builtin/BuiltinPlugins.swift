@@ -4,6 +4,7 @@ import EchoLocalAuth
 import EchoPostgresStorage
 import EchoSQLiteStorage
 import EchoSubroomStrategies
+import EchoWasmStrategy
 
 extension PluginRegistry {
     /// A registry holding every plugin that ships with EchoChat.
@@ -15,6 +16,7 @@ extension PluginRegistry {
         registry.register(auth: LDAPAuth.self)
         registry.register(subrooms: CapacityStrategy.self)
         registry.register(subrooms: LoadWeightedStrategy.self)
+        registry.register(subrooms: WasmStrategy.self)
         return registry
     }
 }
