@@ -156,6 +156,7 @@ let package = Package(
             dependencies: [
                 "EchoPluginAPI",
                 "EchoBuiltinPlugins",
+                "EchoPluginTesting",
                 "CConfusables",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -13,7 +13,7 @@ struct EchoChatCommand: AsyncParsableCommand {
         version: EchoChatCommand.version,
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, UserCommand.self, AuthCommand.self, LDAPCommand.self, MigrateStorageCommand.self,
-            BackupCommand.self, LiveKitConfigCommand.self, DoctorCommand.self,
+            BackupCommand.self, LiveKitConfigCommand.self, DoctorCommand.self, StrategyCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

@@ -14,6 +14,7 @@ struct StrategyGuard: Sendable {
     let maxParticipants: Int?
     let metrics: StrategyMetrics
     let logger: Logger
+    let streak = FailureStreak()
 
     init(strategy: any SubroomStrategy, limits: SubroomLimits, metrics: StrategyMetrics, logger: Logger) {
         self.strategy = strategy
@@ -27,8 +28,20 @@ struct StrategyGuard: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         let fallible = strategy as? any FallibleSubroomStrategy
-        let attempt = fallible?.attempt(request, in: snapshot, now: now) ?? SubroomAttempt(.success(strategy.decide(request, in: snapshot, now: now)))
+        let attempt: SubroomAttempt
+        if let until = streak.suspension() {
+            let seconds = max(1, Int(((until - .now) / .seconds(1)).rounded(.up)))
+            attempt = SubroomAttempt(
+                .failure(.suspended("\(Self.name(of: strategy)) failed \(streak.threshold) decisions in a row; it is asked again in \(seconds) s")))
+        } else {
+            attempt = fallible?.attempt(request, in: snapshot, now: now) ?? SubroomAttempt(.success(strategy.decide(request, in: snapshot, now: now)))
+        }
         var result = attempt.result.flatMap { check($0, in: snapshot) }
+        if case .failure(let failure) = result {
+            if failure.reason != "suspended" { streak.record(failed: true) }
+        } else {
+            streak.record(failed: false)
+        }
         if case .failure(let failure) = result {
             let fallback = fallible?.fallback
             logger.warning(

@@ -15,7 +15,6 @@ public struct WasmStrategy: FallibleSubroomStrategy, CustomStringConvertible {
     let configuration: Configuration
     let image: StrategyModuleImage
     let pool: StrategySandboxPool
-    let streak = FailureStreak()
     public let fallback: (any SubroomStrategy)?
 
     /// The module's file name, as logs and metrics name it.
@@ -61,17 +60,6 @@ public struct WasmStrategy: FallibleSubroomStrategy, CustomStringConvertible {
     }
 
     public func attempt(_ request: SubroomRequest, in snapshot: SubroomSnapshot, now: Date) -> SubroomAttempt {
-        if let until = streak.suspension() {
-            let seconds = max(1, Int(((until - .now) / .seconds(1)).rounded(.up)))
-            return SubroomAttempt(
-                .failure(.suspended("\(image.name) failed \(streak.threshold) decisions in a row; it runs again in \(seconds) s")))
-        }
-        let attempt = run(request, in: snapshot, now: now)
-        if case .failure = attempt.result { streak.record(failed: true) } else { streak.record(failed: false) }
-        return attempt
-    }
-
-    private func run(_ request: SubroomRequest, in snapshot: SubroomSnapshot, now: Date) -> SubroomAttempt {
         let input = SubroomDecisionInput(request: request, snapshot: snapshot, now: now).json
         let module = image.name
         do throws(StrategySandbox.Fault) {

@@ -1,8 +1,8 @@
 import Synchronization
 
-/// A module that failed `threshold` decisions in a row is not run for `pause`, so that a broken
-/// module (an endless loop burning its whole budget inside every room's lock) cannot hold up a
-/// burst of joins; after the pause it is tried again, and one success ends the streak.
+/// A strategy that failed `threshold` decisions in a row is not asked for `pause`, so that a
+/// broken module (an endless loop burning its whole budget inside every room's lock) cannot hold
+/// up a burst of joins; after the pause it is asked again, and one success ends the streak.
 final class FailureStreak: Sendable {
     private struct State {
         var failures = 0
