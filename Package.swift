@@ -230,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EchoSubroomStrategiesTests",
-            dependencies: ["EchoSubroomStrategies", "EchoPluginAPI"],
+            dependencies: ["EchoSubroomStrategies", "EchoPluginAPI", "EchoPluginTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -63,3 +63,85 @@ struct SeatPlannerTests {
         #expect(SingleSubroomStrategy(wrapping: capacity).maxParticipants(limits: SubroomLimits(capacity: 7, maxSubrooms: 2)) == 7)
     }
 }
+
+/// The host's last word on a decision, whatever the strategy.
+@Suite("the strategy guard")
+struct StrategyGuardTests {
+    /// Always answers `index`, and declares a maximum of `maximum`.
+    struct Fixed: SubroomStrategy {
+        static let name = "fixed"
+        static let apiVersion = PluginAPIVersion(1, 6)
+        var index = 1
+        var maximum: Int? = nil
+        init(configuration: EmptyPluginConfiguration, context: PluginContext) async throws {}
+        init(index: Int, maximum: Int?) {
+            self.index = index
+            self.maximum = maximum
+        }
+        func maxParticipants(limits: SubroomLimits) -> Int? { maximum }
+        func decide(_ request: SubroomRequest, in snapshot: SubroomSnapshot, now: Date) -> SubroomDecision { .assign(index) }
+    }
+
+    /// Fails every decision; capacity decides instead.
+    struct Failing: FallibleSubroomStrategy {
+        static let name = "failing"
+        static let apiVersion = PluginAPIVersion(1, 6)
+        let maximum: Int?
+        init(configuration: EmptyPluginConfiguration, context: PluginContext) async throws { maximum = nil }
+        init(maximum: Int?) { self.maximum = maximum }
+        var fallback: (any SubroomStrategy)? { CapacityStrategy(configuration: .init()) }
+        func maxParticipants(limits: SubroomLimits) -> Int? { maximum }
+        func attempt(_ request: SubroomRequest, in snapshot: SubroomSnapshot, now: Date) -> SubroomAttempt {
+            SubroomAttempt(.failure(.trap("unreachable")), fuel: 17)
+        }
+        func decide(_ request: SubroomRequest, in snapshot: SubroomSnapshot, now: Date) -> SubroomDecision { .refuse("failed") }
+    }
+
+    static let limits = SubroomLimits(capacity: 5, maxSubrooms: 3)
+
+    func decide(_ strategy: any SubroomStrategy, _ seats: [Int: Int]) -> Result<SubroomDecision, SubroomStrategyFailure> {
+        SeatPlannerTests.guarded(strategy, limits: Self.limits).decide(
+            SubroomRequest(userID: UserID(1)), in: SubroomSnapshot(room: "Lobby", subrooms: SeatPlannerTests.occupancy(seats), limits: Self.limits),
+            now: SeatPlannerTests.now)
+    }
+
+    @Test("a native strategy's answer beyond max_subrooms or into a full sub-room is a failure")
+    func caps() {
+        #expect(decide(Fixed(index: 4, maximum: nil), [:]).failureReason == "beyond_max_subrooms")
+        #expect(decide(Fixed(index: 2, maximum: 2), [2: 2]).failureReason == "subroom_full")
+        #expect(decide(Fixed(index: 2, maximum: 2), [2: 1]) == .success(.assign(2)))
+        #expect(decide(Fixed(index: 3, maximum: nil), [3: 9]) == .success(.assign(3)), "no declared maximum, no cap")
+    }
+
+    @Test("the fallback decides within the failed strategy's declared maximum")
+    func fallback() {
+        #expect(decide(Failing(maximum: 2), [1: 2]) == .success(.assign(2)))
+        #expect(decide(Failing(maximum: nil), [1: 2]) == .success(.assign(1)))
+        #expect(decide(Failing(maximum: 2), [1: 2, 2: 2, 3: 2]) == .success(.refuse("all 3 sub-rooms of Lobby have 2 participants")))
+    }
+
+    @Test("five failures in a row set the strategy aside; it is not asked until the pause ends")
+    func streak() {
+        let guarded = SeatPlannerTests.guarded(Fixed(index: 9, maximum: nil), limits: Self.limits)
+        let snapshot = SubroomSnapshot(room: "Lobby", subrooms: [], limits: Self.limits)
+        let reasons = (0..<7).map { _ in guarded.decide(SubroomRequest(userID: UserID(1)), in: snapshot, now: SeatPlannerTests.now).failureReason }
+        #expect(reasons == Array(repeating: "beyond_max_subrooms", count: 5) + ["suspended", "suspended"])
+        let streak = FailureStreak(threshold: 2, pause: .seconds(10))
+        let start = ContinuousClock.now
+        streak.record(failed: true, at: start)
+        #expect(streak.suspension(at: start) == nil)
+        streak.record(failed: true, at: start)
+        #expect(streak.suspension(at: start + .seconds(9)) == start + .seconds(10))
+        #expect(streak.suspension(at: start + .seconds(10)) == nil)
+        streak.record(failed: false)
+        streak.record(failed: true, at: start + .seconds(11))
+        #expect(streak.suspension(at: start + .seconds(11)) == nil, "one success ends the streak")
+    }
+}
+
+extension Result where Failure == SubroomStrategyFailure {
+    var failureReason: String? {
+        if case .failure(let failure) = self { return failure.reason }
+        return nil
+    }
+}
