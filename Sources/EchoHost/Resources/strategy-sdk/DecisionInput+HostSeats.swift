@@ -15,8 +15,8 @@ extension DecisionInput {
     /// Reads seats spelled as the host spells them,
     /// `{"user_id":"7","state":"joined","publishing":["microphone"],"listen_only":false}`, into
     /// `scratch`, from `cursor` (inside a `seats` array) until the array ends or the spelling
-    /// differs. The loop body is what every seat pays for, so everything but the most common
-    /// spelling is called rather than inlined.
+    /// differs. The loop body is what every seat pays for, so it holds only the commonest seat —
+    /// joined, publishing a microphone, allowed to speak — and calls out for every other.
     @inline(never)
     static func hostSeats(_ cursor: inout UnsafeMutablePointer<UInt8>, into scratch: inout SeatScratch) -> HostSeatsStop {
         var seatStart = cursor
@@ -25,34 +25,14 @@ extension DecisionInput {
             var next = seatStart
             guard skip(#"{"user_id":""#, &next) else { return .seat }
             let idStart = next
-            while !JSONReader.endsPlainRun(next.pointee) { next += 1 }  // inline: every seat runs it
-            let idEnd = next
-            let state: SubroomSeat.State
-            if skip(#"","state":"joined","publishing":["#, &next) {
-                state = .joined
+            next = plainRunEnd(fromShort: next)
+            let userID = UserID(utf8: UnsafeBufferPointer(start: idStart, count: next - idStart))
+            if skip(#"","state":"joined","publishing":["microphone"],"listen_only":false}"#, &next) {
+                scratch.append(SubroomSeat(userID: userID, state: .joined, publishing: TrackSourceSet(bits: 1), isListenOnly: false))
             } else {
-                guard let end = hostReservedState(at: next) else { return .seat }
-                state = .reserved
+                guard let end = hostSeatRest(at: next, userID: userID, into: &scratch) else { return .seat }
                 next = end
             }
-            var publishing = TrackSourceSet()
-            if (#""microphone"]"# as StaticString).isPrefix(of: next) {
-                publishing.insert(.microphone)
-                next += 12  // up to the ]
-            } else if next.pointee != UInt8(ascii: "]") {
-                guard let end = hostTrackSources(at: next, into: &publishing) else { return .seat }
-                next = end
-            }
-            let isListenOnly: Bool
-            if skip(#"],"listen_only":false}"#, &next) {
-                isListenOnly = false
-            } else {
-                guard let end = hostListenOnly(at: next) else { return .seat }
-                isListenOnly = true
-                next = end
-            }
-            let userID = UserID(utf8: UnsafeBufferPointer(start: idStart, count: idEnd - idStart))
-            scratch.append(SubroomSeat(userID: userID, state: state, publishing: publishing, isListenOnly: isListenOnly))
             seatStart = next + 1
             if next.pointee == UInt8(ascii: ",") { continue }
             if next.pointee == UInt8(ascii: "]") { return .end }
@@ -61,18 +41,52 @@ extension DecisionInput {
         }
     }
 
-    /// The rarer state: answers the position after `","state":"reserved","publishing":[`.
+    /// Reads the rest of any other seat from the `"` that ends its user id, and appends it;
+    /// answers the position after the seat's `}`, or `nil` for a spelling not the host's.
     @inline(never)
-    private static func hostReservedState(at start: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
-        var cursor = start
-        return skip(#"","state":"reserved","publishing":["#, &cursor) ? cursor : nil
+    private static func hostSeatRest(
+        at start: UnsafeMutablePointer<UInt8>, userID: UserID, into scratch: inout SeatScratch
+    ) -> UnsafeMutablePointer<UInt8>? {
+        var next = start
+        let state: SubroomSeat.State
+        if skip(#"","state":"joined","publishing":["#, &next) {
+            state = .joined
+        } else if skip(#"","state":"reserved","publishing":["#, &next) {
+            state = .reserved
+        } else {
+            return nil
+        }
+        var publishing = TrackSourceSet()
+        if next.pointee != UInt8(ascii: "]") {
+            guard let end = hostTrackSources(at: next, into: &publishing) else { return nil }
+            next = end
+        }
+        let isListenOnly: Bool
+        if skip(#"],"listen_only":false}"#, &next) {
+            isListenOnly = false
+        } else if skip(#"],"listen_only":true}"#, &next) {
+            isListenOnly = true
+        } else {
+            return nil
+        }
+        scratch.append(SubroomSeat(userID: userID, state: state, publishing: publishing, isListenOnly: isListenOnly))
+        return next
     }
 
-    /// The rarer ending: answers the position after `],"listen_only":true}`.
-    @inline(never)
-    private static func hostListenOnly(at start: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
-        var cursor = start
-        return skip(#"],"listen_only":true}"#, &cursor) ? cursor : nil
+    /// Where a plain run (see ``plainRunEnd(from:)``) starting at `start` ends, found eight bytes
+    /// at once for runs shorter than eight bytes, such as most user ids.
+    @inline(__always)
+    static func plainRunEnd(fromShort start: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let word = UnsafeRawPointer(start).loadUnaligned(as: UInt64.self)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        // The high bit of each byte that is a quote, a backslash or below 0x20. Borrows may also
+        // mark bytes above the first marked one, never below, so the lowest mark is exact.
+        let stops = ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | (word &- ones &* 0x20) & ~word)
+            & (ones &* 0x80)
+        if stops == 0 { return plainRunEnd(from: start + 8) }
+        return start + stops.trailingZeroBitCount / 8
     }
 
     /// Reads the names of a non-empty `publishing` array as the host spells them; answers the

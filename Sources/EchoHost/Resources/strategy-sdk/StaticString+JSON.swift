@@ -1,7 +1,7 @@
 extension StaticString {
     /// The longest literal a ``JSONReader`` matches: its input always has more readable bytes
     /// than this past its end.
-    static var maxJSONLiteralCount: Int { 40 }
+    static var maxJSONLiteralCount: Int { 72 }
 
     /// Whether the bytes at `cursor` begin with this literal — a quoted member name such as
     /// `#""user_id""#`, a quoted value such as `#""joined""#`, a bare `true`, or a run of the

@@ -37,6 +37,11 @@ public struct TrackSourceSet: Hashable, Sequence, ExpressibleByArrayLiteral {
         bits = 0
     }
 
+    /// The set whose members are the set bits of `bits`, at each source's raw value.
+    public init(bits: UInt8) {
+        self.bits = bits & 0x0F
+    }
+
     /// A set of the given sources.
     public init(arrayLiteral sources: TrackSource...) {
         bits = 0
