@@ -1,6 +1,6 @@
 /// Where the host writes each input: a heap block of the requested length, followed by a NUL
-/// and ``Swift/StaticString/maxJSONLiteralCount`` more zero bytes, which lets ``JSONReader`` run without bounds
-/// checks.
+/// and ``Swift/StaticString/maxJSONLiteralCount`` more zero bytes, which lets ``JSONReader`` run
+/// without bounds checks.
 ///
 /// The block comes from the bump allocator in `allocator.c`. The host restores the module's
 /// memory to its state after `echochat_configure` before each decision, so each decision's

@@ -10,9 +10,10 @@ enum JSONError: Error {
 ///
 /// The reader never checks its cursor against the end: the input it reads is followed by a NUL
 /// byte (which no JSON token contains, so every scan stops there) and by
-/// ``Swift/StaticString/maxJSONLiteralCount`` more readable bytes (so that a literal may be compared a word at a
-/// time near the end). ``InputBuffer`` provides both. Strings are decoded in place, since an
-/// escape is never shorter than what it stands for: the input is consumed as it is read.
+/// ``Swift/StaticString/maxJSONLiteralCount`` more readable bytes (so that a literal may be
+/// compared a word at a time near the end). ``InputBuffer`` provides both. Strings are decoded
+/// in place, since an escape is never shorter than what it stands for: the input is consumed as
+/// it is read.
 struct JSONReader {
     /// The next byte to read.
     var cursor: UnsafeMutablePointer<UInt8>

@@ -81,6 +81,7 @@ public struct TrackSourceSet: Hashable, Sequence, ExpressibleByArrayLiteral {
     public struct Iterator: IteratorProtocol {
         var remaining: UInt8
 
+        /// The next source, or `nil` after the last.
         public mutating func next() -> TrackSource? {
             guard remaining != 0 else { return nil }
             let bit = UInt8(remaining.trailingZeroBitCount)

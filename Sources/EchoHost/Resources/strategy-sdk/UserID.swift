@@ -40,6 +40,7 @@ public struct UserID: Hashable, CustomStringConvertible {
         return value
     }
 
+    /// Whether both ids have the same bytes.
     public static func == (lhs: UserID, rhs: UserID) -> Bool {
         let count = lhs.utf8.count
         guard count == rhs.utf8.count else { return false }
@@ -49,6 +50,7 @@ public struct UserID: Hashable, CustomStringConvertible {
         return true
     }
 
+    /// Hashes the id's bytes.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(bytes: UnsafeRawBufferPointer(utf8))
     }
