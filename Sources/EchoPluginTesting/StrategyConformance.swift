@@ -92,3 +92,21 @@ struct Case: Sendable {
     var input: SubroomDecisionInput
     var now: Date { Date(timeIntervalSince1970: Double(input.nowMilliseconds) / 1000) }
 }
+
+extension StrategyConformance {
+    /// The first generated snapshot on which `self`'s strategy and `other` answer differently,
+    /// as the decision input JSON with both answers; `nil` when they agree on every one. For
+    /// porting a strategy: a module and its native twin must agree everywhere.
+    public func firstDifference(from other: any SubroomStrategy) -> String? {
+        var generator = SnapshotGenerator(seed: seed, limits: limits, cap: cap, halfCap: halfCap)
+        let twin = StrategyConformance(other, defaults: limits, seed: seed, snapshots: snapshots)
+        for _ in 0..<snapshots {
+            let test = generator.next()
+            let (mine, theirs) = (attempt(test).result, twin.attempt(test).result)
+            if mine != theirs {
+                return "\(test.input.text)\n\(Self.label(of: strategy)): \(Check.describe(mine))\n\(Self.label(of: other)): \(Check.describe(theirs))"
+            }
+        }
+        return nil
+    }
+}

@@ -42,7 +42,7 @@ struct SeatPlannerTests {
     ]
 
     static func guarded(_ strategy: any SubroomStrategy, limits: SubroomLimits) -> StrategyGuard {
-        StrategyGuard(strategy: strategy, limits: limits, metrics: HostMetrics().strategy, logger: Logger(label: "test"))
+        StrategyGuard(strategy: strategy, limits: limits, metrics: HostMetrics().strategy, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
     }
 
     @Test(arguments: cases)

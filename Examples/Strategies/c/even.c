@@ -1,8 +1,9 @@
 // Build: clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -Wl,--max-memory=1048576 -o even.wasm even.c
 //
 // A sub-room strategy in plain C, implementing the EchoChat strategy ABI (version 1) directly,
-// without the Swift SDK: it keeps sub-rooms even. It counts the seats of each sub-room, puts a
-// newcomer in the least occupied open sub-room below 10 people (ties to the lower index), opens
+// without the Swift SDK: it keeps sub-rooms even. It counts the seats of each sub-room, seats a
+// newcomer in the sub-room they asked for when it has fewer than 10 people, else in the least
+// occupied open sub-room below 10 people (ties to the lower index), opens
 // the lowest empty index when every open one has 10, and refuses beyond max_subrooms.
 //
 // The JSON is scanned, not parsed: a small tokenizer that steps over string contents (escapes
@@ -92,7 +93,7 @@ __attribute__((noinline)) static int read_int(Cursor *c) {
 EXPORT("echochat_decide") int decide(const char *input, int length) {
     if (!input || length < 0) return -1;
     Cursor c = {input, input + length};
-    int max_subrooms = -1, in_subrooms = 0, current = 0;
+    int max_subrooms = -1, preferred = -1, in_subrooms = 0, current = 0;
     message = 0;
     __builtin_memset(counts, 0, sizeof counts);
     for (;;) {
@@ -106,6 +107,8 @@ EXPORT("echochat_decide") int decide(const char *input, int length) {
         // The length first, so that most names cost one compare.
         if (name_length == 12 && !in_subrooms && is(name, name_length, "max_subrooms")) {
             max_subrooms = read_int(&c);
+        } else if (name_length == 15 && !in_subrooms && is(name, name_length, "preferred_index")) {
+            preferred = read_int(&c);  // -1 for null
         } else if (name_length == 8 && is(name, name_length, "subrooms")) {
             in_subrooms = 1;
         } else if (name_length == 5 && in_subrooms && is(name, name_length, "index")) {
@@ -117,6 +120,7 @@ EXPORT("echochat_decide") int decide(const char *input, int length) {
     }
     if (max_subrooms < 1) return -1;
     int limit = max_subrooms < MAX_INDEX ? max_subrooms : MAX_INDEX;
+    if (preferred >= 1 && preferred <= limit && counts[preferred] < CAP) return preferred;
     int best = 0, empty = 0;
     for (int index = 1; index <= limit; index++) {
         if (counts[index] == 0) {

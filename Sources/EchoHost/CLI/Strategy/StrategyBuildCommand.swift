@@ -44,9 +44,13 @@ struct StrategyBuildCommand: AsyncParsableCommand {
             try toolchain.run(toolchain.clang, ["--target=wasm32", "-O2", "-nostdlib", "-ffreestanding", "-c", source, "-o", object], step: "compiling the SDK's \(source)")
             objects.append(object)
         }
-        let exports = ["echochat_abi_version", "echochat_alloc", "echochat_decide", "echochat_configure", "echochat_max_participants", "echochat_message"]
+        // The SDK exports the ABI's functions by name (@_expose(wasm)); the stack comes first, so
+        // that overflowing it traps instead of overwriting data. No maximum memory is declared:
+        // the server holds a module to its max_memory_pages.
         try toolchain.run(
-            toolchain.wasmLD, ["--no-entry", "--strip-all", "--gc-sections"] + exports.map { "--export=\($0)" } + objects + ["-o", target],
+            toolchain.wasmLD,
+            ["--no-entry", "--gc-sections", "--strip-all", "--stack-first", "-z", "stack-size=65536"] + objects
+                + [toolchain.unicodeTables, "-o", target],
             step: "linking \(target)")
         let size = (try? FileManager.default.attributesOfItem(atPath: target)[.size] as? Int) ?? 0
         CLIOutput.print("built \(target) (\(size) bytes)")
@@ -58,6 +62,8 @@ struct Toolchain {
     let swiftc: String
     let clang: String
     let wasmLD: String
+    /// Embedded Swift's Unicode tables, which `String` comparisons need; linked only when used.
+    let unicodeTables: String
 
     static func locate(path: String = ProcessInfo.processInfo.environment["PATH"] ?? "") throws -> Toolchain {
         let candidates = path.split(separator: ":").map { "\($0)/swiftc" }
@@ -65,14 +71,16 @@ struct Toolchain {
             throw ValidationError(
                 "echochat strategy build needs swiftc on the PATH: install a Swift toolchain (6.2 or newer, from swift.org) and put its bin/ on the PATH")
         }
-        let swiftc = URL(fileURLWithPath: found).resolvingSymlinksInPath().path
-        let bin = (swiftc as NSString).deletingLastPathComponent
-        let toolchain = Toolchain(swiftc: swiftc, clang: "\(bin)/clang", wasmLD: "\(bin)/wasm-ld")
+        // Run as found (the driver goes by the name it is called with); look beside where it lives.
+        let swiftc = found
+        let bin = (URL(fileURLWithPath: found).resolvingSymlinksInPath().path as NSString).deletingLastPathComponent
+        let embedded = ((bin as NSString).deletingLastPathComponent as NSString).appendingPathComponent("lib/swift/embedded/wasm32-unknown-none-wasm")
+        let toolchain = Toolchain(
+            swiftc: swiftc, clang: "\(bin)/clang", wasmLD: "\(bin)/wasm-ld", unicodeTables: "\(embedded)/libswiftUnicodeDataTables.a")
         for tool in [toolchain.clang, toolchain.wasmLD] where !FileManager.default.isExecutableFile(atPath: tool) {
             throw ValidationError("\(tool) is missing: the Swift toolchain of \(swiftc) has no \((tool as NSString).lastPathComponent)")
         }
-        let embedded = ((bin as NSString).deletingLastPathComponent as NSString).appendingPathComponent("lib/swift/embedded/wasm32-unknown-none-wasm")
-        guard FileManager.default.fileExists(atPath: embedded) else {
+        guard FileManager.default.fileExists(atPath: toolchain.unicodeTables) else {
             throw ValidationError("the Swift toolchain of \(swiftc) has no Embedded Swift for wasm32 (\(embedded)); Swift 6.2 or newer has it")
         }
         return toolchain
