@@ -55,6 +55,18 @@ final class BenchServer {
     }
 
     /// CPU seconds the server used so far (user + system).
+    /// The strategy's decisions as `/metrics` counts them: how many, mean time, mean fuel.
+    func strategyDecisions(_ api: API) async throws -> StrategyFigures {
+        var values: [String: Double] = [:]
+        for line in try await api.text("/metrics").split(separator: "\n") where line.hasPrefix("echochat_strategy_") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2 { values[String(parts[0])] = Double(parts[1]) }
+        }
+        return StrategyFigures(
+            decisions: values["echochat_strategy_decision_seconds_count"] ?? 0, seconds: values["echochat_strategy_decision_seconds_sum"] ?? 0,
+            metered: values["echochat_strategy_fuel_count"] ?? 0, fuel: values["echochat_strategy_fuel_sum"] ?? 0)
+    }
+
     var cpuSeconds: Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
@@ -78,6 +90,20 @@ final class BenchServer {
         process.terminate()
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// Totals of the strategy's decisions.
+struct StrategyFigures {
+    let decisions: Double
+    let seconds: Double
+    let metered: Double
+    let fuel: Double
+
+    var summary: String {
+        guard decisions > 0 else { return "none" }
+        let time = String(format: "%.0f decisions, mean %.1f µs", decisions, seconds / decisions * 1e6)
+        return metered > 0 ? time + String(format: ", mean fuel %.0f", fuel / metered) : time
     }
 }
 

@@ -28,6 +28,10 @@ struct EchoBench: AsyncParsableCommand {
     @Option(help: "For logins: a JSON file holding the auth.ldap config object.") var ldapConfig: String?
     @Option(help: "For logins: directory users ldapuser0… (and as many local users).") var ldapUsers = 200
     @Option(help: "Users requesting tokens in the tokens scenario.") var tokenUsers = 200
+    @Option(help: "For tokens: a .wasm strategy module (capacity's twin, say) deciding instead of the native capacity strategy.")
+    var strategyModule: String?
+    @Flag(help: "For tokens: every request decides a seat against the room's other seats (the user leaves and rejoins through signed webhooks around it), instead of renewing the user's seat.")
+    var decideEveryRequest = false
 
     func run() async throws {
         raiseFileLimit()
@@ -197,6 +201,22 @@ struct API: Sendable {
 
     func status(_ method: String, _ path: String, _ body: [String: Any]?, token: String?) async throws -> Int {
         try await send(method, path, body, token: token).0
+    }
+
+    /// A GET's body as text.
+    func text(_ path: String) async throws -> String {
+        String(decoding: try await send("GET", path, nil, token: nil).1, as: UTF8.self)
+    }
+
+    /// Sends `body` as it is, with `headers`; answers the status.
+    func raw(_ method: String, _ path: String, body: Data, headers: [String: String]) async throws -> Int {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .RAW(value: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(data: body))
+        let response = try await http.execute(request, timeout: .seconds(30))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        return Int(response.status.code)
     }
 
     private func send(_ method: String, _ path: String, _ body: [String: Any]?, token: String?) async throws -> (Int, Data) {

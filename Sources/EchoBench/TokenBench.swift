@@ -37,7 +37,7 @@ extension EchoBench {
                 "livekit_enabled": true, "livekit_api_key": "bench-key", "livekit_api_secret": "bench-secret-bench-secret-bench-secret",
                 "livekit_api_url": "http://127.0.0.1:\(livekitPort)", "rate_limit_livekit_token": "100000 per second",
             ],
-            subrooms: ["plugin": "capacity", "config": ["capacity": 100_000, "max_subrooms": 1]])
+            subrooms: tokenStrategy)
         defer { server.stop() }
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(senders, 16))
@@ -63,21 +63,39 @@ extension EchoBench {
         let health = try await closedLoop(seconds: phase) { worker, sequence in
             try await api.status("GET", "/health", nil, token: nil) == 200
         }
+        let churn = decideEveryRequest ? try await SeatChurn.start(api: api, users: users, room: "Bench") : nil
         let cpuBefore = server.cpuSeconds
         let concurrency = senders
         let tokens = try await closedLoop(seconds: phase) { worker, sequence in
-            // Each worker cycles through its own share of the users: one seat per user, renewed on every request.
-            let user = users[(worker + sequence * concurrency) % users.count]
-            return try await api.status("POST", "/api/livekit/token", ["room": "Bench"], token: user) == 200
+            // Each worker cycles through its own share of the users: one seat per user, renewed on every
+            // request, or given up and decided again around it.
+            let index = (worker + sequence * concurrency) % users.count
+            guard let churn else { return try await api.status("POST", "/api/livekit/token", ["room": "Bench"], token: users[index]) == 200 }
+            return try await churn.cycle(index)
         }
         let cpu = server.cpuSeconds - cpuBefore
+        let decisions = try await server.strategyDecisions(api)
 
         print("")
         print("EchoChat LiveKit tokens: \(senders) concurrent clients, \(tokenUsers) users, \(Int(phase)) s each, \(postgresURL == nil ? "sqlite synchronous=\(synchronous)" : "postgres")")
+        print("strategy: \(strategyModule.map { "module \(($0 as NSString).lastPathComponent)" } ?? "capacity (native)")\(decideEveryRequest ? "; every token decides a seat beside the other \(tokenUsers - 1) (two signed webhooks per token)" : "; seats renewed")")
         row("/health", String(format: "%.0f req/s, p50 %.2f ms, p99 %.2f ms (%d failed)", health.rate, health.p50, health.p99, health.failed))
         row("POST /api/livekit/token", String(format: "%.0f req/s, p50 %.2f ms, p99 %.2f ms (%d failed)", tokens.rate, tokens.p50, tokens.p99, tokens.failed))
         row("tokens / health", String(format: "%.0f %%", tokens.rate / max(health.rate, 1) * 100))
         row("server CPU per token", String(format: "%.3f ms", tokens.count > 0 ? cpu * 1000 / Double(tokens.count) : 0))
+        row("strategy decisions", decisions.summary)
+    }
+
+    /// The subrooms entry: capacity with room for everyone in one sub-room, native or as a module.
+    var tokenStrategy: [String: Any] {
+        guard let strategyModule else { return ["plugin": "capacity", "config": ["capacity": 100_000, "max_subrooms": 1]] }
+        let path = URL(fileURLWithPath: strategyModule).standardizedFileURL.path
+        return [
+            "plugin": "wasm",
+            "config": [
+                "module": path, "capacity": 100_000, "max_subrooms": 1, "settings": ["capacity": 100_000, "max_subrooms": 1],
+            ] as [String: Any],
+        ]
     }
 
     struct LoopResult {
