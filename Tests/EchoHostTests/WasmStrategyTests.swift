@@ -173,3 +173,19 @@ struct WasmStrategyTests {
         }
     }
 }
+
+@Suite("WebAssembly strategies: determinism")
+struct WasmDeterminismTests {
+    @Test("memory a decision writes is put back before the next; the kit catches state kept in a global")
+    func state() async throws {
+        let inMemory = try await StrategyCommand.strategy(try await StrategyFixtures.module("memory-counter"), settings: nil)
+        let snapshot = SubroomSnapshot(room: "Lobby", subrooms: [], limits: SubroomLimits(capacity: 5, maxSubrooms: 3))
+        let answers = (0..<5).map { _ in inMemory.decide(SubroomRequest(userID: UserID(1)), in: snapshot, now: Date()) }
+        #expect(answers == Array(repeating: .assign(1), count: 5))
+
+        let stateful = try await StrategyFixtures.module("stateful")
+        let (status, output) = try await ServerProcess.run(["strategy", "test", stateful, "--snapshots", "50"], in: StrategyFixtures.output)
+        #expect(status == 1)
+        #expect(output.contains("FAIL answers the same input the same way twice"), "\(output)")
+    }
+}

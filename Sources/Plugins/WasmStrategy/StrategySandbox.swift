@@ -33,6 +33,9 @@ final class StrategySandbox: @unchecked Sendable {
 
     /// The fuel the last call chain used.
     private(set) var fuelUsed: UInt64 = 0
+    /// Whether a call trapped after its answer was in (in `echochat_message`): the answer
+    /// stands, but the instance's stack may be left anywhere, so it is not used again.
+    private(set) var isSpent = false
 
     /// Instantiates `image` in a store of its own; nothing runs yet but a start function, within `fuel`.
     init(_ image: StrategyModuleImage, engine: Engine, maxPages: Int, fuel: UInt64) throws {
@@ -94,8 +97,15 @@ final class StrategySandbox: @unchecked Sendable {
 
     /// The text `echochat_message` points at, at most 1,000 bytes of it, or `nil`.
     private func message() -> String? {
-        guard let messageFunction, let results = try? messageFunction.invoke([], on: &stack), case .i64(let packed)? = results.first
-        else { return nil }
+        guard let messageFunction else { return nil }
+        let results: [Value]
+        do {
+            results = try messageFunction.invoke([], on: &stack)
+        } catch {
+            isSpent = true
+            return nil
+        }
+        guard case .i64(let packed)? = results.first else { return nil }
         let (pointer, length) = (UInt(packed >> 32), Int(packed & 0xFFFF_FFFF))
         guard length > 0, let bytes = read(pointer, count: min(length, 1_000)) else { return nil }
         return String(decoding: bytes, as: UTF8.self)

@@ -66,11 +66,11 @@ public struct WasmStrategy: FallibleSubroomStrategy, CustomStringConvertible {
             return try pool.withSandbox { sandbox in
                 do throws(StrategySandbox.Fault) {
                     let (answer, message) = try sandbox.decide(input)
-                    let fuel = sandbox.fuelUsed
+                    let (fuel, reusable) = (sandbox.fuelUsed, !sandbox.isSpent)
                     switch answer {
-                    case 1...: return (SubroomAttempt(.success(.assign(Int(answer))), fuel: fuel), true)
-                    case 0: return (SubroomAttempt(.success(.refuse(message ?? "\(module) refused")), fuel: fuel), true)
-                    default: return (SubroomAttempt(.failure(.badAnswer("\(module) answered \(answer)")), fuel: fuel), true)
+                    case 1...: return (SubroomAttempt(.success(.assign(Int(answer))), fuel: fuel), reusable)
+                    case 0: return (SubroomAttempt(.success(.refuse(message ?? "\(module) refused")), fuel: fuel), reusable)
+                    default: return (SubroomAttempt(.failure(.badAnswer("\(module) answered \(answer)")), fuel: fuel), reusable)
                     }
                 } catch {
                     return (SubroomAttempt(.failure(Self.failure(error, module: module)), fuel: sandbox.fuelUsed), false)
