@@ -9,7 +9,7 @@ import Logging
 struct StrategyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strategy", abstract: "Build, test and simulate sub-room strategies.",
-        subcommands: [StrategyBuildCommand.self, StrategyTestCommand.self])
+        subcommands: [StrategyBuildCommand.self, StrategyTestCommand.self, StrategySimulateCommand.self])
 
     /// Builds the strategy `target` names: a `.wasm` module (any path with a `/` or ending in
     /// `.wasm`) with `settings` handed to its configure, or a built-in by name with `settings` as
