@@ -56,13 +56,7 @@ public struct SubroomDecisionInput: Hashable, Sendable {
                 out.append(seatPosition > 0 ? #",{"user_id":""# : #"{"user_id":""#)
                 out.integer(seat.userID.rawValue)
                 out.append(seat.state == .joined ? #"","state":"joined","publishing":["# : #"","state":"reserved","publishing":["#)
-                var first = true
-                for source in TrackSource.allCases where seat.publishing.contains(source) {
-                    out.append(first ? "\"" : ",\"")
-                    out.append(source.rawValue)
-                    out.append("\"")
-                    first = false
-                }
+                if !seat.publishing.isEmpty { out.sources(seat.publishing) }
                 out.append(seat.isListenOnly ? #"],"listen_only":true}"# : #"],"listen_only":false}"#)
             }
             out.append("]}")
@@ -88,19 +82,46 @@ struct JSONBytes {
         ascii.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    mutating func append(_ text: String) {
-        bytes.append(contentsOf: text.utf8)
-    }
-
     mutating func integer(_ value: Int64) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
-        let start = bytes.count
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        bytes[start...].reverse()
+        var digits = 1
+        var scale: UInt64 = 1
+        while magnitude / scale >= 10 {
+            scale *= 10
+            digits += 1
+        }
+        for _ in 0..<digits {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude / scale))
+            magnitude %= scale
+            scale /= 10
+        }
+    }
+
+    /// `"microphone","camera"`: the sources in ``TrackSource`` order, without hashing them
+    /// (a raw-valued enum hashes its string).
+    mutating func sources(_ sources: Set<TrackSource>) {
+        var present: UInt8 = 0
+        for source in sources {
+            switch source {
+            case .microphone: present |= 1
+            case .camera: present |= 2
+            case .screenShare: present |= 4
+            case .screenShareAudio: present |= 8
+            }
+        }
+        var first = true
+        func emit(_ bit: UInt8, _ name: StaticString) {
+            guard present & bit != 0 else { return }
+            append(first ? "\"" : ",\"")
+            append(name)
+            append("\"")
+            first = false
+        }
+        emit(1, "microphone")
+        emit(2, "camera")
+        emit(4, "screen_share")
+        emit(8, "screen_share_audio")
     }
 
     /// A JSON string: quotes, backslashes and control characters escaped, the rest as UTF-8.
