@@ -59,7 +59,7 @@ struct StrategySDKTests {
         let config: [String: ConfigValue] = name == "capacity" ? ["capacity": .integer(4), "max_subrooms": .integer(5)] : ["max_subrooms": .integer(5)]
         let twin = try await StrategyCommand.strategy(module, settings: settings, moduleConfig: config)
         let native = try await StrategyCommand.strategy(name, settings: settings)
-        let conformance = StrategyConformance(twin, seed: 5, snapshots: 1_000)
+        let conformance = StrategyConformance(twin, seed: 5, snapshots: 250)
         #expect(twin.maxParticipants(limits: conformance.limits) == native.maxParticipants(limits: conformance.limits))
         #expect(conformance.firstDifference(from: native) == nil)
     }
@@ -71,12 +71,12 @@ struct StrategySDKTests {
             #expect(status == 0 && output.hasSuffix("PASS\n"), "\(output)")
             let module = try await StrategyFixtures.swiftModule(name)
             let (moduleStatus, moduleOutput) = try await ServerProcess.run(
-                ["strategy", "test", module, "--snapshots", "500"], in: StrategyFixtures.output)
+                ["strategy", "test", module, "--snapshots", "150"], in: StrategyFixtures.output)
             #expect(moduleStatus == 0 && moduleOutput.contains("fuel per decision: max "), "\(moduleOutput)")
         }
         let wrong = try await StrategyFixtures.swiftModule("wrong", path: "\(StrategyFixtures.repository)/Tests/Fixtures/strategies/wrong.swift")
         let (status, output) = try await ServerProcess.run(
-            ["strategy", "test", wrong, "--settings", #"{"capacity": 3}"#, "--snapshots", "500"], in: StrategyFixtures.output)
+            ["strategy", "test", wrong, "--settings", #"{"capacity": 3}"#, "--snapshots", "150"], in: StrategyFixtures.output)
         #expect(status == 1, "\(output)")
         #expect(output.contains("FAIL never assigns beyond max_subrooms or into a sub-room at its declared maximum"), "\(output)")
         let snapshot = output.split(separator: "\n").first { $0.contains(#"{"room":"#) }.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -93,7 +93,7 @@ struct StrategySDKTests {
         try toolchain.run(
             toolchain.clang, ["--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", "-Wl,--max-memory=1048576", "-o", module, source], step: "clang")
         let strategy = try await StrategyCommand.strategy(module, settings: nil)
-        let report = StrategyConformance(strategy, snapshots: 300).run()
+        let report = StrategyConformance(strategy, snapshots: 100).run()
         #expect(report.passed, "\(report)")
     }
 }

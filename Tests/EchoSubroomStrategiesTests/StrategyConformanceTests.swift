@@ -16,7 +16,7 @@ struct StrategyConformanceTests {
             LoadWeightedStrategy(configuration: .init(loadLimit: 10, maxSubrooms: 4)),
         ]
         for strategy in strategies {
-            let report = StrategyConformance(strategy, seed: seed, snapshots: 500).run()
+            let report = StrategyConformance(strategy, seed: seed, snapshots: 300).run()
             #expect(report.passed, "\(report)")
             #expect(report.fuelMax == nil && report.description.contains("not metered"))
         }

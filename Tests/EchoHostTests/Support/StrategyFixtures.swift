@@ -12,7 +12,7 @@ enum StrategyFixtures {
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }()
-    private static let built = Locked<[String: String]>([:])
+    private static let builds = Builds()
 
     /// `Tests/Fixtures/wasm/NAME.wat`, assembled.
     static func module(_ name: String) async throws -> String {
@@ -40,11 +40,20 @@ enum StrategyFixtures {
         }
     }
 
-    private static func once(_ key: String, _ make: () async throws -> String) async throws -> String {
-        if let path = built.withLock({ $0[key] }), FileManager.default.fileExists(atPath: path) { return path }
-        let path = try await make()
-        built.withLock { $0[key] = path }
-        return path
+    private static func once(_ key: String, _ make: @escaping @Sendable () async throws -> String) async throws -> String {
+        try await builds.path(key, make)
+    }
+
+    /// One build per module, however many tests ask for it at once.
+    private actor Builds {
+        private var running: [String: Task<String, any Error>] = [:]
+
+        func path(_ key: String, _ make: @escaping @Sendable () async throws -> String) async throws -> String {
+            if let task = running[key] { return try await task.value }
+            let task = Task { try await make() }
+            running[key] = task
+            return try await task.value
+        }
     }
 
     /// A subrooms entry for plugins.json.
