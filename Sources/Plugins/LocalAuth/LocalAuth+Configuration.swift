@@ -58,8 +58,11 @@ extension LocalAuth {
         }
 
         /// Throws ``AuthError/rejectedPassword(_:)`` for a password this policy refuses.
+        /// Length counts Unicode code points, as the API document's `minLength` does (JSON
+        /// Schema's rule), so that a password the document allows is not refused for combining
+        /// marks that join into fewer visible characters.
         func checkPolicy(_ password: String) throws {
-            if password.count < minPasswordLength {
+            if password.unicodeScalars.count < minPasswordLength {
                 throw AuthError.rejectedPassword("the password must have at least \(minPasswordLength) characters")
             }
             if password.utf8.count > Self.maxPasswordBytes {
