@@ -12,7 +12,10 @@ let package = Package(
     products: [
         .library(name: "EchoPluginAPI", targets: ["EchoPluginAPI"]),
         .library(name: "EchoPluginTesting", targets: ["EchoPluginTesting"]),
-        .executable(name: "echochat", targets: ["EchoHost"]),
+        // The server as a library: a package of its own builds an `echochat` with more plugins.
+        .library(name: "EchoChatServer", targets: ["EchoChatServer"]),
+        .library(name: "EchoBuiltinPlugins", targets: ["EchoBuiltinPlugins"]),
+        .executable(name: "echochat", targets: ["EchoChatMain"]),
         .executable(name: "echochat-bench", targets: ["EchoBench"]),
     ],
     dependencies: [
@@ -108,6 +111,7 @@ let package = Package(
             dependencies: [
                 "EchoPluginAPI",
                 "EchoSubroomStrategies",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "WasmKit", package: "WasmKit"),
                 .product(name: "WasmParser", package: "WasmKit"),
             ],
@@ -150,9 +154,9 @@ let package = Package(
             path: "Sources/CConfusables"
         ),
 
-        // The `echochat` executable: configuration, plugin loading, HTTP API, CLI.
-        .executableTarget(
-            name: "EchoHost",
+        // The host: configuration, plugin loading, HTTP API, CLI, entered with a plugin registry.
+        .target(
+            name: "EchoChatServer",
             dependencies: [
                 "EchoPluginAPI",
                 "EchoBuiltinPlugins",
@@ -177,6 +181,12 @@ let package = Package(
             ],
             // The browser client (web/) and the OpenAPI document, copied beside the executable.
             resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        // The `echochat` executable: the host with the built-in plugins.
+        .executableTarget(
+            name: "EchoChatMain",
+            dependencies: ["EchoChatServer", "EchoBuiltinPlugins"],
             swiftSettings: swiftSettings
         ),
 
@@ -237,7 +247,8 @@ let package = Package(
         .testTarget(
             name: "EchoHostTests",
             dependencies: [
-                "EchoHost",
+                "EchoChatServer",
+                "EchoChatMain",
                 "EchoPluginAPI",
                 "EchoPluginTesting",
                 "EchoSQLiteStorage",

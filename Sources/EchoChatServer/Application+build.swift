@@ -38,7 +38,7 @@ struct EchoServer: Sendable {
 /// The composition root, shared by `echochat serve` and the tests: data directory, plugins,
 /// accounts, routes.
 func buildServer(
-    setup: HostSetup, logger: Logger, metrics: HostMetrics = HostMetrics(),
+    setup: HostSetup, registry: PluginRegistry = PluginsInUse.registry, logger: Logger, metrics: HostMetrics = HostMetrics(),
     onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
 ) async throws -> EchoServer {
     let server = setup.server
@@ -79,7 +79,10 @@ func buildServer(
     let sessions = SessionService(accounts: accounts)
     let writer = MessageWriter(storage: plugins.storage, bus: bus, logger: logger)
     let messages = MessageService(storage: plugins.storage, bus: bus, writer: writer, maxBodyLength: server.messageMaxLength)
-    let voice = try await VoiceParts(server: server, plugins: plugins, rooms: rooms, bus: bus, metrics: metrics, logger: logger)
+    let voice = try await VoiceParts(setup: setup, plugins: plugins, rooms: rooms, bus: bus, metrics: metrics, logger: logger)
+    let audit = ServerAudit(storage: plugins.storage, logger: logger)
+    let reloader = StrategyReloader(
+        startup: setup, registry: registry, slot: voice.strategy, activation: voice.activation, storage: plugins.storage, audit: audit, logger: logger)
     let gateway = RealTimeGateway(resolver: resolver, storage: plugins.storage, hub: hub, logger: logger, metrics: metrics)
 
     let readiness = ReadinessMonitor(storage: plugins.storage, roomService: voice.roomService, logger: logger)
@@ -95,6 +98,7 @@ func buildServer(
     router.addRoutes(MembersController(rooms: rooms, guards: guards, voice: voice.moderation).endpoints)
     router.addRoutes(MessagesController(messages: messages, guards: guards).endpoints)
     router.addRoutes(voice.controller(resolver: resolver, guards: guards).endpoints)
+    router.addRoutes(AdminController(strategy: voice.strategy, shadows: voice.shadows.ledger, audit: audit, guards: guards).endpoints)
     router.addRoutes(
         WebClientController(
             assets: web.assets, openAPI: web.openAPI,
@@ -147,8 +151,10 @@ func buildServer(
     }
     services.append(
         ControlServer(
-            path: ControlRequest.socketPath(in: server.dataDirectory), actions: OperatorActions(storage: plugins.storage, sessions: sessions),
-            logger: logger))
+            path: ControlRequest.socketPath(in: server.dataDirectory), actions: OperatorActions(storage: plugins.storage, sessions: sessions, audit: audit),
+            reloader: reloader, logger: logger))
+    services.append(ReloadOnHangup(reloader: reloader))
+    services.append(voice.shadows)
     if let listen = server.metricsListen { services.append(metricsListener(listen, metrics: metrics, logger: logger)) }
     return EchoServer(application: application, plugins: plugins, services: services, readiness: readiness, logger: logger, routes: routes)
 }

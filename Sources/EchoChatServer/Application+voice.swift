@@ -16,9 +16,16 @@ struct VoiceParts {
     let roomService: RoomServiceClient?
     /// Stops LiveKit's HTTP client after everything that calls it.
     let httpClientShutdown: [any Service]
+    /// The live strategy, swapped whole by a reload.
+    let strategy: StrategySlot
+    /// How a strategy is made live, at start-up and on reload.
+    let activation: StrategyActivation
+    /// Replays decisions through the shadow strategy (a service).
+    let shadows: ShadowRunner
 
-    init(server: ServerConfig, plugins: LoadedPlugins, rooms: RoomService, bus: any EventBus, metrics: HostMetrics, logger: Logger) async throws {
-        let config = VoiceConfig(server, limits: plugins.subroomLimits)
+    init(setup: HostSetup, plugins: LoadedPlugins, rooms: RoomService, bus: any EventBus, metrics: HostMetrics, logger: Logger) async throws {
+        let server = setup.server
+        let config = VoiceConfig(server)
         var livekitTokens: LiveKitTokens?
         if server.livekitEnabled, let key = server.livekitAPIKey, let secret = server.livekitAPISecret {
             livekitTokens = try await LiveKitTokens(apiKey: key, apiSecret: secret)
@@ -28,15 +35,23 @@ struct VoiceParts {
         if let livekitTokens, let http {
             roomService = RoomServiceClient(apiURL: server.livekitAPIURL, tokens: livekitTokens, http: http, metrics: metrics, logger: logger)
         }
-        let strategy: any SubroomStrategy = config.subroomsEnabled ? plugins.subrooms : SingleSubroomStrategy(wrapping: plugins.subrooms)
+        activation = StrategyActivation(
+            defaults: server.subroomDefaults, subroomsEnabled: config.subroomsEnabled, metrics: metrics.strategy, logger: logger)
+        var active = activation.activate(plugins.subrooms, selection: setup.subrooms.selection)
+        if let shadow = plugins.shadow, let selection = setup.shadow?.selection {
+            active.shadow = activation.shadow(shadow, selection: selection)
+        }
+        metrics.strategy.recordRevision(active.revision, plugin: active.plugin)
+        metrics.strategy.prepareShadow()
+        strategy = StrategySlot(active)
+        shadows = ShadowRunner(ledger: ShadowLedger(metrics: metrics.strategy), blocking: ThreadPoolExecutor(), logger: logger)
         let background = BackgroundCalls()
         let publisher = OccupancyPublisher(storage: plugins.storage, names: config.names, bus: bus, logger: logger)
         let provisioner = LiveKitRoomProvisioner(
-            roomService: roomService, maxParticipants: strategy.maxParticipants(limits: config.limits) ?? 0, background: background, logger: logger)
+            roomService: roomService, strategy: strategy, background: background, logger: logger)
         isEnabled = livekitTokens != nil
         tokens = VoiceTokens(
-            config: config, storage: plugins.storage, planner: SeatPlanner(
-                strategy: StrategyGuard(strategy: strategy, limits: config.limits, metrics: metrics.strategy, logger: logger)), tokens: livekitTokens,
+            config: config, storage: plugins.storage, planner: SeatPlanner(strategy: strategy), shadows: shadows, tokens: livekitTokens,
             provisioner: provisioner, publisher: publisher, limiter: RateLimiter(shared: plugins.storage as? any SharedStorage), metrics: metrics,
             logger: logger)
         webhooks = VoiceWebhookHandler(

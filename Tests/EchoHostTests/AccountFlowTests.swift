@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("Accounts and sessions over HTTP")
 struct AccountFlowTests {

@@ -3,7 +3,7 @@ import EchoTestSupport
 import Foundation
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("echochat auth test")
 struct AuthCommandTests {

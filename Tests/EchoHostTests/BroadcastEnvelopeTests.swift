@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("events between instances")
 struct BroadcastEnvelopeTests {

@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("what an instance makes of other instances' broadcasts")
 struct BroadcastReceiverTests {

@@ -4,7 +4,7 @@ import EchoPluginAPI
 import Foundation
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 /// A plugin built against a future major version of the plugin API.
 struct FutureStrategy: SubroomStrategy {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("connection limits")
 struct ConnectionCountsTests {

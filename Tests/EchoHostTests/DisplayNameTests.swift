@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 private func hex(_ text: String) -> String { text.unicodeScalars.map { String($0.value, radix: 16) }.joined(separator: " ") }
 

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 /// The connection edge, tried with raw sockets: every request that cannot be served is answered
 /// (where there is a request to answer) and closed within the header deadline, and connection

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("duplicate keys in JSON bodies")
 struct JSONDuplicateKeysTests {

@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("Hand-written JSON")
 struct JSONTextTests {

@@ -2,7 +2,7 @@ import EchoTestSupport
 import Foundation
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 /// The LDAP-then-local auth chain through the real composition root.
 @Suite("LDAP login through the server")

@@ -4,7 +4,7 @@ import HTTPTypes
 import Synchronization
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 /// LiveKit tokens, seats and webhooks, judged by LiveKit's own Python server SDK.
 @Suite("LiveKit")

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import Testing
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("The OpenAPI document")
 struct OpenAPITests {

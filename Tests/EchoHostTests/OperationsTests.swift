@@ -2,7 +2,7 @@ import EchoTestSupport
 import Foundation
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 /// What operators and their monitoring see: liveness and readiness, the metrics listener, and
 /// operator commands reaching the running server at once.

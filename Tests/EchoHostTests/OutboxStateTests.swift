@@ -1,7 +1,7 @@
 import NIOCore
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("a connection's outbox bounds")
 struct OutboxStateTests {

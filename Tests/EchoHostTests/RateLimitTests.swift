@@ -3,7 +3,7 @@ import HTTPTypes
 import NIOCore
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("Rate limits")
 struct RateLimitTests {

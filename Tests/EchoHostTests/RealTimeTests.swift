@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("Real-time delivery over /api/ws")
 struct RealTimeTests {

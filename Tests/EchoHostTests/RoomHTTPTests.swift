@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("Rooms, moderation and messages over HTTP")
 struct RoomHTTPTests {

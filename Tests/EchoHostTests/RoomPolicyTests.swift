@@ -1,7 +1,7 @@
 import EchoPluginAPI
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("Room permission policy")
 struct RoomPolicyTests {

@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("the seat decision inside storage's transaction")
 struct SeatPlannerTests {
@@ -45,12 +45,31 @@ struct SeatPlannerTests {
         StrategyGuard(strategy: strategy, limits: limits, metrics: HostMetrics().strategy, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
     }
 
+    static func slot(_ decider: StrategyGuard, revision: String = "capacity:test") -> StrategySlot {
+        StrategySlot(ActiveStrategy(decider: decider, plugin: String(revision.prefix { $0 != ":" }), revision: revision, loadedAt: now))
+    }
+
+    @Test("after a swap the next decision is the new strategy's; seats already held are not asked about")
+    func swap() async throws {
+        let context = PluginTestContext.make(dataDirectory: NSTemporaryDirectory())
+        let limits = SubroomLimits(capacity: 3, maxSubrooms: 4)
+        let capacity = try await CapacityStrategy(configuration: .init(capacity: 3, maxSubrooms: 4), context: context)
+        let slot = Self.slot(Self.guarded(capacity, limits: limits))
+        let planner = SeatPlanner(strategy: slot)
+        let request = SubroomRequest(userID: UserID(1))
+        #expect(planner.plan(request, room: "Lobby", occupancy: Self.occupancy([1: 1]), now: Self.now).decision == .assign(1))
+        let weighted = try await LoadWeightedStrategy(configuration: .init(loadLimit: 1, maxSubrooms: 4), context: context)
+        let previous = slot.swap(to: ActiveStrategy(decider: Self.guarded(weighted, limits: weighted.limits(defaults: limits)), plugin: "load-weighted", revision: "load-weighted:test", loadedAt: Self.now))
+        #expect(previous.revision == "capacity:test")
+        #expect(planner.plan(request, room: "Lobby", occupancy: Self.occupancy([1: 1]), now: Self.now).decision == .assign(2))
+    }
+
     @Test(arguments: cases)
     func plan(_ test: Case) async throws {
         let context = PluginTestContext.make(dataDirectory: NSTemporaryDirectory())
         let capacity: any SubroomStrategy = try await CapacityStrategy(configuration: .init(capacity: 3, maxSubrooms: 2), context: context)
         let strategy: any SubroomStrategy = test.subroomsEnabled ? capacity : SingleSubroomStrategy(wrapping: capacity)
-        let planner = SeatPlanner(strategy: Self.guarded(strategy, limits: SubroomLimits(capacity: 3, maxSubrooms: 2)))
+        let planner = SeatPlanner(strategy: Self.slot(Self.guarded(strategy, limits: SubroomLimits(capacity: 3, maxSubrooms: 2))))
         let plan = planner.plan(
             SubroomRequest(userID: UserID(1), preferredIndex: test.preferred), room: "Lobby", occupancy: Self.occupancy(test.seats), now: Self.now)
         #expect(plan == SeatPlanner.Plan(decision: test.decision, opensSubroom: test.opens))

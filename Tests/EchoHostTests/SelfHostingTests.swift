@@ -1,7 +1,7 @@
 import EchoTestSupport
 import Foundation
 import Testing
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("Self-hosting: generated configs, deploy files and echochat doctor")
 struct SelfHostingTests {

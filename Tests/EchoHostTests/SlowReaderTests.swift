@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 /// A WebSocket client that completes the handshake and then never reads.
 struct StalledSocket: ~Copyable {

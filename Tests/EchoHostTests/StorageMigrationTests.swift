@@ -7,7 +7,7 @@ import GRDB
 import HTTPTypes
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 /// `echochat migrate-storage` and `echochat backup`, run as the real binary.
 @Suite("storage migration and backup")

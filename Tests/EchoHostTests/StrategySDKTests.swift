@@ -4,7 +4,7 @@ import EchoSubroomStrategies
 import Foundation
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 /// Strategies written with the Swift SDK, built with `echochat strategy build`, loaded into an
 /// unmodified server, and held to the same conformance kit as the built-ins.

@@ -3,7 +3,7 @@ import EchoPluginAPI
 import Foundation
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 #if canImport(FoundationXML)
     import FoundationXML

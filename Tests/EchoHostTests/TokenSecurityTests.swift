@@ -4,7 +4,7 @@ import HTTPTypes
 import JWTKit
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("Access and refresh token security")
 struct TokenSecurityTests {

@@ -2,7 +2,7 @@ import EchoPluginAPI
 import Foundation
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 /// `subrooms.wasm`: modules that misbehave in every way a sandbox must survive, and modules that
 /// must not load. Nobody is seated above a cap, `/health` answers throughout, and each failure

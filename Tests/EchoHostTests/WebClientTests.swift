@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Logging
 import Testing
-@testable import EchoHost
+@testable import EchoChatServer
 
 @Suite("The web client")
 struct WebClientTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import EchoHost
+@testable import EchoChatServer
 
 /// RFC 6455 on the server side, tried with hand-made frames.
 @Suite("WebSocket protocol conformance")

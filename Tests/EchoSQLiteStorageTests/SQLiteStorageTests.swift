@@ -31,6 +31,12 @@ struct SQLiteStorageTests {
         try await StorageConformance.run(check) { try await database.open() }
     }
 
+    @Test("passes the server audit conformance suite", arguments: StorageConformance.serverAuditChecks.map(\.name))
+    func serverAuditConformance(_ check: String) async throws {
+        let database = try TemporaryDatabase()
+        try await StorageConformance.runServerAudit(check) { try await database.open() }
+    }
+
     @Test("passes the name skeleton conformance suite", arguments: StorageConformance.nameSkeletonChecks.map(\.name))
     func nameSkeletonConformance(_ check: String) async throws {
         let database = try TemporaryDatabase()

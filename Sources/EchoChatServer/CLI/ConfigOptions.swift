@@ -13,7 +13,7 @@ struct ConfigOptions: ParsableArguments {
     var plugins: String?
 
     /// Loads and validates both files, or prints every problem and exits with status 2.
-    func loadSetup(registry: PluginRegistry = .builtin) throws -> HostSetup {
+    func loadSetup(registry: PluginRegistry = PluginsInUse.registry) throws -> HostSetup {
         do {
             return try HostSetup.load(configPath: config, pluginsPath: plugins, registry: registry)
         } catch let error as ConfigurationError {

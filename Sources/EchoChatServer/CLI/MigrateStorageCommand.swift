@@ -67,7 +67,7 @@ struct MigrateStorageCommand: AsyncParsableCommand {
     static func openStorage(pluginsFile: String, config: String?, logger: Logger) async throws -> OpenedStorage {
         let setup: HostSetup
         do {
-            setup = try HostSetup.load(configPath: config, pluginsPath: pluginsFile, registry: .builtin)
+            setup = try HostSetup.load(configPath: config, pluginsPath: pluginsFile, registry: PluginsInUse.registry)
         } catch let error as ConfigurationError {
             CLIOutput.error("invalid configuration:\n" + error.issues.map { "  " + $0.description }.joined(separator: "\n"))
             throw ExitCode(2)

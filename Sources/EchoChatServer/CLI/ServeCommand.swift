@@ -2,7 +2,7 @@ import ArgumentParser
 import EchoPluginAPI
 import Logging
 
-/// `echochat serve`: runs the server until SIGTERM or SIGINT.
+/// `echochat serve`: runs the server until SIGTERM or SIGINT; SIGHUP reloads the strategy.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the server (the default command).")
 
@@ -36,6 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
             CLIOutput.error("cannot start: \(error)")
             throw ExitCode(1)
         }
+        let pidFile = PIDFile(dataDirectory: setup.server.dataDirectory)
+        pidFile.write(logger: logger)
+        defer { pidFile.remove() }
         try await server.run()
     }
 }

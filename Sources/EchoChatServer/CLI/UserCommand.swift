@@ -165,7 +165,11 @@ func operate(_ request: ControlRequest, options: ConfigOptions, onStorage: (Oper
     }
     try await withOperatorContext(options) { context in
         do {
-            CLIOutput.print(try await onStorage(OperatorActions(storage: context.plugins.storage, sessions: nil)))
+            CLIOutput.print(
+                try await onStorage(
+                    OperatorActions(
+                        storage: context.plugins.storage, sessions: nil,
+                        audit: ServerAudit(storage: context.plugins.storage, logger: CLIOutput.logger(level: .warning)))))
         } catch let error as EchoError {
             throw OperatorError(error.message)
         }

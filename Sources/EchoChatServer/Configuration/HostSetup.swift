@@ -8,6 +8,8 @@ struct HostSetup: Sendable {
     var storage: ResolvedPlugin<any StoragePlugin>
     var auth: [ResolvedPlugin<any AuthProvider>]
     var subrooms: ResolvedPlugin<any SubroomStrategy>
+    /// The shadow strategy (`subrooms_shadow`), when one is chosen.
+    var shadow: ResolvedPlugin<any SubroomStrategy>? = nil
     /// Problems that do not stop start-up (unknown keys in server_config.json).
     var warnings: [ConfigIssue]
     var configFile: String?
@@ -45,12 +47,13 @@ struct HostSetup: Sendable {
         let storage = resolve(plugins.storage, registry.storageFactory(named:), registry, file: pluginsName, issues: &issues)
         let auth = plugins.auth.compactMap { resolve($0, registry.authFactory(named:), registry, file: pluginsName, issues: &issues) }
         let subrooms = resolve(plugins.subrooms, registry.subroomsFactory(named:), registry, file: pluginsName, issues: &issues)
+        let shadow = plugins.shadow.flatMap { resolve($0, registry.subroomsFactory(named:), registry, file: pluginsName, issues: &issues) }
 
         guard issues.isEmpty, let storage, let subrooms, auth.count == plugins.auth.count else {
             throw ConfigurationError(issues: issues)
         }
         return HostSetup(
-            server: server, storage: storage, auth: auth, subrooms: subrooms, warnings: warnings,
+            server: server, storage: storage, auth: auth, subrooms: subrooms, shadow: shadow, warnings: warnings,
             configFile: configFile, pluginsFile: pluginsFile)
     }
 

@@ -16,16 +16,22 @@ struct PluginsFile: Sendable {
     var storage = PluginSelection(slot: .storage, name: "sqlite", config: .null, keyPath: ["storage"])
     var auth = [PluginSelection(slot: .auth, name: "local", config: .null, keyPath: ["auth", "[0]"])]
     var subrooms = PluginSelection(slot: .subrooms, name: "capacity", config: .null, keyPath: ["subrooms"])
+    /// A second strategy asked beside `subrooms` on every decision, whose answers are only
+    /// compared (`subrooms_shadow`).
+    var shadow: PluginSelection?
 
-    var all: [PluginSelection] { [storage] + auth + [subrooms] }
+    /// The top-level key of the shadow strategy.
+    static let shadowKey = "subrooms_shadow"
+
+    var all: [PluginSelection] { [storage] + auth + [subrooms] + (shadow.map { [$0] } ?? []) }
 
     /// Reads the file's top-level object strictly: unknown keys are errors here, since a typo
     /// would silently swap a backend for the default.
     static func load(_ object: [String: ConfigValue], file: String) -> (PluginsFile, [ConfigIssue]) {
         var result = PluginsFile()
         var issues: [ConfigIssue] = []
-        for key in object.keys.sorted() where PluginSlot(rawValue: key) == nil {
-            issues.append(ConfigIssue(file: file, keyPath: [key], message: "unknown key; the slots are storage, auth and subrooms"))
+        for key in object.keys.sorted() where PluginSlot(rawValue: key) == nil && key != shadowKey {
+            issues.append(ConfigIssue(file: file, keyPath: [key], message: "unknown key; the slots are storage, auth, subrooms and \(shadowKey)"))
         }
         if let value = object["storage"] {
             if let selection = selection(value, slot: .storage, keyPath: ["storage"], file: file, issues: &issues) {
@@ -36,6 +42,9 @@ struct PluginsFile: Sendable {
             if let selection = selection(value, slot: .subrooms, keyPath: ["subrooms"], file: file, issues: &issues) {
                 result.subrooms = selection
             }
+        }
+        if let value = object[shadowKey], value != .null {
+            result.shadow = selection(value, slot: .subrooms, keyPath: [shadowKey], file: file, issues: &issues)
         }
         switch object["auth"] {
         case nil:

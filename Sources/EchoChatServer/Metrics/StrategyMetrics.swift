@@ -30,6 +30,22 @@ struct StrategyMetrics: Sendable {
         if let used { fuel.record(Double(used)) }
     }
 
+    /// `echochat_strategy_info{plugin, revision} 1` for the live strategy; the replaced one's
+    /// series is removed.
+    func recordRevision(_ revision: String, plugin: String, replacing previous: String? = nil, plugin previousPlugin: String? = nil) {
+        if let previous, let previousPlugin, previous != revision {
+            registry.unregisterGauge(info(revision: previous, plugin: previousPlugin))
+        }
+        info(revision: revision, plugin: plugin).set(to: 1)
+    }
+
+    private func info(revision: String, plugin: String) -> Prometheus.Gauge {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "echochat", metricName: "strategy", unitName: "info", helpText: "The sub-room strategy deciding now, by plugin and revision"),
+            labels: [("plugin", plugin), ("revision", revision)])
+    }
+
     /// A failed decision, by its `reason`, and whether a fallback strategy answered instead.
     func recordFailure(reason: String, fallback: Bool) {
         registry.makeCounter(
@@ -38,5 +54,26 @@ struct StrategyMetrics: Sendable {
                 helpText: "Decisions the sub-room strategy failed, by reason and by what answered instead"),
             labels: [("reason", reason), ("handled_by", fallback ? "fallback" : "refusal")]
         ).increment()
+    }
+
+    /// One real decision replayed through the shadow strategy: `agreements`, `disagreements`
+    /// (a shadow failure is one), `failures` (the shadow's own) or `skipped` (the shadow fell
+    /// behind and the decision was not replayed).
+    func recordShadow(_ outcome: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "echochat", metricName: "strategy_shadow_\(outcome)", unitName: "total",
+                helpText: "Real sub-room decisions by what the shadow strategy made of them: \(outcome)")
+        ).increment()
+    }
+
+    /// Makes the shadow series appear at zero, so a dashboard sees them before the first decision.
+    func prepareShadow() {
+        for outcome in ShadowLedger.outcomes {
+            _ = registry.makeCounter(
+                descriptor: MetricNameDescriptor(
+                    namespace: "echochat", metricName: "strategy_shadow_\(outcome)", unitName: "total",
+                    helpText: "Real sub-room decisions by what the shadow strategy made of them: \(outcome)"))
+        }
     }
 }

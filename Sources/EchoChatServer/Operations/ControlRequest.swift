@@ -6,10 +6,11 @@ struct ControlRequest: Codable, Sendable, Equatable {
         case disable = "user.disable"
         case enable = "user.enable"
         case setAdmin = "user.set_admin"
+        case reload = "reload"
     }
 
     let command: Command
-    let username: String
+    var username = ""
     var revoke = false
 
     /// The answer: what happened, or why not.

@@ -7,10 +7,12 @@ import ServiceLifecycle
 
 /// The running server's local control channel: a Unix socket in `data_dir` (owner-only, as the
 /// folder is) where `echochat user disable|enable|set-admin` reach the server, so that their
-/// effect is immediate: a disabled user's sockets close at once, on every instance.
+/// effect is immediate (a disabled user's sockets close at once, on every instance), and where
+/// `echochat reload` asks for a reload and hears how it went.
 struct ControlServer: Service {
     let path: String
     let actions: OperatorActions
+    let reloader: StrategyReloader
     let logger: Logger
 
     func run() async throws {
@@ -76,6 +78,9 @@ struct ControlServer: Service {
             case .disable: message = try await actions.disable(request.username)
             case .enable: message = try await actions.enable(request.username)
             case .setAdmin: message = try await actions.setAdmin(request.username, revoke: request.revoke)
+            case .reload:
+                let report = await reloader.reload(trigger: "echochat reload")
+                return .init(ok: report.ok, message: report.lines.joined(separator: "\n"))
             }
             logger.notice("operator: \(message)", metadata: ["command": "\(request.command.rawValue)"])
             return .init(ok: true, message: message)

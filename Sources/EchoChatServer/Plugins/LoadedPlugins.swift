@@ -8,14 +8,13 @@ struct LoadedPlugins: Sendable {
     /// The auth chain in `plugins.json` order, with each plugin's name.
     let auth: [(name: String, provider: any AuthProvider)]
     let subrooms: any SubroomStrategy
-    /// The sub-room limits every decision works within: server_config.json's defaults as the
-    /// strategy resolved them (its plugins.json config wins), asked once here.
-    let subroomLimits: SubroomLimits
+    /// The shadow strategy (`subrooms_shadow`), when one is chosen.
+    var shadow: (any SubroomStrategy)? = nil
     let ids: [PluginID]
 
     /// The plugins that run background work, for the service group.
     var services: [any Service] {
-        ([storage as Any] + auth.map { $0.provider as Any } + [subrooms as Any]).compactMap { $0 as? any Service }
+        ([storage as Any] + auth.map { $0.provider as Any } + [subrooms as Any] + (shadow.map { [$0 as Any] } ?? [])).compactMap { $0 as? any Service }
     }
 
     /// Runs `body` while the plugins' background services run (a storage's connection pool,
@@ -55,23 +54,27 @@ struct LoadedPlugins: Sendable {
                 auth.append((plugin.selection.name, provider))
             }
             let subrooms = try await strategy(setup, storage: storage, logger: logger, blocking: blocking)
+            built.append(subrooms)
+            let shadow = try await setup.shadow.asyncMap { try await strategy(setup, $0, storage: storage, logger: logger, blocking: blocking) }
             return LoadedPlugins(
-                storage: storage, auth: auth, subrooms: subrooms, subroomLimits: subrooms.limits(defaults: setup.server.subroomDefaults),
-                ids: [setup.storage.id] + setup.auth.map(\.id) + [setup.subrooms.id])
+                storage: storage, auth: auth, subrooms: subrooms, shadow: shadow,
+                ids: [setup.storage.id] + setup.auth.map(\.id) + [setup.subrooms.id] + (setup.shadow.map { [$0.id] } ?? []))
         } catch {
             await shutdown(built.reversed(), logger: logger)
             throw error
         }
     }
 
-    /// Builds the sub-room strategy alone, as `check-config` does to load a module and hear
-    /// whether it accepts its settings; `storage` is `nil` there.
+    /// Builds the sub-room strategy alone (or `plugin`, the shadow), as `check-config` does to
+    /// load a module and hear whether it accepts its settings; `storage` is `nil` there.
     static func strategy(
-        _ setup: HostSetup, storage: (any Storage)?, logger: Logger, blocking: any BlockingExecutor
+        _ setup: HostSetup, _ plugin: ResolvedPlugin<any SubroomStrategy>? = nil, storage: (any Storage)?, logger: Logger,
+        blocking: any BlockingExecutor
     ) async throws -> any SubroomStrategy {
-        let context = context(for: setup.subrooms.id, setup: setup, storage: storage, logger: logger, blocking: blocking)
-        return try await build(setup.subrooms, setup: setup) {
-            try await setup.subrooms.factory.make(setup.subrooms.configuration, context: context)
+        let plugin = plugin ?? setup.subrooms
+        let context = context(for: plugin.id, setup: setup, storage: storage, logger: logger, blocking: blocking)
+        return try await build(plugin, setup: setup) {
+            try await plugin.factory.make(plugin.configuration, context: context)
         }
     }
 
@@ -88,7 +91,7 @@ struct LoadedPlugins: Sendable {
 
     /// Shuts every plugin down, last built first.
     func shutdown(logger: Logger) async {
-        let plugins: [any Plugin] = [storage] + auth.map(\.provider) + [subrooms]
+        let plugins: [any Plugin] = [storage] + auth.map(\.provider) + [subrooms] + (shadow.map { [$0] } ?? [])
         await Self.shutdown(plugins.reversed(), logger: logger)
     }
 
@@ -123,4 +126,12 @@ struct PluginStartError: Error, CustomStringConvertible {
     let underlying: any Error
 
     var description: String { "\(plugin) failed to start: \(underlying)" }
+}
+
+extension Optional {
+    /// `map` with an asynchronous, throwing transform.
+    func asyncMap<Mapped>(_ transform: (Wrapped) async throws -> Mapped) async rethrows -> Mapped? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
 }

@@ -9,6 +9,9 @@ struct RoomService: Sendable {
     let bus: any EventBus
     let logger: Logger
 
+    /// Where deletions are recorded: the room's own log goes with the room.
+    var audit: ServerAudit { ServerAudit(storage: storage, logger: logger) }
+
     // MARK: Lookup
 
     /// The target user of a moderation action, with their standing in the room.
@@ -49,8 +52,10 @@ struct RoomService: Sendable {
         try access.require(.deleteRoom)
         let members = try await storage.members(of: access.room.id)
         try await storage.deleteRoom(access.room.id)
-        // The room's audit log goes with it; this line is what remains.
-        logger.notice("room deleted", metadata: ["room": "\(access.room.name)", "room_id": "\(access.room.id)", "user_id": "\(access.principal.user.id)"])
+        // The room's audit log goes with it; the server's keeps the deletion.
+        await audit.record(
+            actor: access.principal.user.username, action: "room.deleted",
+            details: ["room": access.room.name, "room_id": String(access.room.id.rawValue), "members": String(members.count)])
         for member in members {
             await bus.publish(.member("member.left", room: access.room, user: member.user, role: member.membership.role, membership: .left(member.user.id)))
         }

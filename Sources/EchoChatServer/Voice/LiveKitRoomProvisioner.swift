@@ -17,15 +17,16 @@ final class LiveKitRoomProvisioner: Sendable {
     }
 
     private let roomService: RoomServiceClient?
-    private let maxParticipants: Int
+    /// The live strategy, whose declared maximum each new sub-room is created with.
+    private let strategy: StrategySlot
     private let background: BackgroundCalls
     private let logger: Logger
     private let outageBackoff: TimeInterval
     private let state = Mutex(State())
 
-    init(roomService: RoomServiceClient?, maxParticipants: Int, background: BackgroundCalls, logger: Logger, outageBackoff: TimeInterval = 10) {
+    init(roomService: RoomServiceClient?, strategy: StrategySlot, background: BackgroundCalls, logger: Logger, outageBackoff: TimeInterval = 10) {
         self.roomService = roomService
-        self.maxParticipants = maxParticipants
+        self.strategy = strategy
         self.background = background
         self.logger = logger
         self.outageBackoff = outageBackoff
@@ -77,7 +78,7 @@ final class LiveKitRoomProvisioner: Sendable {
         do {
             var client = roomService
             client.timeout = .seconds(3)
-            try await client.createRoom(livekitRoom, maxParticipants: maxParticipants)
+            try await client.createRoom(livekitRoom, maxParticipants: strategy.active.maxParticipants ?? 0)
             state.withLock { _ = $0.created.insert(livekitRoom) }
         } catch {
             let until = Date().addingTimeInterval(outageBackoff)

@@ -13,21 +13,31 @@ struct SeatPlanner: Sendable {
         /// Why the strategy gave no usable answer; the decision is then a refusal that the token
         /// endpoint answers with 503 `strategy_failed`, not 409.
         var failure: SubroomStrategyFailure? = nil
+        /// The decision for the shadow strategy to replay, when one is loaded.
+        var shadow: ShadowCase? = nil
     }
 
-    let strategy: StrategyGuard
-
-    var limits: SubroomLimits { strategy.limits }
+    /// The live strategy, read once per decision.
+    let strategy: StrategySlot
 
     func plan(_ request: SubroomRequest, room: String, occupancy: [SubroomOccupancy], now: Date) -> Plan {
-        let snapshot = SubroomSnapshot(room: room, subrooms: occupancy, limits: limits)
-        switch strategy.decide(request, in: snapshot, now: now) {
+        let active = strategy.active
+        let snapshot = SubroomSnapshot(room: room, subrooms: occupancy, limits: active.limits)
+        let result = active.decider.decide(request, in: snapshot, now: now)
+        var plan: Plan
+        switch result {
         case .success(let decision):
             let opens = decision.assignedIndex.map { snapshot.occupancy(of: $0).seats.isEmpty } ?? false
-            return Plan(decision: decision, opensSubroom: opens)
+            plan = Plan(decision: decision, opensSubroom: opens)
         case .failure(let failure):
-            return Plan(decision: .refuse("the sub-room strategy failed"), opensSubroom: false, failure: failure)
+            plan = Plan(decision: .refuse("the sub-room strategy failed"), opensSubroom: false, failure: failure)
         }
+        if let shadow = active.shadow {
+            plan.shadow = ShadowCase(
+                input: SubroomDecisionInput(request: request, snapshot: snapshot, now: now), decision: ShadowAnswer(result),
+                revision: active.revision, shadow: shadow)
+        }
+        return plan
     }
 }
 

@@ -34,7 +34,7 @@ struct StrategyGuard: Sendable {
             attempt = SubroomAttempt(
                 .failure(.suspended("\(Self.name(of: strategy)) failed \(streak.threshold) decisions in a row; it is asked again in \(seconds) s")))
         } else {
-            attempt = fallible?.attempt(request, in: snapshot, now: now) ?? SubroomAttempt(.success(strategy.decide(request, in: snapshot, now: now)))
+            attempt = self.attempt(request, in: snapshot, now: now)
         }
         var result = attempt.result.flatMap { check($0, in: snapshot) }
         if case .failure(let failure) = result {
@@ -61,6 +61,13 @@ struct StrategyGuard: Sendable {
         }
         metrics.recordDecision(clock.now - started, fuel: attempt.fuel)
         return result
+    }
+
+    /// The strategy's own answer, neither checked nor counted: its attempt, or its decision when
+    /// it cannot fail.
+    func attempt(_ request: SubroomRequest, in snapshot: SubroomSnapshot, now: Date) -> SubroomAttempt {
+        if let fallible = strategy as? any FallibleSubroomStrategy { return fallible.attempt(request, in: snapshot, now: now) }
+        return SubroomAttempt(.success(strategy.decide(request, in: snapshot, now: now)))
     }
 
     /// The decision, or the cap it would break.

@@ -8,21 +8,18 @@ struct VoiceConfig: Sendable {
     var tokenTTL: TimeInterval
     var names: LiveKitRoomNames
     var subroomsEnabled: Bool
-    var limits: SubroomLimits
     var reservationTTL: TimeInterval
     var kickDuration: TimeInterval
     var muteDuration: TimeInterval
     var reconcileInterval: TimeInterval
     var tokenRateLimit: RateLimitRule?
 
-    /// `limits` are the strategy's, resolved once at start-up (``LoadedPlugins/subroomLimits``).
-    init(_ server: ServerConfig, limits: SubroomLimits) {
+    init(_ server: ServerConfig) {
         enabled = server.livekitEnabled
         wsURL = server.livekitWSURL
         tokenTTL = TimeInterval(server.livekitTokenTTLSeconds)
         names = LiveKitRoomNames(prefix: server.livekitRoomPrefix)
         subroomsEnabled = server.livekitSubroomsEnabled
-        self.limits = limits
         reservationTTL = TimeInterval(server.livekitReservationSeconds)
         kickDuration = TimeInterval(server.livekitVoiceKickSeconds)
         muteDuration = TimeInterval(server.livekitVoiceMuteSeconds)

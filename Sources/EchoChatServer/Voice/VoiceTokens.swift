@@ -18,6 +18,8 @@ struct VoiceTokens: Sendable {
     let config: VoiceConfig
     let storage: any Storage
     let planner: SeatPlanner
+    /// Where decisions go for the shadow strategy, once their transaction has committed.
+    let shadows: ShadowRunner
     let tokens: LiveKitTokens?
     let provisioner: LiveKitRoomProvisioner
     let publisher: OccupancyPublisher
@@ -95,6 +97,8 @@ struct VoiceTokens: Sendable {
         ) { occupancy in
             plans.record(planner.plan(request, room: roomName, occupancy: occupancy, now: now)).decision
         }
+        // Only the decision that took effect is replayed, not those of retried transactions.
+        if case .existing = outcome {} else if let replayed = plans.last?.shadow { shadows.submit(replayed) }
         switch outcome {
         case .existing(let seat):
             return (seat, nil)

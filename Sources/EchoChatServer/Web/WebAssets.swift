@@ -4,7 +4,7 @@ import Hummingbird
 
 /// The browser client's files, read once at start-up and served from memory.
 ///
-/// They ship in the executable's resource bundle (`EchoChat_EchoHost.resources/Resources/web`, beside the
+/// They ship in the executable's resource bundle (`EchoChat_EchoChatServer.resources/Resources/web`, beside the
 /// binary after `swift build`); `web_root` in server_config.json points at another folder instead.
 struct WebAssets: Sendable {
     struct Asset: Sendable {
@@ -61,16 +61,19 @@ struct WebAssets: Sendable {
         }
     }
 
-    /// The folder of bundled resources (`web/`, `openapi.json`): `EchoChat_EchoHost.resources/Resources`
-    /// beside the executable, or
+    /// The folder of bundled resources (`web/`, `openapi.json`): `EchoChat_EchoChatServer.resources/Resources`
+    /// beside the executable (in a custom build, the bundle may carry another package's name), or
     /// `share/echochat` beside its `bin` folder for installs that follow the usual layout.
     static func bundledResources() -> String? {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let folder = executable.deletingLastPathComponent()
+        let bundles = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+            .filter { $0.hasSuffix("_EchoChatServer.resources") }.sorted()
         let candidates = [
-            folder.appendingPathComponent("EchoChat_EchoHost.resources/Resources"),
+            folder.appendingPathComponent("EchoChat_EchoChatServer.resources/Resources")
+        ] + bundles.map { folder.appendingPathComponent($0).appendingPathComponent("Resources") } + [
             folder.deletingLastPathComponent().appendingPathComponent("share/echochat"),
-            Bundle.main.bundleURL.appendingPathComponent("EchoChat_EchoHost.resources/Resources"),
+            Bundle.main.bundleURL.appendingPathComponent("EchoChat_EchoChatServer.resources/Resources"),
         ]
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("web/index.html").path) }?.path
     }

@@ -62,3 +62,17 @@ public struct EmptyPluginConfiguration: PluginConfiguration {
         _ = try decoder.container(keyedBy: IndexKey.self)
     }
 }
+
+/// A plugin whose behaviour depends on content beyond its `config` object (a strategy module's
+/// bytes, say) names a digest of that content, so that the host's revision of the plugin (shown
+/// after a reload, in `/metrics` and in the audit log) changes exactly when the content does.
+///
+/// ```swift
+/// public var contentDigest: String { moduleSHA256 }
+/// ```
+///
+/// - Note: Added in EchoPluginAPI 1.7.
+public protocol ContentIdentified {
+    /// A digest of the content (hex SHA-256, say); the same content gives the same digest.
+    var contentDigest: String { get }
+}

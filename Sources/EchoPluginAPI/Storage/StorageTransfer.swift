@@ -162,5 +162,10 @@ public struct TransferTable: Hashable, Sendable, CustomStringConvertible {
             "voice_restrictions",
             columns: [.init("room_id", .integer), .init("user_id", .integer), .init("kind", .text), .init("until", .integer)],
             primaryKey: ["room_id", "user_id", "kind"]),
+        TransferTable(
+            "server_audit",
+            columns: [
+                .init("id", .integer), .init("actor", .text), .init("action", .text), .init("details", .text), .init("created_at", .integer),
+            ], primaryKey: ["id"]),
     ]
 }

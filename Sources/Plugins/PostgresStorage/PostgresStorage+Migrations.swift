@@ -222,6 +222,14 @@ extension PostgresStorage {
         Migration(
             id: "v3_health_probe",
             statements: ["CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), written_at BIGINT NOT NULL)"]),
+        Migration(
+            id: "v4_server_audit",
+            statements: [
+                """
+                CREATE TABLE server_audit (
+                    id BIGSERIAL PRIMARY KEY, actor TEXT NOT NULL, action TEXT NOT NULL, details TEXT NOT NULL, created_at BIGINT NOT NULL)
+                """
+            ]),
     ]
 
     /// A key for `pg_advisory_xact_lock` that only EchoChat's migrations take.

@@ -172,6 +172,14 @@ extension SQLiteStorage {
         migrator.registerMigration("v5_health_probe") { db in
             try db.execute(sql: "CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), written_at INTEGER NOT NULL)")
         }
+        migrator.registerMigration("v6_server_audit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE server_audit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, actor TEXT NOT NULL, action TEXT NOT NULL, details TEXT NOT NULL,
+                        created_at INTEGER NOT NULL)
+                    """)
+        }
         return migrator
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import EchoPluginAPI
 import Foundation
 import WasmKit
@@ -9,6 +10,8 @@ import WasmParser
 struct StrategyModuleImage: Sendable {
     let path: String
     let module: Module
+    /// Hex SHA-256 of the file's bytes.
+    let digest: String
     /// The file's name, for logs and metrics labels.
     var name: String { (path as NSString).lastPathComponent }
 
@@ -49,7 +52,8 @@ struct StrategyModuleImage: Sendable {
         for (name, _) in requiredFunctions where !exported.contains(name) {
             throw issue(path, "does not export \(name), which every strategy module must (ABI version 1)")
         }
-        return StrategyModuleImage(path: path, module: module)
+        let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        return StrategyModuleImage(path: path, module: module, digest: digest)
     }
 
     private static func read(_ path: String) throws -> [UInt8] {

@@ -8,9 +8,9 @@ public import Foundation
 /// `echochat_configure`; a trap, running out of fuel or memory, or an answer that is not a
 /// decision is a ``SubroomStrategyFailure``, after which `on_failure` decides. The ABI is written
 /// down in docs/STRATEGIES.md.
-public struct WasmStrategy: FallibleSubroomStrategy, CustomStringConvertible {
+public struct WasmStrategy: FallibleSubroomStrategy, ContentIdentified, CustomStringConvertible {
     public static let name = "wasm"
-    public static let apiVersion = PluginAPIVersion(1, 6)
+    public static let apiVersion = PluginAPIVersion(1, 7)
 
     let configuration: Configuration
     let image: StrategyModuleImage
@@ -23,6 +23,8 @@ public struct WasmStrategy: FallibleSubroomStrategy, CustomStringConvertible {
     public var modulePath: String { image.path }
     /// `wasm spread.wasm`, as logs name the strategy.
     public var description: String { "\(Self.name) \(image.name)" }
+    /// The module file's SHA-256: a new file is a new revision, even under the same name.
+    public var contentDigest: String { image.digest }
     /// The instruction budget of one decision.
     public var fuelBudget: UInt64 { configuration.effectiveFuel }
 

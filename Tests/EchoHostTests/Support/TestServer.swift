@@ -3,7 +3,7 @@ import EchoPluginAPI
 import Foundation
 import Logging
 import Synchronization
-@testable import EchoHost
+@testable import EchoChatServer
 
 /// A temporary directory removed when the test ends.
 struct TemporaryDirectory: ~Copyable {
@@ -50,7 +50,7 @@ enum TestServer {
         setup.server.port = 0
         let logger = Logger(label: "echochat-test") { _ in SwiftLogNoOpLogHandler() }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let server = try await buildServer(setup: setup, logger: logger) { _, port in
+        let server = try await buildServer(setup: setup, registry: registry, logger: logger) { _, port in
             continuation.yield(port)
         }
         return try await withThrowingTaskGroup(of: T?.self) { group in

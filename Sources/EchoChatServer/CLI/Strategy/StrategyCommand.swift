@@ -28,8 +28,8 @@ struct StrategyCommand: AsyncParsableCommand {
         let name = isModule ? "wasm" : target
         let config: ConfigValue =
             isModule ? .object(moduleConfig.merging(["module": .string(target), "settings": settingsValue]) { $1 }) : settingsValue
-        guard let factory = PluginRegistry.builtin.subroomsFactory(named: name) else {
-            let names = PluginRegistry.builtin.names(in: .subrooms).filter { $0 != "wasm" }.joined(separator: ", ")
+        guard let factory = PluginsInUse.registry.subroomsFactory(named: name) else {
+            let names = PluginsInUse.registry.names(in: .subrooms).filter { $0 != "wasm" }.joined(separator: ", ")
             throw ValidationError("\(target) is neither a .wasm module nor a built-in strategy (\(names))")
         }
         let where_ = isModule ? "strategy \(target)" : "--settings"

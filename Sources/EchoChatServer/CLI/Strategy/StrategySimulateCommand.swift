@@ -32,6 +32,8 @@ struct StrategySimulateCommand: AsyncParsableCommand {
             full sub-room is a failure, handed to the strategy's on_failure fallback when it has one. \
             Sub-room defaults come from ./server_config.json when present. Every line but those starting \
             with "timing:" is the same on every run. Bad input exits with status 2.
+
+            --recorded replays decisions a running server kept, such as the shadow strategy's             disagreements: each entry's snapshot (the input a module receives) goes to each strategy             as it stands, within the strategy's own limits, and the answers are printed beside the             recorded ones; --explain N prints entry N in full.
             """)
 
     @Option(help: "plugins.json whose sub-room strategy to replay (default: ./plugins.json when present, else capacity).")
@@ -42,6 +44,12 @@ struct StrategySimulateCommand: AsyncParsableCommand {
 
     @Option(help: "A trace of JSON lines.")
     var trace: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Decisions a server recorded (the answer of GET /api/admin/strategy/disagreements), each replayed on its own.",
+            valueName: "file"))
+    var recorded: String?
 
     @Option(help: ArgumentHelp("A synthetic trace, e.g. arrivals=2/s,stay=300s,duration=2h,seed=7,publish=0.3.", valueName: "spec"))
     var synthetic: String?
@@ -73,11 +81,15 @@ struct StrategySimulateCommand: AsyncParsableCommand {
         } catch let error as InputError {
             CLIOutput.error(error.description)
             throw ExitCode(2)
+        } catch let error as RecordedDecisions.FileError {
+            CLIOutput.error("invalid recorded decisions: \(error)")
+            throw ExitCode(2)
         }
     }
 
     /// Everything but the printing: the report's lines, after writing `--svg`.
     func simulate() async throws -> [String] {
+        if let recorded { return try await replayRecorded(recorded) }
         let (source, loaded) = try workload()
         let replay = Replay(loaded)
         if let explain, explain < 1 || explain > replay.decisions {
@@ -106,6 +118,21 @@ struct StrategySimulateCommand: AsyncParsableCommand {
         return lines
     }
 
+    /// `--recorded`: each recorded decision through each strategy.
+    private func replayRecorded(_ path: String) async throws -> [String] {
+        guard trace == nil, synthetic == nil, svg == nil else {
+            throw InputError(description: "--recorded replays decisions one by one; it takes neither --trace, --synthetic nor --svg")
+        }
+        let decisions = try RecordedDecisions(contentsOf: path)
+        if let explain, explain < 1 || explain > decisions.entries.count {
+            throw InputError(description: "--explain \(explain): \(path) has \(SimulationFormat.integer(decisions.entries.count)) decisions")
+        }
+        let strategies = try await load()
+        let lines = SimulationReport.recorded(decisions, source: path, strategies: strategies, explain: explain)
+        for strategy in strategies { try await strategy.strategy.shutdown() }
+        return lines
+    }
+
     /// The trace, and how the report names it.
     private func workload() throws -> (String, SimulationTrace) {
         switch (trace, synthetic) {
@@ -115,7 +142,7 @@ struct StrategySimulateCommand: AsyncParsableCommand {
             let workload = try SyntheticWorkload(spec: spec)
             return ("synthetic \(workload.description)", workload.trace)
         default:
-            throw InputError(description: "give either --trace FILE or --synthetic SPEC")
+            throw InputError(description: "give one of --trace FILE, --synthetic SPEC or --recorded FILE")
         }
     }
 
@@ -128,7 +155,7 @@ struct StrategySimulateCommand: AsyncParsableCommand {
         if let compare { paths.append(compare) }
         do {
             for path in paths {
-                let setup = try HostSetup.load(configPath: nil, pluginsPath: path, registry: .builtin, environment: [:])
+                let setup = try HostSetup.load(configPath: nil, pluginsPath: path, registry: PluginsInUse.registry, environment: [:])
                 let strategy = try await LoadedPlugins.strategy(setup, storage: nil, logger: logger, blocking: ThreadPoolExecutor())
                 loaded.append((strategy, setup.server.subroomDefaults, setup.pluginsFile ?? "built-in"))
             }
