@@ -60,6 +60,9 @@ struct UserCommand: AsyncParsableCommand {
                     do {
                         let user = try await provider.register(registration)
                         await names.record(user)
+                        await ServerAudit(storage: context.plugins.storage, logger: CLIOutput.logger(level: .warning)).record(
+                            actor: "operator", action: "user.created",
+                            details: ["username": user.username, "auth_source": source, "admin": String(user.isAdmin)])
                         CLIOutput.print("created \(user.username) (id \(user.id), auth \(source)\(user.isAdmin ? ", server admin" : ""))")
                         return
                     } catch let error as AuthError where error.isUnsupported {
