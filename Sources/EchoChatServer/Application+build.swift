@@ -11,6 +11,8 @@ import UnixSignals
 struct EchoServer: Sendable {
     let application: Application<RouterResponder<EchoRequestContext>>
     let plugins: LoadedPlugins
+    /// Owns the live sub-room strategies, which reloads replace.
+    let strategies: StrategyReloader
     /// Host background work: housekeeping timers.
     let services: [any Service]
     /// Told first when the server stops, so that `/readyz` turns 503 before the listener closes.
@@ -27,11 +29,16 @@ struct EchoServer: Sendable {
         do {
             try await group.run()
         } catch {
-            await plugins.shutdown(logger: logger)
+            await shutdown()
             throw error
         }
-        await plugins.shutdown(logger: logger)
+        await shutdown()
         logger.info("EchoChat stopped")
+    }
+
+    private func shutdown() async {
+        await strategies.shutDownLive()
+        await plugins.shutdown(logger: logger, strategies: false)
     }
 }
 
@@ -82,7 +89,8 @@ func buildServer(
     let voice = try await VoiceParts(setup: setup, plugins: plugins, rooms: rooms, bus: bus, metrics: metrics, logger: logger)
     let audit = ServerAudit(storage: plugins.storage, logger: logger)
     let reloader = StrategyReloader(
-        startup: setup, registry: registry, slot: voice.strategy, activation: voice.activation, storage: plugins.storage, audit: audit, logger: logger)
+        startup: setup, registry: registry, slot: voice.strategy, activation: voice.activation, shadows: voice.shadows.ledger, storage: plugins.storage,
+        audit: audit, logger: logger)
     let gateway = RealTimeGateway(resolver: resolver, storage: plugins.storage, hub: hub, logger: logger, metrics: metrics)
 
     let readiness = ReadinessMonitor(storage: plugins.storage, roomService: voice.roomService, logger: logger)
@@ -153,10 +161,10 @@ func buildServer(
         ControlServer(
             path: ControlRequest.socketPath(in: server.dataDirectory), actions: OperatorActions(storage: plugins.storage, sessions: sessions, audit: audit),
             reloader: reloader, logger: logger))
-    services.append(ReloadOnHangup(reloader: reloader))
-    services.append(voice.shadows)
+    services += [reloader, ReloadOnHangup(reloader: reloader), voice.shadows]
     if let listen = server.metricsListen { services.append(metricsListener(listen, metrics: metrics, logger: logger)) }
-    return EchoServer(application: application, plugins: plugins, services: services, readiness: readiness, logger: logger, routes: routes)
+    return EchoServer(
+        application: application, plugins: plugins, strategies: reloader, services: services, readiness: readiness, logger: logger, routes: routes)
 }
 
 /// `/metrics` on a listener of its own (`metrics_listen`, say on loopback), away from the API.

@@ -44,7 +44,9 @@ struct VoiceParts {
         metrics.strategy.recordRevision(active.revision, plugin: active.plugin)
         metrics.strategy.prepareShadow()
         strategy = StrategySlot(active)
-        shadows = ShadowRunner(ledger: ShadowLedger(metrics: metrics.strategy), blocking: ThreadPoolExecutor(), logger: logger)
+        let ledger = ShadowLedger(metrics: metrics.strategy)
+        ledger.follow(active.shadow?.revision)
+        shadows = ShadowRunner(ledger: ledger, logger: logger)
         let background = BackgroundCalls()
         let publisher = OccupancyPublisher(storage: plugins.storage, names: config.names, bus: bus, logger: logger)
         let provisioner = LiveKitRoomProvisioner(

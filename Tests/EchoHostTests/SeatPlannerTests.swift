@@ -46,7 +46,7 @@ struct SeatPlannerTests {
     }
 
     static func slot(_ decider: StrategyGuard, revision: String = "capacity:test") -> StrategySlot {
-        StrategySlot(ActiveStrategy(decider: decider, plugin: String(revision.prefix { $0 != ":" }), revision: revision, loadedAt: now))
+        StrategySlot(ActiveStrategy(decider: decider, instance: decider.strategy, plugin: String(revision.prefix { $0 != ":" }), revision: revision, loadedAt: now))
     }
 
     @Test("after a swap the next decision is the new strategy's; seats already held are not asked about")
@@ -59,7 +59,10 @@ struct SeatPlannerTests {
         let request = SubroomRequest(userID: UserID(1))
         #expect(planner.plan(request, room: "Lobby", occupancy: Self.occupancy([1: 1]), now: Self.now).decision == .assign(1))
         let weighted = try await LoadWeightedStrategy(configuration: .init(loadLimit: 1, maxSubrooms: 4), context: context)
-        let previous = slot.swap(to: ActiveStrategy(decider: Self.guarded(weighted, limits: weighted.limits(defaults: limits)), plugin: "load-weighted", revision: "load-weighted:test", loadedAt: Self.now))
+        let previous = slot.swap(
+            to: ActiveStrategy(
+                decider: Self.guarded(weighted, limits: weighted.limits(defaults: limits)), instance: weighted, plugin: "load-weighted",
+                revision: "load-weighted:test", loadedAt: Self.now))
         #expect(previous.revision == "capacity:test")
         #expect(planner.plan(request, room: "Lobby", occupancy: Self.occupancy([1: 1]), now: Self.now).decision == .assign(2))
     }

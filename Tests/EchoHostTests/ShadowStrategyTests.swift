@@ -169,7 +169,7 @@ struct ShadowStrategyTests {
     func ledger() {
         let ledger = ShadowLedger(capacity: 3, metrics: StrategyMetrics(registry: PrometheusCollectorRegistry()))
         let judge = SimulatedStrategy(CapacityForTests(), defaults: SubroomLimits(capacity: 5, maxSubrooms: 5))
-        func shadow(_ revision: String) -> ShadowStrategy { ShadowStrategy(judge: judge, plugin: "capacity", revision: revision, loadedAt: Date()) }
+        func shadow(_ revision: String) -> ShadowStrategy { ShadowStrategy(judge: judge, instance: judge.strategy, plugin: "capacity", revision: revision, loadedAt: Date()) }
         func replayed(_ user: Int64, _ revision: String = "capacity:1") -> ShadowCase {
             ShadowCase(
                 input: SubroomDecisionInput(
@@ -177,6 +177,9 @@ struct ShadowStrategyTests {
                     now: Date()),
                 decision: .subroom(1), revision: "live:1", shadow: shadow(revision))
         }
+        ledger.record(replayed(99), answer: .subroom(2))
+        #expect(ledger.counts(for: nil) == .init(), "nothing is counted before a shadow is followed")
+        ledger.follow("capacity:1")
         for user in 1...5 { ledger.record(replayed(Int64(user)), answer: .subroom(2)) }
         ledger.record(replayed(6), answer: .subroom(1))
         ledger.record(replayed(7), answer: .failed("trap: unreachable"))
@@ -186,7 +189,9 @@ struct ShadowStrategyTests {
             return user
         }
         #expect(kept == ["4", "5", "7"])
+        ledger.follow("capacity:2")
         ledger.record(replayed(8, "capacity:2"), answer: .refused("full"))
+        ledger.record(replayed(9, "capacity:1"), answer: .subroom(1))  // a replay of the earlier shadow, finishing late
         #expect(ledger.counts(for: "capacity:2") == .init(agreements: 0, disagreements: 1, failures: 0, skipped: 0))
         #expect(ledger.counts(for: "capacity:1") == .init())
     }

@@ -75,6 +75,11 @@ struct StorageMigrationTests {
             _ = try await client.post("/api/rooms/Secret/messages", ["body": "just us"], token: tokens["alice"])
             _ = try await client.request(.patch, "/api/rooms/Lobby/messages/\(ids[3])", json: ["body": "edited"], token: tokens["alice"])
             _ = try await client.request(.delete, "/api/rooms/Lobby/messages/\(ids[4])", token: tokens["bob"])
+            // Two entries of the server audit log.
+            for doomed in ["Doomed1", "Doomed2"] {
+                _ = try await client.post("/api/rooms", ["name": doomed], token: tokens["alice"])
+                #expect(try await client.request(.delete, "/api/rooms/\(doomed)", token: tokens["alice"]).status == 204)
+            }
             return (try await Self.answers(client, tokens), refresh)
         }
 
@@ -84,7 +89,7 @@ struct StorageMigrationTests {
         #expect(migration.output.contains("messages") && migration.output.contains("counts and checksums match"), "\(migration.output)")
 
         nonisolated(unsafe) let postgresSite = postgresPlugins
-        try await TestServer.run(config: config, plugins: postgresSite) { client, _ in
+        try await TestServer.run(config: config, plugins: postgresSite) { client, setup in
             var tokens: [String: String] = [:]
             for name in ["alice", "bob", "carol"] {
                 let login = try await client.login(name)
@@ -100,6 +105,15 @@ struct StorageMigrationTests {
             // New rows get new ids above the copied ones.
             let posted = try await client.post("/api/rooms/Lobby/messages", ["body": "after the move"], token: tokens["alice"])
             #expect(posted.status == 201, "\(posted.text)")
+            // The server audit log came along, and records new entries after the copied ones.
+            let socket = ControlRequest.socketPath(in: setup.server.dataDirectory)
+            let granted = try await ThreadPoolExecutor().run { try ControlClient.send(ControlRequest(command: .setAdmin, username: "alice"), to: socket) }
+            #expect(granted?.ok == true)
+            let audit = try await client.get("/api/admin/audit", token: tokens["alice"])
+            let entries = audit["entries"] as? [[String: Any]] ?? []
+            #expect(entries.compactMap { $0["action"] as? String } == ["user.admin_granted", "room.deleted", "room.deleted"], "\(audit.text)")
+            let ids = entries.compactMap { $0["id"] as? Int }
+            #expect(ids == ids.sorted(by: >) && Set(ids).count == 3)
         }
 
         let again = try await ServerProcess.run(

@@ -21,6 +21,19 @@ struct StrategyStatusBody: Encodable {
             maxParticipants = active.maxParticipants
         }
 
+        private enum CodingKeys: String, CodingKey { case plugin, revision, loadedAt, capacity, maxSubrooms, maxParticipants }
+
+        /// `max_participants` is always present, `null` when the strategy declares no number.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(plugin, forKey: .plugin)
+            try container.encode(revision, forKey: .revision)
+            try container.encode(loadedAt, forKey: .loadedAt)
+            try container.encode(capacity, forKey: .capacity)
+            try container.encode(maxSubrooms, forKey: .maxSubrooms)
+            try container.encode(maxParticipants, forKey: .maxParticipants)
+        }
+
         init(_ shadow: ShadowStrategy) {
             plugin = shadow.plugin
             revision = shadow.revision

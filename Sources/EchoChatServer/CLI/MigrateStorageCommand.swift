@@ -107,15 +107,17 @@ enum StorageMigration {
 
     static let pageSize = 2000
 
-    /// Copies every table of ``TransferTable/all`` from a snapshot of `source` into `target` in
+    /// Copies every table of ``TransferTable/all`` (and the server audit log) from a snapshot of `source` into `target` in
     /// one import transaction, then reads the target back inside that transaction and compares
     /// row counts and checksums; any difference throws, which rolls the import back.
     static func copy(from source: any StorageTransfer, to target: any StorageTransfer) async throws -> [TableReport] {
-        try await source.withTransferSnapshot { reader in
+        // The server audit log moves when both storages keep one.
+        let tables = TransferTable.all + (source is any ServerAuditStore && target is any ServerAuditStore ? [TransferTable.serverAudit] : [])
+        return try await source.withTransferSnapshot { reader in
             let copied = Mutex<[TableReport]>([])
             try await target.importTransfer { writer in
                 var reports: [TableReport] = []
-                for table in TransferTable.all {
+                for table in tables {
                     let (rows, checksum) = try await digest(of: table, in: reader) { page in try await writer.insert(page, into: table) }
                     let expected = try await reader.count(of: table)
                     guard rows == expected else {
@@ -124,7 +126,7 @@ enum StorageMigration {
                     reports.append(TableReport(table: table.name, rows: rows, checksum: checksum))
                 }
                 // Verify what the target's transaction holds, before it commits.
-                for (table, report) in zip(TransferTable.all, reports) {
+                for (table, report) in zip(tables, reports) {
                     let (rows, checksum) = try await digest(of: table, in: writer)
                     guard rows == report.rows, checksum == report.checksum else {
                         throw MismatchError(

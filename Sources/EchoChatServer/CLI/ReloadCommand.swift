@@ -28,7 +28,7 @@ struct ReloadCommand: AsyncParsableCommand {
             return
         }
         let pidFile = PIDFile(dataDirectory: directory)
-        guard let pid = pidFile.read(), kill(pid, 0) == 0 else {
+        guard let pid = pidFile.read(), kill(pid, 0) == 0, PIDFile.isEchoChat(pid) else {
             throw OperatorError("no EchoChat server is running with data_dir \(directory) (no control socket, no live process in \(pidFile.path))")
         }
         guard kill(pid, SIGHUP) == 0 else { throw OperatorError("cannot signal process \(pid): \(String(cString: strerror(errno)))") }

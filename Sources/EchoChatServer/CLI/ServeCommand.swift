@@ -2,6 +2,10 @@ import ArgumentParser
 import EchoPluginAPI
 import Logging
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `echochat serve`: runs the server until SIGTERM or SIGINT; SIGHUP reloads the strategy.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the server (the default command).")
@@ -37,6 +41,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let pidFile = PIDFile(dataDirectory: setup.server.dataDirectory)
+        // A SIGHUP before the reload service traps it (a reload during start-up) must not end
+        // the server, as the signal's default action would.
+        signal(SIGHUP, SIG_IGN)
         pidFile.write(logger: logger)
         defer { pidFile.remove() }
         try await server.run()

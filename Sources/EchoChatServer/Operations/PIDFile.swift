@@ -27,6 +27,14 @@ struct PIDFile: Sendable {
         unlink(path)
     }
 
+    /// Whether process `pid` runs the same program as this one, so that a pid file left by a
+    /// crash never gets another process signalled.
+    static func isEchoChat(_ pid: pid_t) -> Bool {
+        let theirs = URL(fileURLWithPath: "/proc/\(pid)/exe").resolvingSymlinksInPath().lastPathComponent
+        let ours = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().lastPathComponent
+        return theirs == ours
+    }
+
     /// The process id written there, if any.
     func read() -> pid_t? {
         (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }

@@ -1,21 +1,31 @@
 import EchoPluginAPI
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 
-/// `SIGHUP` and `echochat reload`: plugins.json is read again and the `subrooms` slot swapped
-/// live, the way Caddy reloads: the new strategy is built, configured and tried on sample rooms
-/// before one atomic swap publishes it; if any of that fails, the old one keeps deciding and the
-/// reason is logged. The storage and auth slots are never swapped live: a change there is
-/// reported as needing a restart. Seats already held stay where they are.
-final class StrategyReloader: Sendable {
+/// `SIGHUP` and `echochat reload`: plugins.json is read again and the `subrooms` and
+/// `subrooms_shadow` slots swapped live, the way Caddy reloads: the new strategy is built,
+/// configured and tried on sample rooms before one atomic swap publishes it; if any of that
+/// fails, the old one keeps deciding and the reason is logged. The storage and auth slots are
+/// never swapped live: a change there is reported as needing a restart. Seats already held stay
+/// where they are.
+///
+/// Reloads run one after another (one asked for while another runs waits its turn), as this
+/// service takes them from a queue. It also owns the strategies reloads built: a replaced one
+/// is shut down once decisions that began with it have had time to end, the live ones when the
+/// server stops.
+final class StrategyReloader: Service, Sendable {
     /// What one reload did.
     struct Report: Sendable, Equatable {
         var swapped: String?
         var shadowChanged: String?
         var unchanged: Bool = false
         var restartNeeded: [String] = []
+        var notes: [String] = []
         var failure: String?
+        /// What the audit log keeps of a failure: which slot, never the configuration's text.
+        var failedSlot: String?
 
         var ok: Bool { failure == nil }
 
@@ -25,6 +35,7 @@ final class StrategyReloader: Sendable {
             if let swapped { lines.append(swapped) }
             if let shadowChanged { lines.append(shadowChanged) }
             if unchanged { lines.append("the sub-room strategy is unchanged") }
+            lines += notes
             if !restartNeeded.isEmpty {
                 lines.append("plugins.json changes \(restartNeeded.joined(separator: " and ")), which take effect after a restart; nothing of them was applied")
             }
@@ -32,115 +43,112 @@ final class StrategyReloader: Sendable {
         }
     }
 
-    private let startup: HostSetup
-    private let registry: PluginRegistry
-    private let slot: StrategySlot
-    private let activation: StrategyActivation
-    private let storage: any Storage
-    private let audit: ServerAudit
-    private let logger: Logger
-    /// One reload at a time: one asked for while another runs is refused.
-    private let running = Mutex(false)
+    private struct Request: Sendable {
+        let trigger: String
+        let answer: CheckedContinuation<Report, Never>
+    }
+
+    let startup: HostSetup
+    let registry: PluginRegistry
+    let slot: StrategySlot
+    let activation: StrategyActivation
+    let shadows: ShadowLedger
+    let storage: any Storage
+    let audit: ServerAudit
+    let logger: Logger
+    /// How long a replaced strategy is kept before its shutdown, for decisions begun with it.
+    let grace: Duration
+    private let requests: AsyncStream<Request>
+    private let enqueue: AsyncStream<Request>.Continuation
+    private let retirements: AsyncStream<(any SubroomStrategy, ContinuousClock.Instant)>
+    private let retiring: AsyncStream<(any SubroomStrategy, ContinuousClock.Instant)>.Continuation
 
     init(
-        startup: HostSetup, registry: PluginRegistry, slot: StrategySlot, activation: StrategyActivation, storage: any Storage, audit: ServerAudit,
-        logger: Logger
+        startup: HostSetup, registry: PluginRegistry, slot: StrategySlot, activation: StrategyActivation, shadows: ShadowLedger, storage: any Storage,
+        audit: ServerAudit, logger: Logger, grace: Duration = .seconds(10)
     ) {
         self.startup = startup
         self.registry = registry
         self.slot = slot
         self.activation = activation
+        self.shadows = shadows
         self.storage = storage
         self.audit = audit
         self.logger = logger
+        self.grace = grace
+        (requests, enqueue) = AsyncStream.makeStream(of: Request.self)
+        (retirements, retiring) = AsyncStream.makeStream(of: (any SubroomStrategy, ContinuousClock.Instant).self)
     }
 
-    /// Reloads; `trigger` says who asked (`SIGHUP`, `echochat reload`), for the log and the audit.
+    /// Reloads once the reloads before it have run; `trigger` says who asked (`SIGHUP`,
+    /// `echochat reload`), for the log and the audit.
     func reload(trigger: String) async -> Report {
-        let acquired = running.withLock { busy -> Bool in
-            guard !busy else { return false }
-            busy = true
-            return true
-        }
-        guard acquired else { return Report(failure: "another reload is under way; try again when it has finished") }
-        defer { running.withLock { $0 = false } }
-        let report = await attempt()
-        for line in report.lines {
-            if report.ok { logger.notice("reload: \(line)", metadata: ["trigger": "\(trigger)"]) } else {
-                logger.warning("reload: \(line)", metadata: ["trigger": "\(trigger)"])
+        await withCheckedContinuation { answer in
+            if case .terminated = enqueue.yield(Request(trigger: trigger, answer: answer)) {
+                answer.resume(returning: Report(failure: "the server is stopping"))
             }
         }
-        if report.swapped != nil || report.shadowChanged != nil || !report.ok {
-            let active = slot.active
-            let action = !report.ok ? "strategy.reload_failed" : report.swapped != nil ? "strategy.swapped" : "strategy.shadow_changed"
-            var details = ["plugin": active.plugin, "revision": active.revision, "result": report.lines.joined(separator: "; ")]
-            if let shadow = active.shadow { details["shadow_revision"] = shadow.revision }
-            await audit.record(actor: trigger, action: action, details: details)
-        }
-        return report
     }
 
-    private func attempt() async -> Report {
-        var report = Report()
-        let setup: HostSetup
-        do {
-            setup = try HostSetup.load(configPath: startup.configFile, pluginsPath: startup.pluginsFile, registry: registry)
-        } catch {
-            report.failure = "\(error)"
-            return report
-        }
-        if !Self.same(setup.storage.selection, startup.storage.selection) { report.restartNeeded.append("the storage slot") }
-        // What is live is what the last reload loaded; storage and auth are what start-up loaded.
-        if setup.auth.count != startup.auth.count || !zip(setup.auth, startup.auth).allSatisfy({ Self.same($0.selection, $1.selection) }) {
-            report.restartNeeded.append("the auth chain")
-        }
-        let built: (strategy: any SubroomStrategy, shadow: (any SubroomStrategy)?)
-        do {
-            var current = setup
-            current.server = startup.server  // server_config.json is read at start only
-            let strategy = try await LoadedPlugins.strategy(current, storage: storage, logger: logger, blocking: ThreadPoolExecutor())
-            let shadow = try await current.shadow.asyncMap {
-                try await LoadedPlugins.strategy(current, $0, storage: storage, logger: logger, blocking: ThreadPoolExecutor())
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    for await request in self.requests {
+                        let (report, replaced) = await self.reloadNow(trigger: request.trigger)
+                        request.answer.resume(returning: report)
+                        self.retire(replaced)
+                    }
+                    self.retiring.finish()
+                }
+                group.addTask { await self.shutDownRetired() }
             }
-            built = (strategy, shadow)
-        } catch {
-            report.failure = "\(error)"
-            return report
+        } onGracefulShutdown: { [enqueue] in
+            enqueue.finish()
         }
-        let candidate = activation.activate(built.strategy, selection: setup.subrooms.selection)
-        var shadow: ShadowStrategy?
-        if let strategy = built.shadow, let selection = setup.shadow?.selection { shadow = activation.shadow(strategy, selection: selection) }
-        let previous = slot.active
-        let swapsStrategy = candidate.revision != previous.revision
-        let changesShadow = shadow?.revision != previous.shadow?.revision
-        guard swapsStrategy || changesShadow else {
-            report.unchanged = true
-            return report
-        }
-        // The shadow is not tried: its failures are what it is there to show, and never reach a
-        // real answer.
-        if swapsStrategy, let failure = StrategyActivation.trial(candidate) {
-            report.failure = "\(setup.subrooms.id) failed on a sample room: \(failure)"
-            return report
-        }
-        var next = swapsStrategy ? candidate : previous
-        next.shadow = shadow
-        // Strategies hold no resources (they are pure), so the replaced one needs no shutdown;
-        // decisions already under way finish with it.
-        slot.swap(to: next)
-        if swapsStrategy {
-            activation.metrics.recordRevision(candidate.revision, plugin: candidate.plugin, replacing: previous.revision, plugin: previous.plugin)
-            report.swapped = "the sub-room strategy is now \(candidate.revision) (was \(previous.revision))"
-        }
-        if changesShadow {
-            report.shadowChanged =
-                shadow.map { "the shadow strategy is now \($0.revision) (was \(previous.shadow?.revision ?? "none"))" }
-                ?? "the shadow strategy \(previous.shadow?.revision ?? "") was removed"
-        }
-        return report
     }
 
-    private static func same(_ a: PluginSelection, _ b: PluginSelection) -> Bool {
-        a.name == b.name && a.config == b.config
+    /// Strategies built and not put in place: nothing decided with them.
+    func retireNow(_ strategies: [any SubroomStrategy]) {
+        for strategy in strategies { retiring.yield((strategy, ContinuousClock.now)) }
+    }
+
+    /// Replaced strategies, shut down after `grace`, in the order they were replaced.
+    private func retire(_ strategies: [any SubroomStrategy]) {
+        let due = ContinuousClock.now + grace
+        for strategy in strategies {
+            retiring.yield((strategy, due))
+        }
+    }
+
+    private func shutDownRetired() async {
+        var stopping = false
+        for await (strategy, due) in retirements {
+            // Once the server stops, the rest are shut down at once.
+            if !stopping {
+                do {
+                    try await cancelWhenGracefulShutdown { try await ContinuousClock().sleep(until: due) }
+                } catch {
+                    stopping = true
+                }
+            }
+            await shutDown(strategy)
+        }
+    }
+
+    /// Shuts down the live strategy and shadow, when the server stops (replaced ones were shut
+    /// down as they retired).
+    func shutDownLive() async {
+        let active = slot.active
+        await shutDown(active.instance)
+        if let shadow = active.shadow { await shutDown(shadow.instance) }
+    }
+
+    func shutDown(_ strategy: any SubroomStrategy) async {
+        do {
+            try await strategy.shutdown()
+        } catch {
+            logger.warning("a sub-room strategy failed to shut down", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -89,9 +89,10 @@ struct LoadedPlugins: Sendable {
         return context
     }
 
-    /// Shuts every plugin down, last built first.
-    func shutdown(logger: Logger) async {
-        let plugins: [any Plugin] = [storage] + auth.map(\.provider) + [subrooms] + (shadow.map { [$0] } ?? [])
+    /// Shuts every plugin down, last built first; the strategies only when `strategies` (a
+    /// running server's reloads own them).
+    func shutdown(logger: Logger, strategies: Bool = true) async {
+        let plugins: [any Plugin] = [storage] + auth.map(\.provider) + (strategies ? [subrooms] + (shadow.map { [$0] } ?? []) : [])
         await Self.shutdown(plugins.reversed(), logger: logger)
     }
 

@@ -16,7 +16,7 @@ struct StrategyActivation: Sendable {
         let wrapped: any SubroomStrategy = subroomsEnabled ? strategy : SingleSubroomStrategy(wrapping: strategy)
         let limits = wrapped.limits(defaults: defaults)
         return ActiveStrategy(
-            decider: StrategyGuard(strategy: wrapped, limits: limits, metrics: metrics, logger: logger), plugin: selection.name,
+            decider: StrategyGuard(strategy: wrapped, limits: limits, metrics: metrics, logger: logger), instance: strategy, plugin: selection.name,
             revision: Self.revision(selection, strategy), loadedAt: date)
     }
 
@@ -24,7 +24,8 @@ struct StrategyActivation: Sendable {
     func shadow(_ strategy: any SubroomStrategy, selection: PluginSelection, at date: Date = Date()) -> ShadowStrategy {
         let wrapped: any SubroomStrategy = subroomsEnabled ? strategy : SingleSubroomStrategy(wrapping: strategy)
         return ShadowStrategy(
-            judge: SimulatedStrategy(wrapped, defaults: defaults), plugin: selection.name, revision: Self.revision(selection, strategy), loadedAt: date)
+            judge: SimulatedStrategy(wrapped, defaults: defaults), instance: strategy, plugin: selection.name, revision: Self.revision(selection, strategy),
+            loadedAt: date)
     }
 
     /// `name:` and the first 16 hex digits of the SHA-256 of the plugin's name, its config
@@ -50,9 +51,9 @@ struct StrategyActivation: Sendable {
     /// a few seats (joined and reserved, one publishing a camera). Nothing is logged or counted.
     static func trial(_ active: ActiveStrategy) -> SubroomStrategyFailure? {
         let seats = [
-            SubroomSeat(userID: UserID(900_001), state: .joined, publishing: [.microphone]),
-            SubroomSeat(userID: UserID(900_002), state: .joined, publishing: [.camera, .microphone]),
-            SubroomSeat(userID: UserID(900_003), state: .reserved),
+            SubroomSeat(userID: UserID(900_011), state: .joined, publishing: [.microphone]),
+            SubroomSeat(userID: UserID(900_012), state: .joined, publishing: [.camera, .microphone]),
+            SubroomSeat(userID: UserID(900_013), state: .reserved),
         ]
         let rooms = [[], [SubroomOccupancy(index: 1, seats: seats)]]
         let now = Date()

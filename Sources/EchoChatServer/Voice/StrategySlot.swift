@@ -7,6 +7,8 @@ import Synchronization
 struct ActiveStrategy: Sendable {
     /// The strategy as the host guards it.
     let decider: StrategyGuard
+    /// The plugin as it was built, to shut down once it is replaced.
+    let instance: any SubroomStrategy
     /// The plugin's name in plugins.json (`capacity`, `wasm`).
     let plugin: String
     /// The plugin's name and a digest of its configuration and what it loaded (a module's bytes):

@@ -162,10 +162,14 @@ public struct TransferTable: Hashable, Sendable, CustomStringConvertible {
             "voice_restrictions",
             columns: [.init("room_id", .integer), .init("user_id", .integer), .init("kind", .text), .init("until", .integer)],
             primaryKey: ["room_id", "user_id", "kind"]),
-        TransferTable(
-            "server_audit",
-            columns: [
-                .init("id", .integer), .init("actor", .text), .init("action", .text), .init("details", .text), .init("created_at", .integer),
-            ], primaryKey: ["id"]),
     ]
+
+    /// The server-wide audit log, moved only between two storages that keep one
+    /// (``ServerAuditStore``); ``all`` leaves it out, so storages written before it move as they did.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.7.
+    public static let serverAudit = TransferTable(
+        "server_audit",
+        columns: [.init("id", .integer), .init("actor", .text), .init("action", .text), .init("details", .text), .init("created_at", .integer)],
+        primaryKey: ["id"])
 }

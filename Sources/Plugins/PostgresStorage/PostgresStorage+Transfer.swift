@@ -31,7 +31,7 @@ extension PostgresStorage: StorageTransfer {
                 let writer = PostgresTransferWriter(connection: connection, logger: logger)
                 try await writer.run("BEGIN")
                 do {
-                    for table in TransferTable.all {
+                    for table in TransferTable.all + [TransferTable.serverAudit] {
                         let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(table.name) LIMIT 1"), logger: logger).collect()
                         guard rows.isEmpty else {
                             throw StorageError.conflict(
@@ -40,7 +40,7 @@ extension PostgresStorage: StorageTransfer {
                     }
                     try await body(writer)
                     // Rows came with their ids: move the identity sequences past them.
-                    for table in ["users", "rooms", "messages", "audit_log"] {
+                    for table in ["users", "rooms", "messages", "audit_log", "server_audit"] {
                         try await writer.run(
                             PostgresQuery(
                                 unsafeSQL: """

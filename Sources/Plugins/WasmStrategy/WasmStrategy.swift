@@ -29,7 +29,11 @@ public struct WasmStrategy: FallibleSubroomStrategy, ContentIdentified, CustomSt
     public var fuelBudget: UInt64 { configuration.effectiveFuel }
 
     public init(configuration: Configuration, context: PluginContext) async throws {
-        try self.init(configuration: configuration, resolvingAgainst: context.configurationDirectory)
+        // Reading, validating and instantiating a module (and running its configure) is CPU
+        // work: on the blocking pool, not the server's cooperative threads (a reload runs it
+        // while the server serves).
+        let directory = context.configurationDirectory
+        self = try await context.blocking.run { try WasmStrategy(configuration: configuration, resolvingAgainst: directory) }
     }
 
     /// Loads the module directly, for tests, the conformance kit and the simulator; a relative

@@ -1,6 +1,10 @@
 public import EchoPluginAPI
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `auth.command`: asks a program of the site's own whether a password is right, the way mail
 /// and XMPP servers delegate to an external checker. The program gets the username and the
 /// password on two lines of its standard input (never on its command line, where other users
@@ -42,6 +46,8 @@ public struct CommandAuth: AuthProvider {
     let blocking: any BlockingExecutor
 
     public init(configuration: Configuration, context: PluginContext) async throws {
+        // Writing to a checker that has already exited must fail the write, not end the server.
+        signal(SIGPIPE, SIG_IGN)
         program = context.resolve(configuredPath: configuration.command[0])
         arguments = Array(configuration.command.dropFirst())
         timeout = configuration.timeoutSeconds
@@ -52,6 +58,8 @@ public struct CommandAuth: AuthProvider {
     }
 
     public func authenticate(_ attempt: LoginAttempt) async throws -> AuthOutcome {
+        // The checker reads lines: a password with a line break cannot be put to it faithfully.
+        guard !attempt.password.contains(where: \.isNewline), !attempt.username.contains(where: \.isNewline) else { return .invalidCredentials }
         let (program, arguments, timeout) = (program, arguments, timeout)
         let answer = try await blocking.run { try Self.ask(program, arguments, input: "\(attempt.username)\n\(attempt.password)\n", timeout: timeout) }
         switch answer.status {
@@ -81,11 +89,15 @@ public struct CommandAuth: AuthProvider {
         } catch {
             throw AuthError.backendUnavailable("the password checker cannot be started: \(error.localizedDescription)")
         }
-        stdin.fileHandleForWriting.write(Data(input.utf8))
+        // A checker that exits without reading closes the pipe: its exit status is the answer.
+        try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
         try? stdin.fileHandleForWriting.close()
         if finished.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
-            finished.wait()
+            if finished.wait(timeout: .now() + 1) == .timedOut {
+                kill(process.processIdentifier, SIGKILL)
+                finished.wait()
+            }
             throw AuthError.backendUnavailable("the password checker did not answer within \(timeout) s")
         }
         // At most 4 KiB of output is read: one line is asked for.

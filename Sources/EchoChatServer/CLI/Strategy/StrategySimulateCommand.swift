@@ -33,7 +33,10 @@ struct StrategySimulateCommand: AsyncParsableCommand {
             Sub-room defaults come from ./server_config.json when present. Every line but those starting \
             with "timing:" is the same on every run. Bad input exits with status 2.
 
-            --recorded replays decisions a running server kept, such as the shadow strategy's             disagreements: each entry's snapshot (the input a module receives) goes to each strategy             as it stands, within the strategy's own limits, and the answers are printed beside the             recorded ones; --explain N prints entry N in full.
+            --recorded replays decisions a running server kept, such as the shadow strategy's \
+            disagreements (GET /api/admin/strategy/disagreements): each entry's snapshot, the input a \
+            module receives, goes to each strategy as it stands, within the strategy's own limits, and \
+            the answers are printed beside the recorded ones; --explain N prints entry N in full.
             """)
 
     @Option(help: "plugins.json whose sub-room strategy to replay (default: ./plugins.json when present, else capacity).")

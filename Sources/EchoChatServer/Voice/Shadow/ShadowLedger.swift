@@ -43,6 +43,16 @@ final class ShadowLedger: Sendable {
         self.metrics = metrics
     }
 
+    /// Starts counting for the shadow `revision` (nil: none); replays of an earlier shadow that
+    /// finish afterwards are not counted.
+    func follow(_ revision: String?) {
+        state.withLock { state in
+            guard state.revision != revision else { return }
+            state.revision = revision
+            state.counts = Counts()
+        }
+    }
+
     /// The counts for `revision`, the shadow now loaded (zero when it has decided nothing yet).
     func counts(for revision: String?) -> Counts {
         state.withLock { $0.revision == revision ? $0.counts : Counts() }
@@ -57,6 +67,7 @@ final class ShadowLedger: Sendable {
     }
 
     func record(_ replayed: ShadowCase, answer: ShadowAnswer, at date: Date = Date()) {
+        guard state.withLock({ $0.revision == replayed.shadow.revision }) else { return }
         let agrees = replayed.decision.agrees(with: answer)
         metrics.recordShadow(agrees ? "agreements" : "disagreements")
         if answer.isFailure { metrics.recordShadow("failures") }
@@ -67,7 +78,7 @@ final class ShadowLedger: Sendable {
                 at: date, snapshot: Self.object(replayed.input), decision: replayed.decision, shadowDecision: answer,
                 revision: replayed.revision, shadowRevision: replayed.shadow.revision)
         state.withLock { state in
-            Self.follow(replayed.shadow.revision, in: &state)
+            guard state.revision == replayed.shadow.revision else { return }
             if agrees { state.counts.agreements += 1 } else { state.counts.disagreements += 1 }
             if answer.isFailure { state.counts.failures += 1 }
             guard let entry else { return }
@@ -84,8 +95,7 @@ final class ShadowLedger: Sendable {
     func skipped(_ replayed: ShadowCase) {
         metrics.recordShadow("skipped")
         state.withLock { state in
-            Self.follow(replayed.shadow.revision, in: &state)
-            state.counts.skipped += 1
+            if state.revision == replayed.shadow.revision { state.counts.skipped += 1 }
         }
     }
 
@@ -93,9 +103,4 @@ final class ShadowLedger: Sendable {
         (try? JSONDecoder().decode(ConfigValue.self, from: Data(input.json))) ?? .string(input.text)
     }
 
-    private static func follow(_ revision: String, in state: inout State) {
-        guard state.revision != revision else { return }
-        state.revision = revision
-        state.counts = Counts()
-    }
 }

@@ -1,24 +1,25 @@
 import EchoPluginAPI
 import Foundation
 import Logging
+import NIOPosix
 import ServiceLifecycle
 
 /// Replays real decisions through the shadow strategy, one at a time, off the token path: a
-/// decision only queues its case (never waiting), and this service asks the shadow on the
-/// blocking thread pool and records the comparison. A slow or failing shadow therefore never
+/// decision only queues its case (never waiting), and this service asks the shadow on a thread
+/// of its own (not the pool that hashes passwords) and records the comparison. A slow or failing shadow therefore never
 /// delays or changes a real answer; when it falls more than `backlog` decisions behind, the
 /// newest are counted as skipped instead of queued.
 final class ShadowRunner: Service, Sendable {
     let ledger: ShadowLedger
     private let stream: AsyncStream<ShadowCase>
     private let continuation: AsyncStream<ShadowCase>.Continuation
-    private let blocking: any BlockingExecutor
+    private let thread: NIOThreadPool
     private let logger: Logger
 
-    init(ledger: ShadowLedger, backlog: Int = 256, blocking: any BlockingExecutor, logger: Logger) {
+    init(ledger: ShadowLedger, backlog: Int = 256, logger: Logger) {
         self.ledger = ledger
         (stream, continuation) = AsyncStream.makeStream(of: ShadowCase.self, bufferingPolicy: .bufferingOldest(max(1, backlog)))
-        self.blocking = blocking
+        thread = NIOThreadPool(numberOfThreads: 1)
         self.logger = logger
     }
 
@@ -32,20 +33,20 @@ final class ShadowRunner: Service, Sendable {
     }
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            for await replayed in stream {
-                await judge(replayed)
-            }
-        } onGracefulShutdown: { [continuation] in
-            continuation.finish()
+        thread.start()
+        // On shutdown the queue is dropped, not worked through: nothing waits for a shadow.
+        for await replayed in stream.cancelOnGracefulShutdown() {
+            await judge(replayed)
         }
+        continuation.finish()
+        try await thread.shutdownGracefully()
     }
 
     /// Asks the shadow about one real decision and records how it compares.
     func judge(_ replayed: ShadowCase) async {
         let answer: ShadowAnswer
         do {
-            answer = try await blocking.run {
+            answer = try await thread.runIfActive {
                 let (input, judge) = (replayed.input, replayed.shadow.judge)
                 let now = Date(timeIntervalSince1970: Double(input.nowMilliseconds) / 1000)
                 var snapshot = input.snapshot

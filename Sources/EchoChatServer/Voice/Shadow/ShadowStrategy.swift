@@ -6,6 +6,8 @@ import Foundation
 /// decision), off the token path.
 struct ShadowStrategy: Sendable {
     let judge: SimulatedStrategy
+    /// The plugin as it was built, to shut down once it is replaced.
+    let instance: any SubroomStrategy
     let plugin: String
     let revision: String
     let loadedAt: Date
