@@ -4,8 +4,8 @@
 //     echochat strategy build Examples/Strategies/load-weighted.swift -o load-weighted.wasm
 //
 // Settings: {"load_limit": 60, "max_subrooms": 25, "weights": {"screen_share": 4,
-// "screen_share_audio": 0, "camera": 3, "microphone": 1, "listener": 0.5}}; every key is
-// optional, and an absent max_subrooms takes the host's livekit_max_subrooms.
+// "screen_share_audio": 0, "camera": 3, "microphone": 1, "listener": 0.5}, "moderator_headroom": 1};
+// every key is optional, and an absent max_subrooms takes the host's livekit_max_subrooms.
 
 /// Each participant weighs what they publish (a screen share more than a camera, a camera more
 /// than a microphone, a listener least). A newcomer goes to the open sub-room with the lowest
@@ -52,7 +52,7 @@ struct LoadWeighted: WasmStrategy {
     static let weightKeys = ["screen_share", "screen_share_audio", "camera", "microphone", "listener"]
 
     static func validate(_ settings: StrategySettings) -> String? {
-        if let key = settings.firstKey(notIn: ["load_limit", "max_subrooms", "weights"]) { return "\(key): unknown key" }
+        if let key = settings.firstKey(notIn: ["load_limit", "max_subrooms", "weights", "moderator_headroom"]) { return "\(key): unknown key" }
         if let issue = typeIssue(settings, "load_limit", settings.double) { return issue }
         if let issue = typeIssue(settings, "max_subrooms", settings.int, expected: "an integer") { return issue }
         if settings.contains("weights") && !settings.isNull("weights") && settings.object("weights") == nil {
@@ -73,6 +73,10 @@ struct LoadWeighted: WasmStrategy {
         if let maxSubrooms = settings.int("max_subrooms"), !(1...1000).contains(maxSubrooms) {
             return "max_subrooms: must be between 1 and 1000"
         }
+        if let issue = typeIssue(settings, "moderator_headroom", settings.int, expected: "an integer") { return issue }
+        if !(0...100).contains(headroom(settings)) {
+            return "moderator_headroom: must be between 0 and 100"
+        }
         let weights = Weights(weightSettings)
         let named = [weights.screenShare, weights.screenShareAudio, weights.camera, weights.microphone, weights.listener]
         for (key, value) in zip(weightKeys, named) where !(value.isFinite && value >= 0 && value <= loadLimit) {
@@ -88,40 +92,54 @@ struct LoadWeighted: WasmStrategy {
     static func maxParticipants(limits: SubroomLimits, settings: StrategySettings) -> Int? {
         let loadLimit = settings.double("load_limit") ?? 60
         let count = (loadLimit / Weights(settings.object("weights")).listener + 1e-9).rounded(.down)
-        return count < Double(Int.max) ? Int(count) : Int.max  // Int is 32 bits here
-
+        let headroom = Double(headroom(settings))
+        return count + headroom < Double(Int.max) ? Int(count + headroom) : Int.max  // Int is 32 bits here
     }
+
+    static func headroom(_ settings: StrategySettings) -> Int { settings.int("moderator_headroom") ?? 1 }
 
     static func decide(_ request: SubroomRequest, in snapshot: SubroomSnapshot, settings: StrategySettings) -> SubroomDecision {
         let maxSubrooms = settings.int("max_subrooms") ?? snapshot.limits.maxSubrooms
         let limit = settings.double("load_limit") ?? 60
         let weights = Weights(settings.object("weights"))
         let newcomer = weights.weight(of: SubroomSeat(userID: request.userID, state: .reserved, isListenOnly: request.isListenOnly))
+        // A moderator may go beyond the limit by `moderator_headroom` newcomers like them, into a
+        // sub-room they ask for, or anywhere when no sub-room can take them otherwise.
+        let headroom = request.isModerator ? Double(headroom(settings)) * newcomer : 0
         // A small tolerance, so that weights like 0.1 adding up to the limit are not refused by rounding.
-        func fits(_ load: Double) -> Bool { load + newcomer <= limit + 1e-9 }
+        func fits(_ load: Double, extra: Double = 0) -> Bool { load + newcomer <= limit + extra + 1e-9 }
         func load(of occupancy: SubroomOccupancy) -> Double {
             occupancy.seats.reduce(0) { $0 + weights.weight(of: $1) }
         }
         func isAllowed(_ index: Int) -> Bool { index >= 1 && index <= maxSubrooms }
         let open = snapshot.subrooms.filter { !$0.seats.isEmpty && isAllowed($0.index) }
-        if let preferred = request.preferredIndex, isAllowed(preferred), fits(load(of: snapshot.occupancy(of: preferred))) {
+        if let preferred = request.preferredIndex, isAllowed(preferred), fits(load(of: snapshot.occupancy(of: preferred)), extra: headroom) {
             return .assign(preferred)
         }
-        var best: (index: Int, load: Double)?
-        for occupancy in open {
-            let candidate = (index: occupancy.index, load: load(of: occupancy))
-            guard fits(candidate.load) else { continue }
-            if let current = best, (current.load, current.index) <= (candidate.load, candidate.index) { continue }
-            best = candidate
+        if let companions = request.companionsSubroom, isAllowed(companions), fits(load(of: snapshot.occupancy(of: companions)), extra: headroom) {
+            return .assign(companions)
         }
-        if let best {
-            return .assign(best.index)
+        func lightest(extra: Double) -> Int? {
+            var best: (index: Int, load: Double)?
+            for occupancy in open {
+                let candidate = (index: occupancy.index, load: load(of: occupancy))
+                guard fits(candidate.load, extra: extra) else { continue }
+                if let current = best, (current.load, current.index) <= (candidate.load, candidate.index) { continue }
+                best = candidate
+            }
+            return best?.index
+        }
+        if let best = lightest(extra: 0) {
+            return .assign(best)
         }
         if fits(0) {
             // `open` is sorted by index: the first gap is the lowest free index.
             var fresh = 1
             for occupancy in open where occupancy.index == fresh { fresh += 1 }
             if fresh <= maxSubrooms { return .assign(fresh) }
+        }
+        if headroom > 0, let squeezed = lightest(extra: headroom) {
+            return .assign(squeezed)
         }
         return .refuse("every sub-room of \(snapshot.room) is at its load limit of \(limit.formatted()) and all \(maxSubrooms) are open")
     }

@@ -223,7 +223,8 @@ struct LiveKitTests {
             #expect(created.count <= 2 * names.count, "concurrent first tokens share one CreateRoom call: \(created.count) calls")
             for call in created {
                 let request = call["request"] as? [String: Any]
-                #expect(request?["max_participants"] as? Int == (strategy["plugin"] as? String == "capacity" ? 20 : 40))
+                // The strategy's cap and one seat of moderator headroom.
+                #expect(request?["max_participants"] as? Int == (strategy["plugin"] as? String == "capacity" ? 21 : 41))
                 let video = call["video"] as? [String: Any]
                 #expect(video?["room_create"] as? Bool == true && video?["room_join"] as? Bool != true && video?["room_admin"] as? Bool != true)
             }

@@ -82,7 +82,7 @@ struct SeatPlannerTests {
     func cap() async throws {
         let context = PluginTestContext.make(dataDirectory: NSTemporaryDirectory())
         let capacity = try await CapacityStrategy(configuration: .init(capacity: 7, maxSubrooms: 2), context: context)
-        #expect(SingleSubroomStrategy(wrapping: capacity).maxParticipants(limits: SubroomLimits(capacity: 7, maxSubrooms: 2)) == 7)
+        #expect(SingleSubroomStrategy(wrapping: capacity).maxParticipants(limits: SubroomLimits(capacity: 7, maxSubrooms: 2)) == 8)
     }
 }
 

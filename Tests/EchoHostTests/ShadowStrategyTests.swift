@@ -153,7 +153,7 @@ struct ShadowStrategyTests {
             SubroomSeat(userID: UserID(9), state: .reserved, isListenOnly: true),
         ]
         let input = SubroomDecisionInput(
-            request: SubroomRequest(userID: UserID(42), preferredIndex: 2, isListenOnly: false),
+            request: SubroomRequest(userID: UserID(42), preferredIndex: 2, isListenOnly: false, companionIndices: [3, 1, 3], role: .moderator),
             snapshot: SubroomSnapshot(
                 room: "Lobby", subrooms: [SubroomOccupancy(index: 1, seats: seats), SubroomOccupancy(index: 3, seats: [])],
                 limits: SubroomLimits(capacity: 5, maxSubrooms: 4)),

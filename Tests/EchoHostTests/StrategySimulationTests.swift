@@ -57,7 +57,8 @@ struct StrategySimulationTests {
         #expect(lines.first == "trace: \(directory.file("trace.jsonl")): 7 arrivals, 5 departures, 1 publishing changes over 1m40s")
         #expect(lines[1] == "ignored: 1 leaves or publishes of users not present, 1 arrivals of users already present")
         let expected: [(String, String)] = [
-            ("sub-room capacity", "2"), ("max sub-rooms", "2"), ("max participants", "2"), ("decisions", "7"), ("seated", "6"),
+            // max participants: the capacity and one seat of moderator headroom.
+            ("sub-room capacity", "2"), ("max sub-rooms", "2"), ("max participants", "3"), ("decisions", "7"), ("seated", "6"),
             ("refusals", "1"), ("failures", "0"), ("sub-rooms opened", "3"), ("peak sub-rooms open", "2"), ("peak per sub-room", "2"),
             // ∫seats / ∫open sub-rooms = 300 / 170; (max − min) is 1 for 30 of the 100 seconds.
             ("mean per sub-room", "1.8"), ("imbalance", "0.3"), ("fuel p99", "—"), ("fuel max", "—"),
@@ -73,7 +74,8 @@ struct StrategySimulationTests {
             + #"{"user_id":"6","state":"joined","publishing":[],"listen_only":false}]"#
         #expect(
             lines[explained + 2] == #"  input:  {"room":"Lobby","now_ms":1735689690000,"limits":{"capacity":2,"max_subrooms":2},"#
-                + #""request":{"user_id":"8","preferred_index":null,"listen_only":false},"subrooms":[{"index":1,"seats":\#(seats)}]}"#)
+                + #""request":{"user_id":"8","preferred_index":null,"listen_only":false,"companions":[],"role":null},"#
+                + #""subrooms":[{"index":1,"seats":\#(seats)}]}"#)
         #expect(lines[explained + 3] == "  answer: assign 2 (Lobby(2))")
         #expect(lines[explained + 4] == "  fuel:   — (not metered)")
     }
@@ -126,7 +128,7 @@ struct StrategySimulationTests {
         let header = try #require(lines.first { $0.hasSuffix("load-weighted") })
         #expect(header.split(separator: " ") == ["capacity", "load-weighted"])
         #expect(Self.row("decisions", in: lines).count == 2)
-        #expect(Self.row("max participants", in: lines) == ["50", "40"])
+        #expect(Self.row("max participants", in: lines) == ["51", "41"], "each with a seat of moderator headroom")
         #expect(lines.filter { $0.hasPrefix("timing: ") }.count == 2)
 
         let data = try Data(contentsOf: URL(fileURLWithPath: directory.file("out.svg")))
@@ -138,7 +140,7 @@ struct StrategySimulationTests {
         #expect(outline.root == "svg" && outline.namespace == "http://www.w3.org/2000/svg")
         #expect(outline.panels == 2)
         #expect(outline.texts.contains("capacity") && outline.texts.contains("load-weighted"))
-        #expect(outline.texts.contains("cap 50") && outline.texts.contains("cap 40") && outline.texts.contains("Lobby(2)"))
+        #expect(outline.texts.contains("cap 51") && outline.texts.contains("cap 41") && outline.texts.contains("Lobby(2)"))
         #expect(outline.texts.contains("30m") && outline.texts.contains("1h"))
         #expect(outline.longestPolyline <= 2_001)
     }

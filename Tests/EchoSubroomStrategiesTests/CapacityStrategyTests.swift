@@ -49,7 +49,7 @@ struct CapacityStrategyTests {
         // The host resolves the limits once and hands them to every decision.
         let limits = strategy.limits(defaults: Self.limits)
         #expect(limits == SubroomLimits(capacity: 1, maxSubrooms: 2))
-        #expect(strategy.maxParticipants(limits: limits) == 1)
+        #expect(strategy.maxParticipants(limits: limits) == 2, "the capacity and one seat of moderator headroom")
         let now = Date(timeIntervalSince1970: 0)
         #expect(strategy.decide(SubroomRequest(userID: UserID(1)), in: Self.snapshot([1], limits: limits), now: now).assignedIndex == 2)
         #expect(strategy.decide(SubroomRequest(userID: UserID(1)), in: Self.snapshot([1, 1], limits: limits), now: now).assignedIndex == nil)
@@ -67,7 +67,36 @@ struct CapacityStrategyTests {
     func limits(configuration: CapacityStrategy.Configuration, expected: SubroomLimits) {
         let strategy = CapacityStrategy(configuration: configuration)
         #expect(strategy.limits(defaults: Self.limits) == expected)
-        #expect(strategy.maxParticipants(limits: expected) == expected.capacity)
+        #expect(strategy.maxParticipants(limits: expected) == expected.capacity + configuration.moderatorHeadroom)
+    }
+
+    @Test(
+        "a companion's sub-room comes before the usual choice when it has room; a moderator may enter a full sub-room within the headroom",
+        arguments: [
+            // counts, companions' sub-rooms, role, preferred, expected
+            ([3, 2], [2], RoomRole.member, nil as Int?, 2 as Int?),
+            ([1, 2, 1], [3, 2, 3], .member, nil, 3),  // where most of them are
+            ([1, 2, 2], [3, 2], .member, nil, 2),  // ties to the lower index
+            ([1, 3], [2], .member, nil, 1),  // full: the usual choice
+            ([1, 3], [2], .moderator, nil, 2),  // a moderator goes within the headroom
+            ([1, 4], [2], .owner, nil, 1),  // not beyond it
+            ([1, 3, 1], [3], .member, 2, 3),  // a full preferred sub-room gives way to the companions'
+            ([2, 1], [2], .member, 1, 1),  // a preferred sub-room with space comes first
+            ([3, 3, 3], [], .member, nil, nil),
+            ([3, 3, 3], [], .moderator, nil, 1),  // everything full: the headroom, lowest index
+            ([3, 3, 3], [], .member, 2, nil),
+            ([3, 3, 3], [], .admin, 2, 2),
+        ]
+    )
+    func companionsAndHeadroom(counts: [Int], companions: [Int], role: RoomRole, preferred: Int?, expected: Int?) {
+        let strategy = CapacityStrategy(configuration: .init())
+        let request = SubroomRequest(userID: UserID(1), preferredIndex: preferred, isListenOnly: false, companionIndices: companions, role: role)
+        let decision = strategy.decide(request, in: Self.snapshot(counts), now: Date(timeIntervalSince1970: 0))
+        #expect(decision.assignedIndex == expected, "\(counts) with \(companions) as \(role): \(decision)")
+        let none = CapacityStrategy(configuration: .init(moderatorHeadroom: 0))
+        if role >= .moderator, expected != nil, counts.allSatisfy({ $0 >= 3 }) {
+            #expect(none.decide(request, in: Self.snapshot(counts), now: Date(timeIntervalSince1970: 0)).assignedIndex == nil, "no headroom, no seat")
+        }
     }
 
     @Test("reservations count like joined participants")

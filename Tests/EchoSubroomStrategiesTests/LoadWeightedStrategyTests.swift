@@ -32,7 +32,7 @@ struct LoadWeightedStrategyTests {
         #expect(strategy.weight(of: Self.seat(2)) == 0.5)
         #expect(strategy.weight(of: Self.seat(2, state: .reserved)) == 1)
         #expect(strategy.weight(of: Self.seat(2, state: .reserved, listenOnly: true)) == 0.5)
-        #expect(strategy.maxParticipants(limits: Self.limits) == 20)
+        #expect(strategy.maxParticipants(limits: Self.limits) == 21, "the listeners that fit and one of moderator headroom")
     }
 
     @Test("the newcomer goes to the open sub-room with the lowest load that fits; ties go to the lower index")
@@ -61,6 +61,32 @@ struct LoadWeightedStrategyTests {
         #expect(decide([almost, full, full], listenOnly: true) == 1)
         // An emptied sub-room in the middle is the next to open.
         #expect(decide([full, [], full]) == 2)
+    }
+
+    @Test("a companion's sub-room comes first when it can take the newcomer; a moderator may go one newcomer beyond the limit")
+    func companionsAndHeadroom() {
+        func decide(_ subrooms: [[SubroomSeat]], companions: [Int], role: RoomRole = .member, preferred: Int? = nil) -> Int? {
+            Self.strategy.decide(
+                SubroomRequest(userID: UserID(1), preferredIndex: preferred, isListenOnly: false, companionIndices: companions, role: role),
+                in: Self.snapshot(subrooms), now: Date()
+            ).assignedIndex
+        }
+        let light = [Self.seat(2, [.microphone])]  // 1
+        let heavy = [Self.seat(3, [.camera, .microphone]), Self.seat(4, [.screenShare])]  // 8
+        let full = heavy + [Self.seat(5, [.microphone]), Self.seat(6, [.microphone])]  // 10
+        // The lightest would be 1; the companions sit in 2, which can take a microphone (8 + 1).
+        #expect(decide([light, heavy], companions: [2]) == 2)
+        // Where most of them are; ties to the lower index.
+        #expect(decide([light, heavy, light], companions: [3, 2, 3]) == 3)
+        #expect(decide([light, heavy, light], companions: [3, 1]) == 1)
+        // Their sub-room is full: the usual choice, unless a moderator (10 + 1 within 10 + 1).
+        #expect(decide([heavy, full], companions: [2]) == 1)
+        #expect(decide([heavy, full], companions: [2], role: .moderator) == 2)
+        // Everything full and open: a moderator squeezes into the lightest.
+        #expect(decide([full, full, full], companions: []) == nil)
+        #expect(decide([full, full, full], companions: [], role: .admin) == 1)
+        // Not beyond one newcomer's worth.
+        #expect(decide([full + [Self.seat(7, [.microphone])]], companions: [1], role: .owner) == 2)
     }
 
     @Test("limits: max_subrooms in plugins.json wins over the host default; the capacity stays the host's")

@@ -5,6 +5,23 @@ import NIOCore
 /// `POST /api/livekit/token`
 struct TokenRequest: Decodable {
     let room: String
+    /// Members to sit with: the strategy is told which sub-rooms they are in.
+    let with: [String]?
+
+    /// The most companions one request names.
+    static let maxCompanions = 16
+
+    /// `with` as canonical usernames; a malformed entry is a 400.
+    func companions() throws -> [String] {
+        guard let with else { return [] }
+        guard with.count <= Self.maxCompanions else {
+            throw APIError.badRequest("with: at most \(Self.maxCompanions) usernames", code: "invalid_request")
+        }
+        return try with.map { name in
+            guard let canonical = Usernames.canonical(name) else { throw APIError.badRequest("with: \(Usernames.rule)", code: "invalid_request") }
+            return canonical
+        }
+    }
 }
 
 /// `POST /api/livekit/token`'s answer.

@@ -37,7 +37,7 @@ struct VoiceController: Sendable {
             throw EchoError.roomNotFound
         }
         let access = try await resolver.access(claims, room: name)
-        let minted = try await tokens.token(access, preferredSubroom: body.room == name ? nil : subroom)
+        let minted = try await tokens.token(access, preferredSubroom: body.room == name ? nil : subroom, companions: try body.companions())
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: VoiceTokenBody(minted).json))
     }

@@ -20,7 +20,16 @@ struct SeatPlanner: Sendable {
     /// The live strategy, read once per decision.
     let strategy: StrategySlot
 
-    func plan(_ request: SubroomRequest, room: String, occupancy: [SubroomOccupancy], now: Date) -> Plan {
+    /// `companions` are the users the requester asked to sit with: the request tells the
+    /// strategy the sub-room of each who holds a seat in `occupancy`, as it stands in this
+    /// transaction.
+    func plan(_ request: SubroomRequest, companions: [UserID] = [], room: String, occupancy: [SubroomOccupancy], now: Date) -> Plan {
+        var request = request
+        if !companions.isEmpty {
+            request.companionIndices = companions.compactMap { companion in
+                occupancy.first { $0.seats.contains { $0.userID == companion } }?.index
+            }
+        }
         let active = strategy.active
         let snapshot = SubroomSnapshot(room: room, subrooms: occupancy, limits: active.limits)
         let result = active.decider.decide(request, in: snapshot, now: now)

@@ -29,7 +29,7 @@ struct VoiceTokens: Sendable {
 
     /// Mints a LiveKit token for `access`'s user, seating them in a sub-room (the one asked for
     /// when it has space, else the strategy's choice; the same one again when they already hold a seat).
-    func token(_ access: RoomAccess, preferredSubroom: Int?) async throws -> VoiceToken {
+    func token(_ access: RoomAccess, preferredSubroom: Int?, companions: [String] = []) async throws -> VoiceToken {
         guard config.enabled, let tokens else { throw VoiceConfig.disabled }
         let user = access.principal.user
         if case .limited(let retryAfter) = await limiter.admit("livekit-token:\(user.id)", rule: config.tokenRateLimit) {
@@ -50,7 +50,8 @@ struct VoiceTokens: Sendable {
         }
         let listenOnly = restrictions.contains(.muted) || (access.room.isReadonly && !RoomPolicy.isExempt(access.subject, from: .readonly))
 
-        let (seat, plan) = try await reserve(access, user: user, preferred: preferredSubroom, listenOnly: listenOnly, now: now)
+        let companionIDs = try await members(named: companions, of: access.room)
+        let (seat, plan) = try await reserve(access, user: user, preferred: preferredSubroom, companions: companionIDs, listenOnly: listenOnly, now: now)
         let livekitRoom = config.names.name(of: access.room.name, subroom: seat.subroom)
         await provisioner.ensureCreated(livekitRoom, opensSubroom: plan?.opensSubroom ?? false, now: now)
 
@@ -85,17 +86,18 @@ struct VoiceTokens: Sendable {
     /// Decide-and-reserve in one storage transaction; the strategy sees the room's occupancy as
     /// it is inside that transaction. The plan is `nil` when the user already held a seat.
     private func reserve(
-        _ access: RoomAccess, user: User, preferred: Int?, listenOnly: Bool, now: Date
+        _ access: RoomAccess, user: User, preferred: Int?, companions: [UserID], listenOnly: Bool, now: Date
     ) async throws -> (VoiceSeat, SeatPlanner.Plan?) {
         let (planner, roomName) = (planner, access.room.name)
-        let request = SubroomRequest(userID: user.id, preferredIndex: preferred, isListenOnly: listenOnly)
+        let request = SubroomRequest(
+            userID: user.id, preferredIndex: preferred, isListenOnly: listenOnly, companionIndices: [], role: access.membership?.role)
         let plans = PlanRecorder()
         let outcome = try await storage.reserveSeat(
             SeatRequest(
                 roomID: access.room.id, userID: user.id, identity: user.username, isListenOnly: listenOnly, now: now,
                 expiresAt: now.addingTimeInterval(config.reservationTTL))
         ) { occupancy in
-            plans.record(planner.plan(request, room: roomName, occupancy: occupancy, now: now)).decision
+            plans.record(planner.plan(request, companions: companions, room: roomName, occupancy: occupancy, now: now)).decision
         }
         // Only the decision that took effect is replayed, not those of retried transactions.
         if case .existing = outcome {} else if let replayed = plans.last?.shadow { shadows.submit(replayed) }
@@ -113,5 +115,18 @@ struct VoiceTokens: Sendable {
             logger.info("voice seat refused", metadata: ["room": "\(roomName)", "user_id": "\(user.id)", "reason": "\(reason)"])
             throw EchoError.conflict("room_full", "the voice channel is full: \(reason)")
         }
+    }
+
+    /// The members of `room` among `usernames`, in the order named; anyone else is left out
+    /// without saying so (a token request does not tell who is a member).
+    private func members(named usernames: [String], of room: Room) async throws -> [UserID] {
+        var ids: [UserID] = []
+        for name in usernames {
+            guard let user = try await storage.user(named: name), !ids.contains(user.id),
+                try await storage.membership(of: user.id, in: room.id) != nil
+            else { continue }
+            ids.append(user.id)
+        }
+        return ids
     }
 }

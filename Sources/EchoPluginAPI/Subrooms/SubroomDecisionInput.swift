@@ -6,12 +6,14 @@ public import Foundation
 ///
 /// ```json
 /// {"room":"Lobby","now_ms":1765000000000,"limits":{"capacity":50,"max_subrooms":25},
-///  "request":{"user_id":"42","preferred_index":null,"listen_only":false},
+///  "request":{"user_id":"42","preferred_index":null,"listen_only":false,"companions":[2],"role":"member"},
 ///  "subrooms":[{"index":1,"seats":[{"user_id":"7","state":"joined","publishing":["microphone"],"listen_only":false}]}]}
 /// ```
 ///
 /// Keys come in this order and without spaces; later ABI versions only add keys. User ids are
-/// strings of decimal digits; `publishing` lists sources in ``TrackSource`` order.
+/// strings of decimal digits; `publishing` lists sources in ``TrackSource`` order. `companions`
+/// (the sub-room of each companion who holds a seat) and `role` (the user's room role, or
+/// `null`) came in EchoPluginAPI 1.8, within ABI version 1.
 ///
 /// - Note: Added in EchoPluginAPI 1.6.
 public struct SubroomDecisionInput: Hashable, Sendable {
@@ -46,6 +48,19 @@ public struct SubroomDecisionInput: Hashable, Sendable {
         if let preferred = request.preferredIndex { out.integer(Int64(preferred)) } else { out.append("null") }
         out.append(#","listen_only":"#)
         out.append(request.isListenOnly ? "true" : "false")
+        out.append(#","companions":["#)
+        for (position, index) in request.companionIndices.enumerated() {
+            if position > 0 { out.append(",") }
+            out.integer(Int64(index))
+        }
+        out.append(#"],"role":"#)
+        switch request.role {
+        case nil: out.append("null")
+        case .member: out.append(#""member""#)
+        case .moderator: out.append(#""moderator""#)
+        case .admin: out.append(#""admin""#)
+        case .owner: out.append(#""owner""#)
+        }
         out.append(#"},"subrooms":["#)
         for (position, occupancy) in snapshot.subrooms.enumerated() {
             if position > 0 { out.append(",") }

@@ -135,6 +135,15 @@ public struct SubroomRequest: Hashable, Sendable {
     public var preferredIndex: Int?
     /// Whether the user will only listen (readonly room, voice-muted).
     public var isListenOnly: Bool
+    /// The sub-room of each companion the user asked to sit with (`"with"` in the token request)
+    /// who holds a seat in the room, in the order asked; empty when none does.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.8.
+    public var companionIndices: [Int] = []
+    /// The user's role in the room; `nil` for a server administrator who is not a member.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.8.
+    public var role: RoomRole? = nil
 
     /// Creates a request.
     public init(userID: UserID, preferredIndex: Int? = nil, isListenOnly: Bool = false) {
@@ -142,6 +151,31 @@ public struct SubroomRequest: Hashable, Sendable {
         self.preferredIndex = preferredIndex
         self.isListenOnly = isListenOnly
     }
+
+    /// Creates a request with companions and the user's role.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.8.
+    public init(userID: UserID, preferredIndex: Int?, isListenOnly: Bool, companionIndices: [Int], role: RoomRole?) {
+        self.init(userID: userID, preferredIndex: preferredIndex, isListenOnly: isListenOnly)
+        self.companionIndices = companionIndices
+        self.role = role
+    }
+
+    /// The sub-room where most of the companions sit, the lower index among equals; `nil` when
+    /// no companion holds a seat. Strategies put the user there when it has room.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.8.
+    public var companionsSubroom: Int? {
+        var counts: [Int: Int] = [:]
+        for index in companionIndices { counts[index, default: 0] += 1 }
+        return counts.min { ($1.value, $0.key) < ($0.value, $1.key) }?.key
+    }
+
+    /// Whether the user moderates the room (moderator, admin or owner): strategies let them
+    /// into a full sub-room within their `moderator_headroom`.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.8.
+    public var isModerator: Bool { (role ?? .member) >= .moderator }
 }
 
 /// A strategy's answer.

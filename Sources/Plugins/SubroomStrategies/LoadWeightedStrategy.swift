@@ -8,7 +8,7 @@ public import Foundation
 /// the lower index, so the same snapshot always gives the same answer.
 public struct LoadWeightedStrategy: SubroomStrategy {
     public static let name = "load-weighted"
-    public static let apiVersion = PluginAPIVersion(1, 4)
+    public static let apiVersion = PluginAPIVersion(1, 8)
 
     /// What each kind of participation weighs.
     public struct Weights: Codable, Hashable, Sendable {
@@ -57,7 +57,7 @@ public struct LoadWeightedStrategy: SubroomStrategy {
         }
     }
 
-    /// `{"load_limit": 60, "max_subrooms": 25, "weights": {...}}`.
+    /// `{"load_limit": 60, "max_subrooms": 25, "weights": {...}, "moderator_headroom": 1}`.
     public struct Configuration: PluginConfiguration {
         /// The most load one sub-room carries.
         public var loadLimit: Double
@@ -65,17 +65,22 @@ public struct LoadWeightedStrategy: SubroomStrategy {
         public var maxSubrooms: Int?
         /// What each kind of participation weighs.
         public var weights: Weights
+        /// How many newcomers' worth of load room moderators (and above) may add beyond
+        /// `load_limit`, so that one can always reach a full sub-room.
+        public var moderatorHeadroom: Int
 
         enum CodingKeys: String, CodingKey {
             case loadLimit = "load_limit"
             case maxSubrooms = "max_subrooms"
             case weights
+            case moderatorHeadroom = "moderator_headroom"
         }
 
-        public init(loadLimit: Double = 60, maxSubrooms: Int? = nil, weights: Weights = Weights()) {
+        public init(loadLimit: Double = 60, maxSubrooms: Int? = nil, weights: Weights = Weights(), moderatorHeadroom: Int = 1) {
             self.loadLimit = loadLimit
             self.maxSubrooms = maxSubrooms
             self.weights = weights
+            self.moderatorHeadroom = moderatorHeadroom
         }
 
         public init(from decoder: any Decoder) throws {
@@ -83,6 +88,7 @@ public struct LoadWeightedStrategy: SubroomStrategy {
             loadLimit = try container.decodeIfPresent(Double.self, forKey: .loadLimit) ?? 60
             maxSubrooms = try container.decodeIfPresent(Int.self, forKey: .maxSubrooms)
             weights = try container.decodeIfPresent(Weights.self, forKey: .weights) ?? Weights()
+            moderatorHeadroom = try container.decodeIfPresent(Int.self, forKey: .moderatorHeadroom) ?? 1
         }
 
         public func validate() throws {
@@ -91,6 +97,9 @@ public struct LoadWeightedStrategy: SubroomStrategy {
             }
             if let maxSubrooms, !(1...1000).contains(maxSubrooms) {
                 throw ConfigIssue(key: "max_subrooms", "must be between 1 and 1000")
+            }
+            if !(0...100).contains(moderatorHeadroom) {
+                throw ConfigIssue(key: "moderator_headroom", "must be between 0 and 100")
             }
             let named: [(String, Double)] = [
                 ("screen_share", weights.screenShare), ("screen_share_audio", weights.screenShareAudio), ("camera", weights.camera),
@@ -138,18 +147,25 @@ public struct LoadWeightedStrategy: SubroomStrategy {
 
     public func maxParticipants(limits: SubroomLimits) -> Int? {
         // The same tolerance as `decide`, so that the cap never falls one short of what it grants.
-        Int((configuration.loadLimit / configuration.weights.listener + 1e-9).rounded(.down))
+        Int((configuration.loadLimit / configuration.weights.listener + 1e-9).rounded(.down)) + configuration.moderatorHeadroom
     }
 
     public func decide(_ request: SubroomRequest, in snapshot: SubroomSnapshot, now: Date) -> SubroomDecision {
         let maxSubrooms = snapshot.limits.maxSubrooms
         let limit = configuration.loadLimit
         let newcomer = weight(of: SubroomSeat(userID: request.userID, state: .reserved, isListenOnly: request.isListenOnly))
+        // A moderator may go beyond the limit by `moderator_headroom` newcomers like them, into a
+        // sub-room they ask for, or anywhere when no sub-room can take them otherwise.
+        let headroom = request.isModerator ? Double(configuration.moderatorHeadroom) * newcomer : 0
         // A small tolerance, so that weights like 0.1 adding up to the limit are not refused by rounding.
-        func fits(_ load: Double) -> Bool { load + newcomer <= limit + 1e-9 }
+        func fits(_ load: Double, extra: Double = 0) -> Bool { load + newcomer <= limit + extra + 1e-9 }
+        func takes(_ index: Int) -> Bool { (1...maxSubrooms).contains(index) && fits(load(of: snapshot.occupancy(of: index)), extra: headroom) }
         let open = snapshot.subrooms.filter { !$0.seats.isEmpty && (1...maxSubrooms).contains($0.index) }
-        if let preferred = request.preferredIndex, (1...maxSubrooms).contains(preferred), fits(load(of: snapshot.occupancy(of: preferred))) {
+        if let preferred = request.preferredIndex, takes(preferred) {
             return .assign(preferred)
+        }
+        if let companions = request.companionsSubroom, takes(companions) {
+            return .assign(companions)
         }
         let candidates = open.map { ($0.index, load(of: $0)) }.filter { fits($0.1) }
         if let best = candidates.min(by: { ($0.1, $0.0) < ($1.1, $1.0) }) {
@@ -158,6 +174,9 @@ public struct LoadWeightedStrategy: SubroomStrategy {
         let occupied = Set(open.map(\.index))
         if fits(0), let fresh = (1...maxSubrooms).first(where: { !occupied.contains($0) }) {
             return .assign(fresh)
+        }
+        if headroom > 0, let squeezed = open.map({ ($0.index, load(of: $0)) }).filter({ fits($0.1, extra: headroom) }).min(by: { ($0.1, $0.0) < ($1.1, $1.0) }) {
+            return .assign(squeezed.0)
         }
         return .refuse("every sub-room of \(snapshot.room) is at its load limit of \(limit.formatted()) and all \(maxSubrooms) are open")
     }

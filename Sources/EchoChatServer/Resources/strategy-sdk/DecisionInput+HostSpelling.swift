@@ -9,7 +9,7 @@
 /// handed to the general reader at the same position, so they change the cost, never the result.
 extension DecisionInput {
     /// Reads everything before the sub-rooms as the host spells it,
-    /// `{"room":"Lobby","now_ms":1765000000000,"limits":{"capacity":50,"max_subrooms":25},"request":{"user_id":"42","preferred_index":null,"listen_only":false},"subrooms":`,
+    /// `{"room":"Lobby","now_ms":1765000000000,"limits":{"capacity":50,"max_subrooms":25},"request":{"user_id":"42","preferred_index":null,"listen_only":false,"companions":[2],"role":"member"},"subrooms":`,
     /// into `members`; answers the position of the sub-rooms' `[`, or `nil` for any other spelling.
     @inline(never)
     static func hostHeader(at start: UnsafeMutablePointer<UInt8>, into members: inout Members) -> UnsafeMutablePointer<UInt8>? {
@@ -34,17 +34,43 @@ extension DecisionInput {
         }
         guard skip(#","listen_only":"#, &cursor) else { return nil }
         let isListenOnly: Bool
-        if skip(#"false},"subrooms":"#, &cursor) {
+        if skip("false", &cursor) {
             isListenOnly = false
-        } else if skip(#"true},"subrooms":"#, &cursor) {
+        } else if skip("true", &cursor) {
             isListenOnly = true
         } else {
             return nil
         }
+        guard skip(#","companions":["#, &cursor) else { return nil }
+        var companions: [Int] = []
+        if !skip("]", &cursor) {
+            repeat {
+                guard let index = hostInteger(&cursor), index <= Int32.max else { return nil }
+                companions.append(Int(index))
+            } while skip(",", &cursor)
+            guard skip("]", &cursor) else { return nil }
+        }
+        guard skip(#","role":"#, &cursor) else { return nil }
+        var role: RoomRole?
+        if skip("null", &cursor) {
+            role = nil
+        } else if skip(#""member""#, &cursor) {
+            role = .member
+        } else if skip(#""moderator""#, &cursor) {
+            role = .moderator
+        } else if skip(#""admin""#, &cursor) {
+            role = .admin
+        } else if skip(#""owner""#, &cursor) {
+            role = .owner
+        } else {
+            return nil
+        }
+        guard skip(#"},"subrooms":"#, &cursor) else { return nil }
         members.room = room
         members.now = now
         members.limits = SubroomLimits(capacity: Int(capacity), maxSubrooms: Int(maxSubrooms))
-        members.request = SubroomRequest(userID: userID, preferredIndex: preferredIndex, isListenOnly: isListenOnly)
+        members.request = SubroomRequest(
+            userID: userID, preferredIndex: preferredIndex, isListenOnly: isListenOnly, companionIndices: companions, role: role)
         return cursor
     }
 

@@ -81,18 +81,25 @@ struct DecisionInput {
         var userID: UserID?
         var preferredIndex: Int?
         var isListenOnly = false
+        var companions: [Int] = []
+        var role: RoomRole?
         if try reader.beginObject() {
             repeat {
-                switch try reader.member(#""user_id""#, #""preferred_index""#, #""listen_only""#) {
+                switch try reader.member(#""user_id""#, #""preferred_index""#, #""listen_only""#, #""companions""#, #""role""#) {
                 case 0: userID = UserID(utf8: try reader.string())
                 case 1: preferredIndex = reader.takeNull() ? nil : try reader.int()
                 case 2: isListenOnly = reader.takeNull() ? false : try reader.bool()
+                case 3:
+                    if !reader.takeNull(), try reader.beginArray() {
+                        repeat { companions.append(try reader.int()) } while try reader.nextElement()
+                    }
+                case 4: role = reader.takeNull() ? nil : roleNamed(try reader.string())
                 default: try reader.skipValue()
                 }
             } while try reader.nextMember()
         }
         guard let userID else { throw .missing }
-        return SubroomRequest(userID: userID, preferredIndex: preferredIndex, isListenOnly: isListenOnly)
+        return SubroomRequest(userID: userID, preferredIndex: preferredIndex, isListenOnly: isListenOnly, companionIndices: companions, role: role)
     }
 
     private static func subrooms(_ reader: inout JSONReader) throws(JSONError) -> [SubroomOccupancy] {
@@ -180,5 +187,14 @@ struct DecisionInput {
             }
         } while try reader.nextElement()
         return sources
+    }
+
+    /// `member`, `moderator`, `admin`, `owner`; another name (from a later host) is `nil`.
+    static func roleNamed(_ name: UnsafeBufferPointer<UInt8>) -> RoomRole? {
+        if StaticString("member").isJSONSpelling(of: name) { return .member }
+        if StaticString("moderator").isJSONSpelling(of: name) { return .moderator }
+        if StaticString("admin").isJSONSpelling(of: name) { return .admin }
+        if StaticString("owner").isJSONSpelling(of: name) { return .owner }
+        return nil
     }
 }

@@ -108,10 +108,19 @@ struct RecordedDecisions: Sendable {
             room: room, subrooms: subrooms,
             limits: SubroomLimits(
                 capacity: Int(try integer(limits["capacity"], "limits.capacity")), maxSubrooms: Int(try integer(limits["max_subrooms"], "limits.max_subrooms"))))
+        guard case .array(let companionValues) = request["companions"] ?? .array([]) else { throw RecordError("request.companions: expected an array") }
+        let companions = try companionValues.map { Int(try integer($0, "request.companions")) }
+        var role: RoomRole?
+        if let value = request["role"], value != .null {
+            guard case .string(let name) = value, let known = RoomRole(rawValue: name) else {
+                throw RecordError("request.role: expected member, moderator, admin, owner or null")
+            }
+            role = known
+        }
         return SubroomDecisionInput(
             request: SubroomRequest(
                 userID: try user(request["user_id"], "request.user_id"), preferredIndex: preferred,
-                isListenOnly: try bool(request["listen_only"], "request.listen_only")),
+                isListenOnly: try bool(request["listen_only"], "request.listen_only"), companionIndices: companions, role: role),
             snapshot: snapshot, now: Date(timeIntervalSince1970: Double(now) / 1000))
     }
 
