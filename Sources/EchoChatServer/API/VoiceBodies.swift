@@ -24,6 +24,22 @@ struct TokenRequest: Decodable {
     }
 }
 
+/// `POST /api/rooms/{name}/voice/mute`: who, and until when (absent: until lifted).
+struct VoiceMuteRequest: Decodable {
+    let username: String
+    let expiresAt: String?
+
+    /// `expires_at` as a date; a malformed one is a 400. One in the past mutes nothing: the
+    /// mute is already over.
+    func until() throws -> Date? {
+        guard let expiresAt else { return nil }
+        guard let date = RFC3339.date(expiresAt) else {
+            throw APIError.badRequest("expires_at: a date-time such as 2026-12-31T18:00:00Z", code: "invalid_request")
+        }
+        return date
+    }
+}
+
 /// `POST /api/livekit/token`'s answer.
 struct VoiceTokenBody: Encodable, Sendable {
     let url: String

@@ -33,7 +33,8 @@ struct ServerConfig: Sendable {
     /// How long a voice-kicked user gets no new token.
     var livekitVoiceKickSeconds = 300
     /// How long a voice-muted user's tokens are listen-only.
-    var livekitVoiceMuteSeconds = 900
+    /// 0: a voice mute without `expires_at` lasts until lifted.
+    var livekitVoiceMuteSeconds = 0
     /// How often occupancy is reconciled with LiveKit's participant lists.
     var livekitReconcileIntervalSeconds = 30
 
@@ -121,7 +122,7 @@ struct ServerConfig: Sendable {
             (1...604_800).contains($0) ? nil : "must be between 1 and 604800"
         }
         reader.read("livekit_voice_mute_seconds", into: &config.livekitVoiceMuteSeconds) {
-            (1...604_800).contains($0) ? nil : "must be between 1 and 604800"
+            (0...604_800).contains($0) ? nil : "must be between 0 (until lifted) and 604800"
         }
         reader.read("livekit_reconcile_interval_seconds", into: &config.livekitReconcileIntervalSeconds) {
             (5...3600).contains($0) ? nil : "must be between 5 and 3600"

@@ -1,4 +1,5 @@
 import EchoPluginAPI
+import Foundation
 import Hummingbird
 import NIOCore
 
@@ -24,6 +25,7 @@ struct VoiceController: Sendable {
         inRoom.get("/api/rooms/{name}/voice", use: occupancy)
         inRoom.post("/api/rooms/{name}/voice/kick", use: kick)
         inRoom.post("/api/rooms/{name}/voice/mute", use: mute)
+        inRoom.delete("/api/rooms/{name}/voice/mutes/{username}", use: unmute)
         return routes.addRoutes(signedIn).addRoutes(inRoom)
     }
 
@@ -69,8 +71,13 @@ struct VoiceController: Sendable {
 
     @Sendable func mute(_ request: Request, context: EchoRequestContext) async throws -> Response {
         let access = try context.requireRoomAccess()
-        let body = try await JSONBody.decode(UsernameRequest.self, from: request)
-        try await moderation.mute(body.username, in: access)
+        let body = try await JSONBody.decode(VoiceMuteRequest.self, from: request)
+        try await moderation.mute(body.username, until: try body.until(), in: access)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func unmute(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        try await moderation.unmute(try context.pathParameter("username"), in: try context.requireRoomAccess())
         return Response(status: .noContent)
     }
 }

@@ -126,20 +126,23 @@ struct RoomServiceClient: Sendable {
             grant: LiveKitVideoGrant(roomAdmin: true, room: room))
     }
 
-    /// Takes a participant's publishing rights away (or gives them back): unlike muting a track,
-    /// this the participant cannot undo, and LiveKit's token refreshes carry it on. `false` when
-    /// they are not there.
+    /// Takes a participant's publishing rights away (or gives them back, limited to `sources`,
+    /// since the permission replaces the token's): unlike muting a track, this the participant
+    /// cannot undo, and LiveKit's token refreshes carry it on. `false` when they are not there.
     @discardableResult
-    func setCanPublish(_ canPublish: Bool, identity: String, in room: String) async throws -> Bool {
+    func setCanPublish(_ canPublish: Bool, identity: String, in room: String, sources: [TrackSource] = []) async throws -> Bool {
         struct Request: Encodable {
             struct Permission: Encodable {
                 let canSubscribe = true
                 let canPublish: Bool
                 let canPublishData: Bool
+                /// The protobuf enum's names (`MICROPHONE`), as Twirp's JSON takes them.
+                let canPublishSources: [String]
                 enum CodingKeys: String, CodingKey {
                     case canSubscribe = "can_subscribe"
                     case canPublish = "can_publish"
                     case canPublishData = "can_publish_data"
+                    case canPublishSources = "can_publish_sources"
                 }
             }
             let room: String
@@ -149,7 +152,11 @@ struct RoomServiceClient: Sendable {
         do {
             let _: LiveKitParticipant = try await call(
                 "UpdateParticipant",
-                Request(room: room, identity: identity, permission: .init(canPublish: canPublish, canPublishData: canPublish)),
+                Request(
+                    room: room, identity: identity,
+                    permission: .init(
+                        canPublish: canPublish, canPublishData: canPublish,
+                        canPublishSources: canPublish ? sources.map { $0.rawValue.uppercased() } : [])),
                 grant: LiveKitVideoGrant(roomAdmin: true, room: room))
             return true
         } catch let error as LiveKitError where error.isNotFound {

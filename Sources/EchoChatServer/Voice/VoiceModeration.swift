@@ -14,13 +14,17 @@ struct VoiceModeration: Sendable {
 
     /// Removes a user from the room's voice channel and keeps them out for `kickDuration`.
     func kick(_ username: String, in access: RoomAccess) async throws {
-        let (user, _) = try await restrict(.kicked, username, in: access, for: config.kickDuration, audited: "voice_kick")
+        let (user, _) = try await restrict(.kicked, username, in: access, audited: "voice_kick") { $0.addingTimeInterval(config.kickDuration) }
         try await evict(user, from: access.room)
     }
 
-    /// Mutes a user's published audio and makes their tokens listen-only for `muteDuration`.
-    func mute(_ username: String, in access: RoomAccess) async throws {
-        let (user, now) = try await restrict(.muted, username, in: access, for: config.muteDuration, audited: "voice_mute")
+    /// Mutes a user's published audio and makes their tokens listen-only until `until`, or until
+    /// lifted (`livekit_voice_mute_seconds` when that is set); re-applied on every rejoin.
+    func mute(_ username: String, until: Date? = nil, in access: RoomAccess) async throws {
+        let duration = config.muteDuration
+        let (user, now) = try await restrict(.muted, username, in: access, audited: "voice_mute") { now in
+            until ?? (duration > 0 ? now.addingTimeInterval(duration) : VoiceModeration.untilLifted)
+        }
         guard let roomService, let seat = try await storage.voiceSeats(in: access.room.id, at: now).first(where: { $0.userID == user.id })
         else { return }
         // Reserved or joined here, they may already be connected: ask LiveKit either way.
@@ -37,10 +41,32 @@ struct VoiceModeration: Sendable {
         }
     }
 
+    /// Lifts a voice mute: tokens may publish again, and a connected participant gets the right
+    /// to publish back (their tracks stay muted until they unmute them).
+    func unmute(_ username: String, in access: RoomAccess) async throws {
+        let (user, now) = try await restrict(.muted, username, in: access, audited: "voice_unmute") { $0 }
+        guard let roomService, let seat = try await storage.voiceSeats(in: access.room.id, at: now).first(where: { $0.userID == user.id })
+        else { return }
+        let livekitRoom = config.names.name(of: access.room.name, subroom: seat.subroom)
+        // What a member's token grants now: nothing in a readonly room, the room's sources otherwise.
+        let grant = VoiceTokens.grant(room: livekitRoom, voice: access.room.voice, listenOnly: access.room.isReadonly)
+        guard grant.canPublish == true else { return }
+        do {
+            try await roomService.setCanPublish(
+                true, identity: user.username, in: livekitRoom, sources: (grant.canPublishSources ?? []).compactMap(TrackSource.init(rawValue:)))
+        } catch let error as LiveKitError {
+            throw error.echoError
+        }
+    }
+
+    /// A restriction with no end: the last moment storage keeps (9999-12-31).
+    static let untilLifted = Date(timeIntervalSince1970: 253_402_300_799)
+
     /// The checks and the record every voice moderation shares: a moderator or above acting on
-    /// someone of lower role; the restriction written with its audit entry.
+    /// someone of lower role; the restriction written, ending when `end` says, with its audit
+    /// entry.
     private func restrict(
-        _ restriction: VoiceRestriction, _ username: String, in access: RoomAccess, for duration: TimeInterval, audited action: String
+        _ restriction: VoiceRestriction, _ username: String, in access: RoomAccess, audited action: String, until end: (Date) -> Date
     ) async throws -> (User, Date) {
         guard config.enabled else { throw VoiceConfig.disabled }
         try access.requireRole(.moderator)
@@ -48,7 +74,7 @@ struct VoiceModeration: Sendable {
         try access.require(.moderateVoice, on: target)
         let now = Date()
         try await storage.restrictVoice(
-            restriction, of: user.id, in: access.room.id, until: now.addingTimeInterval(duration),
+            restriction, of: user.id, in: access.room.id, until: end(now),
             audit: AuditRecord(actorID: access.principal.user.id, action: action, targetID: user.id, createdAt: now))
         return (user, now)
     }
