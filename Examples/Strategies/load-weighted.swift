@@ -112,16 +112,22 @@ struct LoadWeighted: WasmStrategy {
             occupancy.seats.reduce(0) { $0 + weights.weight(of: $1) }
         }
         func isAllowed(_ index: Int) -> Bool { index >= 1 && index <= maxSubrooms }
+        // Whatever the load, never more people than the declared maximum LiveKit is told.
+        let most = maxParticipants(limits: snapshot.limits, settings: settings) ?? Int.max
+        func takes(_ index: Int) -> Bool {
+            let occupancy = snapshot.occupancy(of: index)
+            return isAllowed(index) && fits(load(of: occupancy), extra: headroom) && occupancy.seats.count < most
+        }
         let open = snapshot.subrooms.filter { !$0.seats.isEmpty && isAllowed($0.index) }
-        if let preferred = request.preferredIndex, isAllowed(preferred), fits(load(of: snapshot.occupancy(of: preferred)), extra: headroom) {
+        if let preferred = request.preferredIndex, takes(preferred) {
             return .assign(preferred)
         }
-        if let companions = request.companionsSubroom, isAllowed(companions), fits(load(of: snapshot.occupancy(of: companions)), extra: headroom) {
+        if let companions = request.companionsSubroom, takes(companions) {
             return .assign(companions)
         }
         func lightest(extra: Double) -> Int? {
             var best: (index: Int, load: Double)?
-            for occupancy in open {
+            for occupancy in open where occupancy.seats.count < most {
                 let candidate = (index: occupancy.index, load: load(of: occupancy))
                 guard fits(candidate.load, extra: extra) else { continue }
                 if let current = best, (current.load, current.index) <= (candidate.load, candidate.index) { continue }

@@ -50,17 +50,23 @@ struct VoiceMuteTests {
             // A mute that ended in the past mutes nothing; any RFC 3339 spelling is understood.
             #expect(try await client.post("/api/rooms/Lobby/voice/mute", ["username": "member", "expires_at": "2020-01-01T00:00:00Z"], token: tokens["owner"]).status == 204)
             #expect(try await Self.canPublish(client, tokens["member"]) == true)
-            // An hour from now, written as local time at +02:00 with microseconds.
+            // The offset's sign: UTC's clock an hour ahead, written at +02:00, was an hour ago (over);
+            // at -02:00 it is three hours ahead (in force).
             var utc = Calendar(identifier: .gregorian)
             utc.timeZone = TimeZone(secondsFromGMT: 0)!
-            let local = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date().addingTimeInterval(3 * 3600))
+            let clock = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date().addingTimeInterval(3600))
             let spelled = String(
-                format: "%04d-%02d-%02dt%02d:%02d:%02d.250000+02:00", local.year!, local.month!, local.day!, local.hour!, local.minute!, local.second!)
-            #expect(try await client.post("/api/rooms/Lobby/voice/mute", ["username": "member", "expires_at": spelled], token: tokens["owner"]).status == 204)
+                format: "%04d-%02d-%02dt%02d:%02d:%02d.250000", clock.year!, clock.month!, clock.day!, clock.hour!, clock.minute!, clock.second!)
+            #expect(try await client.post("/api/rooms/Lobby/voice/mute", ["username": "member", "expires_at": spelled + "+02:00"], token: tokens["owner"]).status == 204)
+            #expect(try await Self.canPublish(client, tokens["member"]) == true, "an hour ago: over")
+            #expect(try await client.post("/api/rooms/Lobby/voice/mute", ["username": "member", "expires_at": spelled + "-02:00"], token: tokens["owner"]).status == 204)
+            #expect(try await Self.canPublish(client, tokens["member"]) == false, "three hours ahead: in force")
+            // A mute already over leaves one in force alone.
+            #expect(try await client.post("/api/rooms/Lobby/voice/mute", ["username": "member", "expires_at": "2020-01-01T00:00:00Z"], token: tokens["owner"]).status == 204)
             #expect(try await Self.canPublish(client, tokens["member"]) == false)
             let audit = try await client.get("/api/rooms/Lobby/audit", token: tokens["owner"])
             let actions = (audit["entries"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
-            #expect(actions.filter { $0 == "voice_mute" }.count == 4 && actions.contains("voice_unmute"), "\(actions)")
+            #expect(actions.filter { $0 == "voice_mute" }.count == 3 && actions.contains("voice_unmute"), "\(actions)")
         }
     }
 }

@@ -87,6 +87,15 @@ struct LoadWeightedStrategyTests {
         #expect(decide([full, full, full], companions: [], role: .admin) == 1)
         // Not beyond one newcomer's worth.
         #expect(decide([full + [Self.seat(7, [.microphone])]], companions: [1], role: .owner) == 2)
+
+        // Nor beyond the number of people LiveKit is told (20 listeners + 2 of headroom), however
+        // light they are: a speaking moderator's load would fit (11 + 1 ≤ 10 + 2), a 23rd seat not.
+        let wide = LoadWeightedStrategy(configuration: .init(loadLimit: 10, moderatorHeadroom: 2))
+        #expect(wide.maxParticipants(limits: Self.limits) == 22)
+        let crowd = (0..<22).map { Self.seat(Int64(100 + $0)) }  // load 11
+        let moderator = SubroomRequest(userID: UserID(1), preferredIndex: 1, isListenOnly: false, companionIndices: [1], role: .moderator)
+        #expect(wide.decide(moderator, in: Self.snapshot([crowd]), now: Date()).assignedIndex == 2)
+        #expect(wide.decide(moderator, in: Self.snapshot([crowd, crowd, crowd]), now: Date()).assignedIndex == nil)
     }
 
     @Test("limits: max_subrooms in plugins.json wins over the host default; the capacity stays the host's")

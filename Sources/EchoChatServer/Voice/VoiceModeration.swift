@@ -21,6 +21,12 @@ struct VoiceModeration: Sendable {
     /// Mutes a user's published audio and makes their tokens listen-only until `until`, or until
     /// lifted (`livekit_voice_mute_seconds` when that is set); re-applied on every rejoin.
     func mute(_ username: String, until: Date? = nil, in access: RoomAccess) async throws {
+        if let until, until <= Date() {
+            // A mute that is already over changes nothing, not even a mute in force; it is
+            // checked like any other.
+            _ = try await authorize(username, in: access)
+            return
+        }
         let duration = config.muteDuration
         let (user, now) = try await restrict(.muted, username, in: access, audited: "voice_mute") { now in
             until ?? (duration > 0 ? now.addingTimeInterval(duration) : VoiceModeration.untilLifted)
@@ -68,15 +74,22 @@ struct VoiceModeration: Sendable {
     private func restrict(
         _ restriction: VoiceRestriction, _ username: String, in access: RoomAccess, audited action: String, until end: (Date) -> Date
     ) async throws -> (User, Date) {
-        guard config.enabled else { throw VoiceConfig.disabled }
-        try access.requireRole(.moderator)
-        let (user, target) = try await rooms.target(username, in: access)
-        try access.require(.moderateVoice, on: target)
+        let user = try await authorize(username, in: access)
         let now = Date()
         try await storage.restrictVoice(
             restriction, of: user.id, in: access.room.id, until: end(now),
             audit: AuditRecord(actorID: access.principal.user.id, action: action, targetID: user.id, createdAt: now))
         return (user, now)
+    }
+
+    /// Voice moderation's checks: voice is on, and a moderator or above acts on someone of
+    /// lower role.
+    private func authorize(_ username: String, in access: RoomAccess) async throws -> User {
+        guard config.enabled else { throw VoiceConfig.disabled }
+        try access.requireRole(.moderator)
+        let (user, target) = try await rooms.target(username, in: access)
+        try access.require(.moderateVoice, on: target)
+        return user
     }
 
     /// Frees `user`'s seat and disconnects them from LiveKit (a kick, a ban).

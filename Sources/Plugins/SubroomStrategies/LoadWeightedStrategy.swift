@@ -159,7 +159,13 @@ public struct LoadWeightedStrategy: SubroomStrategy {
         let headroom = request.isModerator ? Double(configuration.moderatorHeadroom) * newcomer : 0
         // A small tolerance, so that weights like 0.1 adding up to the limit are not refused by rounding.
         func fits(_ load: Double, extra: Double = 0) -> Bool { load + newcomer <= limit + extra + 1e-9 }
-        func takes(_ index: Int) -> Bool { (1...maxSubrooms).contains(index) && fits(load(of: snapshot.occupancy(of: index)), extra: headroom) }
+        // Whatever the load, never more people than the declared maximum LiveKit is told.
+        let most = maxParticipants(limits: snapshot.limits) ?? Int.max
+        func hasSeat(_ occupancy: SubroomOccupancy) -> Bool { occupancy.seats.count < most }
+        func takes(_ index: Int) -> Bool {
+            let occupancy = snapshot.occupancy(of: index)
+            return (1...maxSubrooms).contains(index) && fits(load(of: occupancy), extra: headroom) && hasSeat(occupancy)
+        }
         let open = snapshot.subrooms.filter { !$0.seats.isEmpty && (1...maxSubrooms).contains($0.index) }
         if let preferred = request.preferredIndex, takes(preferred) {
             return .assign(preferred)
@@ -175,7 +181,10 @@ public struct LoadWeightedStrategy: SubroomStrategy {
         if fits(0), let fresh = (1...maxSubrooms).first(where: { !occupied.contains($0) }) {
             return .assign(fresh)
         }
-        if headroom > 0, let squeezed = open.map({ ($0.index, load(of: $0)) }).filter({ fits($0.1, extra: headroom) }).min(by: { ($0.1, $0.0) < ($1.1, $1.0) }) {
+        if headroom > 0,
+            let squeezed = open.filter(hasSeat).map({ ($0.index, load(of: $0)) }).filter({ fits($0.1, extra: headroom) })
+                .min(by: { ($0.1, $0.0) < ($1.1, $1.0) })
+        {
             return .assign(squeezed.0)
         }
         return .refuse("every sub-room of \(snapshot.room) is at its load limit of \(limit.formatted()) and all \(maxSubrooms) are open")
