@@ -240,6 +240,9 @@ struct LDAPLoginTests {
         defer { silent.close() }
         let plugins = Self.plugins(directory, [
             "uris": [server.ldapURI, "ldap://127.0.0.1:\(silent.port)"], "connect_timeout_ms": 500, "operation_timeout_ms": 1000,
+            // Long enough that the servers stay marked down through the burst below, however slow
+            // the steps before it run on a loaded machine.
+            "server_retry_seconds": 60,
         ])
         try await TestServer.run(plugins: plugins) { client, _ in
             #expect(try await client.register("breakglass").status == 201)
