@@ -86,12 +86,13 @@ func buildServer(
     let sessions = SessionService(accounts: accounts)
     let writer = MessageWriter(storage: plugins.storage, bus: bus, logger: logger)
     let messages = MessageService(storage: plugins.storage, bus: bus, writer: writer, maxBodyLength: server.messageMaxLength)
-    let voice = try await VoiceParts(setup: setup, plugins: plugins, rooms: rooms, bus: bus, metrics: metrics, logger: logger)
+    let voice = try await VoiceParts(setup: setup, plugins: plugins, rooms: rooms, bus: bus, hub: hub, metrics: metrics, logger: logger)
     let audit = ServerAudit(storage: plugins.storage, logger: logger)
     let reloader = StrategyReloader(
         startup: setup, registry: registry, slot: voice.strategy, activation: voice.activation, shadows: voice.shadows.ledger, storage: plugins.storage,
         audit: audit, logger: logger)
-    let gateway = RealTimeGateway(resolver: resolver, storage: plugins.storage, hub: hub, logger: logger, metrics: metrics)
+    let gateway = RealTimeGateway(
+        resolver: resolver, storage: plugins.storage, hub: hub, logger: logger, metrics: metrics, lastConnectionClosed: { voice.queue.disconnected($0) })
 
     let readiness = ReadinessMonitor(storage: plugins.storage, roomService: voice.roomService, logger: logger)
     let guards = RouteGuards(resolver: resolver)
@@ -146,6 +147,7 @@ func buildServer(
     services += [
         writer,
         voice.publisher,
+        voice.queue,
         voice.background,
         voice.reconciler,
         ConnectionWatchdog(

@@ -10,6 +10,9 @@ struct VoiceParts {
     let webhooks: VoiceWebhookHandler
     let moderation: VoiceModeration
     let publisher: OccupancyPublisher
+    /// Offers freed seats to the rooms' queues (a service).
+    let queue: VoiceQueue
+    let channelModeration: VoiceChannelModeration
     let background: BackgroundCalls
     let reconciler: VoiceReconciler
     /// LiveKit's RoomService, when voice is on.
@@ -23,7 +26,9 @@ struct VoiceParts {
     /// Replays decisions through the shadow strategy (a service).
     let shadows: ShadowRunner
 
-    init(setup: HostSetup, plugins: LoadedPlugins, rooms: RoomService, bus: any EventBus, metrics: HostMetrics, logger: Logger) async throws {
+    init(
+        setup: HostSetup, plugins: LoadedPlugins, rooms: RoomService, bus: any EventBus, hub: ConnectionHub, metrics: HostMetrics, logger: Logger
+    ) async throws {
         let server = setup.server
         let config = VoiceConfig(server)
         var livekitTokens: LiveKitTokens?
@@ -52,14 +57,24 @@ struct VoiceParts {
         let provisioner = LiveKitRoomProvisioner(
             roomService: roomService, strategy: strategy, background: background, logger: logger)
         isEnabled = livekitTokens != nil
+        let planner = SeatPlanner(strategy: strategy)
         tokens = VoiceTokens(
-            config: config, storage: plugins.storage, planner: SeatPlanner(strategy: strategy), shadows: shadows, tokens: livekitTokens,
+            config: config, storage: plugins.storage, planner: planner, shadows: shadows, tokens: livekitTokens,
             provisioner: provisioner, publisher: publisher, limiter: RateLimiter(shared: plugins.storage as? any SharedStorage), metrics: metrics,
             logger: logger)
+        let queue = VoiceQueue(
+            storage: plugins.storage, tokens: tokens, planner: planner, publisher: publisher, bus: bus, hub: hub, reservationTTL: config.reservationTTL,
+            logger: logger)
+        publisher.onSeatsChanged { queue.nudge($0) }
+        self.queue = queue
         webhooks = VoiceWebhookHandler(
             config: config, storage: plugins.storage, tokens: livekitTokens, roomService: roomService, provisioner: provisioner, publisher: publisher,
             background: background, metrics: metrics, logger: logger)
-        moderation = VoiceModeration(config: config, storage: plugins.storage, rooms: rooms, roomService: roomService, publisher: publisher, logger: logger)
+        moderation = VoiceModeration(
+            config: config, storage: plugins.storage, rooms: rooms, roomService: roomService, publisher: publisher, queue: queue, logger: logger)
+        channelModeration = VoiceChannelModeration(
+            config: config, storage: plugins.storage, moderation: moderation, tokens: tokens, strategy: strategy, roomService: roomService,
+            publisher: publisher, queue: queue, bus: bus, logger: logger)
         reconciler = VoiceReconciler(
             config: config, storage: plugins.storage, roomService: roomService, provisioner: provisioner, publisher: publisher, logger: logger)
         self.publisher = publisher
@@ -69,6 +84,8 @@ struct VoiceParts {
     }
 
     func controller(resolver: AccessResolver, guards: RouteGuards) -> VoiceController {
-        VoiceController(tokens: tokens, webhooks: webhooks, moderation: moderation, publisher: publisher, resolver: resolver, guards: guards)
+        VoiceController(
+            tokens: tokens, webhooks: webhooks, moderation: moderation, channel: channelModeration, queue: queue, publisher: publisher,
+            resolver: resolver, guards: guards)
     }
 }

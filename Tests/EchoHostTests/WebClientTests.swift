@@ -108,4 +108,35 @@ struct WebClientTests {
             #expect(output.contains("web client: every check passed"), "\(output)")
         }
     }
+
+    @Test(
+        "headless Chromium: the voice roster before joining, joining a friend, the queue position and the offered seat, moves and voice moderation",
+        .timeLimit(.minutes(5)))
+    func voiceChannelBrowser() async throws {
+        let python = try LiveKitInterop.python()
+        let double = try await TwirpDouble()
+        let standInPort = try freeLoopbackPort()
+        var config = LiveKitTests.config(double, ["livekit_reservation_seconds": 6])
+        config["livekit_client_url"] = "http://127.0.0.1:\(standInPort)/livekit-standin.js"
+        let plugins: [String: Any] = [
+            "auth": [TestServer.fastLocalAuth],
+            "subrooms": ["plugin": "capacity", "config": ["capacity": 2, "max_subrooms": 2, "moderator_headroom": 0]],
+        ]
+        let root = LiveKitInterop.repositoryRoot
+        let artifacts = root.appendingPathComponent("test-artifacts/voice-channel").path
+        try await TestServer.run(config: config, plugins: plugins) { client, _ in
+            let (status, output) = try await ServerProcess.run(
+                [
+                    root.appendingPathComponent("Tests/Browser/voice_channel_test.py").path,
+                    "--base-url", "http://127.0.0.1:\(client.port)", "--standin-port", "\(standInPort)", "--artifacts", artifacts,
+                    "--livekit-url", "ws://127.0.0.1:7880", "--livekit-key", LiveKitInterop.key, "--livekit-secret", LiveKitInterop.secret,
+                ],
+                in: root.path, executable: python, timeout: .seconds(240))
+            #expect(status == 0, "\(output)")
+            for step in ["roster: bob and carol shown before joining", "friends: alice joined dave in Voice Room(2)", "queue: erin was number 1", "move: erin moved to Voice Room(2)"] {
+                #expect(output.contains(step), "missing \(step.debugDescription) in:\n\(output)")
+            }
+            #expect(output.contains("voice channel: every check passed"), "\(output)")
+        }
+    }
 }

@@ -49,6 +49,12 @@ struct PostgresStorageTests {
         try await StorageConformance.runServerAudit(check) { try await database.open() }
     }
 
+    @Test("passes the voice channel conformance suite", arguments: StorageConformance.voiceChannelChecks.map(\.name))
+    func voiceChannelConformance(_ check: String) async throws {
+        let database = try await TestDatabase.make()
+        try await StorageConformance.runVoiceChannel(check) { try await database.open() }
+    }
+
     @Test("passes the name skeleton conformance suite", arguments: StorageConformance.nameSkeletonChecks.map(\.name))
     func nameSkeletonConformance(_ check: String) async throws {
         let database = try await TestDatabase.make()

@@ -24,8 +24,10 @@ struct RoomBody: Encodable, Sendable {
     let voice: VoiceBody
     let createdAt: Date
     let myRole: String?
+    /// Seats held in the room's voice channel (joined and joining); only in the room list.
+    var inVoice: Int? = nil
 
-    init(_ room: Room, role: RoomRole?) {
+    init(_ room: Room, role: RoomRole?, inVoice: Int? = nil) {
         name = room.name
         topic = room.topic
         visibility = room.visibility.rawValue
@@ -34,6 +36,7 @@ struct RoomBody: Encodable, Sendable {
         voice = VoiceBody(room.voice)
         createdAt = room.createdAt
         myRole = role?.rawValue
+        self.inVoice = inVoice
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -46,10 +49,11 @@ struct RoomBody: Encodable, Sendable {
         try container.encode(voice, forKey: .voice)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(myRole, forKey: .myRole)  // null, not absent, for non-members
+        try container.encodeIfPresent(inVoice, forKey: .inVoice)
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, topic, visibility, readonly, slowmodeSeconds, voice, createdAt, myRole
+        case name, topic, visibility, readonly, slowmodeSeconds, voice, createdAt, myRole, inVoice
     }
 }
 

@@ -41,6 +41,11 @@ extension RoomEvent {
         make("voice.occupancy", room: room, key: "subrooms", payload: subrooms)
     }
 
+    static func voiceRoster(_ subrooms: [SubroomBody], queueLength: Int, room: Room) -> RoomEvent {
+        let frame = VoiceRosterFrame(room: room.name, subrooms: subrooms, queueLength: queueLength)
+        return RoomEvent(roomID: room.id, frame: ByteBuffer(bytes: (try? WireJSON.encoder.encode(frame)) ?? Data("{}".utf8)))
+    }
+
     /// `{<key>: json, "room": name, "type": type}` around an already encoded payload, with the
     /// keys in the order the encoder sorts them.
     private static func wrapping(_ json: ByteBuffer, as type: String, key: String, room: Room, messageID: MessageID? = nil) -> RoomEvent {
@@ -59,5 +64,22 @@ extension RoomEvent {
         let json = ByteBuffer(bytes: (try? WireJSON.encoder.encode(payload)) ?? Data("null".utf8))
         let event = wrapping(json, as: type, key: key, room: room)
         return RoomEvent(roomID: event.roomID, frame: event.frame, membership: membership)
+    }
+}
+
+/// Every user event's frame.
+extension UserEvent {
+    /// `voice.seat_offered` or `voice.moved`, with the token the receiver connects with.
+    static func voiceToken(_ type: String, _ minted: VoiceToken, room: Room, to user: UserID) -> UserEvent {
+        encoded(VoiceTokenFrame(type, channel: room.name, minted), to: user)
+    }
+
+    /// `voice.queue`: the receiver's place in the room's queue, `nil` once out of it.
+    static func voiceQueue(_ position: Int?, room: Room, to user: UserID) -> UserEvent {
+        encoded(VoiceQueueFrame(room: room.name, position: position), to: user)
+    }
+
+    private static func encoded(_ frame: some Encodable, to user: UserID) -> UserEvent {
+        UserEvent(userID: user, frame: ByteBuffer(bytes: (try? WireJSON.encoder.encode(frame)) ?? Data("{}".utf8)))
     }
 }

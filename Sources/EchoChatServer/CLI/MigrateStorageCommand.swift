@@ -112,7 +112,9 @@ enum StorageMigration {
     /// row counts and checksums; any difference throws, which rolls the import back.
     static func copy(from source: any StorageTransfer, to target: any StorageTransfer) async throws -> [TableReport] {
         // The server audit log moves when both storages keep one.
-        let tables = TransferTable.all + (source is any ServerAuditStore && target is any ServerAuditStore ? [TransferTable.serverAudit] : [])
+        let tables =
+            TransferTable.all + (source is any ServerAuditStore && target is any ServerAuditStore ? [TransferTable.serverAudit] : [])
+            + (source is any VoiceChannelStore && target is any VoiceChannelStore ? [TransferTable.voiceBans] : [])
         return try await source.withTransferSnapshot { reader in
             let copied = Mutex<[TableReport]>([])
             try await target.importTransfer { writer in

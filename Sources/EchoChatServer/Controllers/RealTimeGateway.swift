@@ -22,6 +22,8 @@ struct RealTimeGateway: Sendable {
     let hub: ConnectionHub
     let logger: Logger
     let metrics: HostMetrics
+    /// Told when a user's last connection on this instance closes (the voice queue's grace starts).
+    var lastConnectionClosed: @Sendable (UserID) -> Void = { _ in }
     var outboxCapacity = 1024
     var outboxMaxBytes = 2 << 20
     var authTimeout: Duration = .seconds(10)
@@ -109,7 +111,7 @@ struct RealTimeGateway: Sendable {
             userID: principal.user.id, sessionID: principal.session.id, outbox: outbox, liveness: liveness,
             expiresAt: principal.accessTokenExpiresAt)
         defer {
-            hub.unregister(id)
+            if let user = hub.unregister(id) { lastConnectionClosed(user) }
             outbox.finish()
         }
         let rooms = Set(try await storage.roomIDs(of: principal.user.id))

@@ -25,7 +25,10 @@ struct RoomsController {
 
     @Sendable func list(_ request: Request, context: EchoRequestContext) async throws -> Response {
         let listings = try await rooms.list(for: try context.requirePrincipal())
-        return JSONBody.response(RoomsBody(rooms: listings.map { RoomBody($0.room, role: $0.role) }))
+        // How many are in each room's voice: one grouped read for the whole list.
+        let inVoice = try await (rooms.storage as? any VoiceChannelStore)?.voiceSeatCounts(at: Date()) ?? [:]
+        return JSONBody.response(
+            RoomsBody(rooms: listings.map { RoomBody($0.room, role: $0.role, inVoice: $0.room.voice.enabled ? inVoice[$0.room.id] ?? 0 : nil) }))
     }
 
     @Sendable func create(_ request: Request, context: EchoRequestContext) async throws -> Response {

@@ -8,6 +8,8 @@ struct VoiceController: Sendable {
     let tokens: VoiceTokens
     let webhooks: VoiceWebhookHandler
     let moderation: VoiceModeration
+    let channel: VoiceChannelModeration
+    let queue: VoiceQueue
     let publisher: OccupancyPublisher
     let resolver: AccessResolver
     let guards: RouteGuards
@@ -26,6 +28,13 @@ struct VoiceController: Sendable {
         inRoom.post("/api/rooms/{name}/voice/kick", use: kick)
         inRoom.post("/api/rooms/{name}/voice/mute", use: mute)
         inRoom.delete("/api/rooms/{name}/voice/mutes/{username}", use: unmute)
+        inRoom.get("/api/rooms/{name}/voice/mutes", use: mutes)
+        inRoom.delete("/api/rooms/{name}/voice/queue", use: leaveQueue)
+        inRoom.post("/api/rooms/{name}/voice/move", use: move)
+        inRoom.post("/api/rooms/{name}/voice/mute_all", use: muteAll)
+        inRoom.post("/api/rooms/{name}/voice/bans", use: ban)
+        inRoom.get("/api/rooms/{name}/voice/bans", use: bans)
+        inRoom.delete("/api/rooms/{name}/voice/bans/{username}", use: liftBan)
         return routes.addRoutes(signedIn).addRoutes(inRoom)
     }
 
@@ -39,9 +48,15 @@ struct VoiceController: Sendable {
             throw EchoError.roomNotFound
         }
         let access = try await resolver.access(claims, room: name)
-        let minted = try await tokens.token(access, preferredSubroom: body.room == name ? nil : subroom, companions: try body.companions())
-        return Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: VoiceTokenBody(minted).json))
+        let outcome = try await tokens.token(
+            access, preferredSubroom: body.room == name ? nil : subroom, companions: try body.companions(), queue: body.queue ?? false)
+        switch outcome {
+        case .minted(let minted):
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: VoiceTokenBody(minted).json))
+        case .queued(let position):
+            return JSONBody.response(QueuedBody(queued: true, position: position), status: .accepted)
+        }
     }
 
     @Sendable func webhook(_ request: Request, context: EchoRequestContext) async throws -> Response {
@@ -59,7 +74,49 @@ struct VoiceController: Sendable {
     @Sendable func occupancy(_ request: Request, context: EchoRequestContext) async throws -> Response {
         let access = try context.requireRoomAccess()
         try access.require(.view)
-        return JSONBody.response(SubroomsBody(subrooms: try await publisher.occupancy(of: access.room)))
+        let roster = try await publisher.occupancy(of: access.room)
+        return JSONBody.response(
+            SubroomsBody(
+                subrooms: roster.subrooms, queueLength: roster.queue.count, myQueuePosition: roster.position(of: access.principal.user.id)))
+    }
+
+    @Sendable func leaveQueue(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        let access = try context.requireRoomAccess()
+        try await queue.leave(access.principal.user.id, access.room)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func move(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        let access = try context.requireRoomAccess()
+        let body = try await JSONBody.decode(VoiceMoveRequest.self, from: request)
+        try await channel.move(body.username, to: body.subroom, in: access)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func muteAll(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        let access = try context.requireRoomAccess()
+        let body = try await JSONBody.decode(VoiceSubroomRequest.self, from: request)
+        return JSONBody.response(["muted": try await channel.muteAll(subroom: body.subroom, in: access)])
+    }
+
+    @Sendable func ban(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        let access = try context.requireRoomAccess()
+        let body = try await JSONBody.decode(VoiceBanRequest.self, from: request)
+        let ban = try await channel.ban(body.username, reason: try body.trimmedReason(), until: try body.until(), in: access)
+        return JSONBody.response(ban, status: .created)
+    }
+
+    @Sendable func bans(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        JSONBody.response(["bans": try await channel.bans(in: try context.requireRoomAccess())])
+    }
+
+    @Sendable func liftBan(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        try await channel.liftBan(try context.pathParameter("username"), in: try context.requireRoomAccess())
+        return Response(status: .noContent)
+    }
+
+    @Sendable func mutes(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        JSONBody.response(["mutes": try await channel.mutes(in: try context.requireRoomAccess())])
     }
 
     @Sendable func kick(_ request: Request, context: EchoRequestContext) async throws -> Response {

@@ -66,13 +66,17 @@ final class ConnectionHub: Sendable {
         }
     }
 
-    func unregister(_ id: Int) {
+    /// Forgets a connection; returns its user when it was their last one on this instance.
+    @discardableResult
+    func unregister(_ id: Int) -> UserID? {
         state.withLock { state in
-            guard let connection = state.connections.removeValue(forKey: id) else { return }
+            guard let connection = state.connections.removeValue(forKey: id) else { return nil }
             for room in connection.rooms { Self.remove(id, from: room, in: &state) }
             state.byUser[connection.userID]?.remove(id)
-            if state.byUser[connection.userID]?.isEmpty == true { state.byUser[connection.userID] = nil }
             metrics?.setRealtimeConnections(state.connections.count)
+            guard state.byUser[connection.userID]?.isEmpty == true else { return nil }
+            state.byUser[connection.userID] = nil
+            return connection.userID
         }
     }
 
@@ -103,6 +107,17 @@ final class ConnectionHub: Sendable {
             return receivers
         }
         Self.send(.text(event.frame), to: outboxes)
+    }
+
+    /// Hands a user's own event to each of their connections.
+    func deliver(_ event: UserEvent) {
+        let outboxes = state.withLock { state in (state.byUser[event.userID] ?? []).compactMap { state.connections[$0]?.outbox } }
+        Self.send(.text(event.frame), to: outboxes)
+    }
+
+    /// Whether the user has a real-time connection on this instance.
+    func isConnected(_ userID: UserID) -> Bool {
+        state.withLock { $0.byUser[userID] != nil }
     }
 
     /// Closes the connections of an ended session or a disabled user.

@@ -26,6 +26,14 @@ struct RoomEvent: Sendable {
     }
 }
 
+/// A frame for one user's connections only, on every instance: a seat offered from the voice
+/// queue, a move to another sub-room, a new place in the queue.
+struct UserEvent: Sendable {
+    let userID: UserID
+    /// The JSON text sent, encoded once.
+    let frame: ByteBuffer
+}
+
 /// Ends real-time connections whose session or account stopped being valid.
 enum SessionSignal: Sendable, Equatable {
     case sessionEnded(SessionID)
@@ -37,6 +45,7 @@ enum SessionSignal: Sendable, Equatable {
 protocol EventBus: Sendable {
     func publish(_ event: RoomEvent) async
     func publish(_ signal: SessionSignal) async
+    func publish(_ event: UserEvent) async
 }
 
 /// The bus of a single instance: delivers straight to its connection hub.
@@ -45,4 +54,5 @@ struct LocalEventBus: EventBus {
 
     func publish(_ event: RoomEvent) async { hub.deliver(event) }
     func publish(_ signal: SessionSignal) async { hub.end(signal) }
+    func publish(_ event: UserEvent) async { hub.deliver(event) }
 }

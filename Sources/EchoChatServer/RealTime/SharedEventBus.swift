@@ -59,6 +59,11 @@ final class SharedEventBus: EventBus, Service {
         send(Envelope(signal, from: instance))
     }
 
+    func publish(_ event: UserEvent) async {
+        hub.deliver(event)
+        send(Envelope(event, from: instance))
+    }
+
     private func send(_ envelope: Envelope) {
         let limit = storage.maxBroadcastBytes
         let dropped = outgoing.withLock { $0.enqueue(envelope, limit: limit) }
@@ -152,6 +157,7 @@ final class SharedEventBus: EventBus, Service {
     private func deliver(_ envelope: Envelope) {
         if let signal = envelope.signal { hub.end(signal) }
         if let event = envelope.roomEvent { hub.deliver(event) }
+        if let event = envelope.userEvent { hub.deliver(event) }
     }
 
     /// The newest stored message when reception first starts: catching up starts from there.

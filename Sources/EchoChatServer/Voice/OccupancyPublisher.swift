@@ -9,18 +9,17 @@ import Synchronization
 /// 500 tokens thus reads the seats a handful of times, not 500, the last event still shows the
 /// final state, and a slow read for one room holds up no other.
 final class OccupancyPublisher: Service {
-    private let storage: any Storage
-    private let names: LiveKitRoomNames
+    private let roster: VoiceRoster
     private let bus: any EventBus
     private let logger: Logger
     /// The rooms being published, and whether each went stale meanwhile.
     private let runs = Mutex<[RoomID: (room: Room, isStale: Bool)]>([:])
     private let starts: AsyncStream<RoomID>
     private let start: AsyncStream<RoomID>.Continuation
+    private let seatsChanged = Mutex<(@Sendable (Room) -> Void)?>(nil)
 
     init(storage: any Storage, names: LiveKitRoomNames, bus: any EventBus, logger: Logger) {
-        self.storage = storage
-        self.names = names
+        self.roster = VoiceRoster(storage: storage, names: names)
         self.bus = bus
         self.logger = logger
         (starts, start) = AsyncStream.makeStream(of: RoomID.self)
@@ -68,26 +67,22 @@ final class OccupancyPublisher: Service {
 
     private func publishNow(_ room: Room) async {
         do {
-            await bus.publish(.voiceOccupancy(try await occupancy(of: room), room: room))
+            let snapshot = try await roster.read(room)
+            await bus.publish(.voiceOccupancy(snapshot.subrooms, room: room))
+            await bus.publish(.voiceRoster(snapshot.subrooms, queueLength: snapshot.queue.count, room: room))
         } catch {
             logger.warning("could not read voice occupancy", metadata: ["room": "\(room.name)", "error": "\(error)"])
         }
+        seatsChanged.withLock { $0 }?(room)
     }
 
-    /// Who is in each sub-room of the room, and how many seats wait for a join.
-    func occupancy(of room: Room) async throws -> [SubroomBody] {
-        let seats = try await storage.voiceSeats(in: room.id, at: Date())
-        let users = try await storage.users(ids: Set(seats.map(\.userID)))
-        let names = Dictionary(users.map { ($0.id, $0.displayName) }, uniquingKeysWith: { first, _ in first })
-        return Dictionary(grouping: seats, by: \.subroom).sorted { $0.key < $1.key }.map { index, seats in
-            SubroomBody(
-                index: index, livekitRoom: self.names.name(of: room.name, subroom: index),
-                participants: seats.filter { $0.state == .joined }.map { seat in
-                    SubroomBody.Participant(
-                        username: seat.identity, displayName: names[seat.userID] ?? seat.identity,
-                        publishing: seat.publishing.map(\.rawValue).sorted())
-                },
-                reserved: seats.filter { $0.state == .reserved }.count)
-        }
+    /// Who is in each sub-room of the room, who is joining, and the room's queue.
+    func occupancy(of room: Room) async throws -> VoiceRoster.Snapshot {
+        try await roster.read(room)
+    }
+
+    /// Called after each publication, for the queue to offer seats that freed up.
+    func onSeatsChanged(_ action: @escaping @Sendable (Room) -> Void) {
+        seatsChanged.withLock { $0 = action }
     }
 }

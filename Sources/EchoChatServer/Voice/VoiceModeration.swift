@@ -10,11 +10,14 @@ struct VoiceModeration: Sendable {
     let rooms: RoomService
     let roomService: RoomServiceClient?
     let publisher: OccupancyPublisher
+    /// The voice queue: someone kicked or out of the room leaves it too.
+    let queue: VoiceQueue
     let logger: Logger
 
     /// Removes a user from the room's voice channel and keeps them out for `kickDuration`.
     func kick(_ username: String, in access: RoomAccess) async throws {
         let (user, _) = try await restrict(.kicked, username, in: access, audited: "voice_kick") { $0.addingTimeInterval(config.kickDuration) }
+        try await queue.leave(user.id, access.room)
         try await evict(user, from: access.room)
     }
 
@@ -31,6 +34,7 @@ struct VoiceModeration: Sendable {
         let (user, now) = try await restrict(.muted, username, in: access, audited: "voice_mute") { now in
             until ?? (duration > 0 ? now.addingTimeInterval(duration) : VoiceModeration.untilLifted)
         }
+        publisher.publish(access.room)  // the roster shows who is voice-muted
         guard let roomService, let seat = try await storage.voiceSeats(in: access.room.id, at: now).first(where: { $0.userID == user.id })
         else { return }
         // Reserved or joined here, they may already be connected: ask LiveKit either way.
@@ -51,6 +55,7 @@ struct VoiceModeration: Sendable {
     /// to publish back (their tracks stay muted until they unmute them).
     func unmute(_ username: String, in access: RoomAccess) async throws {
         let (user, now) = try await restrict(.muted, username, in: access, audited: "voice_unmute") { $0 }
+        publisher.publish(access.room)
         guard let roomService, let seat = try await storage.voiceSeats(in: access.room.id, at: now).first(where: { $0.userID == user.id })
         else { return }
         let livekitRoom = config.names.name(of: access.room.name, subroom: seat.subroom)
@@ -84,7 +89,7 @@ struct VoiceModeration: Sendable {
 
     /// Voice moderation's checks: voice is on, and a moderator or above acts on someone of
     /// lower role.
-    private func authorize(_ username: String, in access: RoomAccess) async throws -> User {
+    func authorize(_ username: String, in access: RoomAccess) async throws -> User {
         guard config.enabled else { throw VoiceConfig.disabled }
         try access.requireRole(.moderator)
         let (user, target) = try await rooms.target(username, in: access)
@@ -114,6 +119,7 @@ struct VoiceModeration: Sendable {
     /// failure is logged (their next `participant_joined` or the reconciliation removes them).
     func leaveVoice(_ user: User, _ room: Room) async {
         do {
+            try await queue.leave(user.id, room)
             try await evict(user, from: room)
         } catch {
             logger.warning("could not take a user out of voice", metadata: ["user_id": "\(user.id)", "error": "\(error)"])

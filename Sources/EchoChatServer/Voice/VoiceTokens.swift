@@ -27,10 +27,18 @@ struct VoiceTokens: Sendable {
     let metrics: HostMetrics
     let logger: Logger
 
+    /// What a token request got: a token, or a place in the room's queue.
+    enum Outcome: Sendable, Equatable {
+        case minted(VoiceToken)
+        case queued(position: Int)
+    }
+
     /// Mints a LiveKit token for `access`'s user, seating them in a sub-room (the one asked for
-    /// when it has space, else the strategy's choice; the same one again when they already hold a seat).
-    func token(_ access: RoomAccess, preferredSubroom: Int?, companions: [String] = []) async throws -> VoiceToken {
-        guard config.enabled, let tokens else { throw VoiceConfig.disabled }
+    /// when it has space, else the strategy's choice; the same one again when they already hold a
+    /// seat). With `queue`, a full room (or one where others already wait) answers with a place
+    /// in its queue instead of `room_full`.
+    func token(_ access: RoomAccess, preferredSubroom: Int?, companions: [String] = [], queue: Bool = false) async throws -> Outcome {
+        guard config.enabled, tokens != nil else { throw VoiceConfig.disabled }
         let user = access.principal.user
         if case .limited(let retryAfter) = await limiter.admit("livekit-token:\(user.id)", rule: config.tokenRateLimit) {
             metrics.recordLiveKitToken("rate_limited")
@@ -38,6 +46,7 @@ struct VoiceTokens: Sendable {
         }
         do {
             try access.require(.joinVoice)
+            try await refuseBanned(user, in: access.room)
         } catch {
             metrics.recordLiveKitToken("refused")
             throw error
@@ -51,18 +60,40 @@ struct VoiceTokens: Sendable {
         let listenOnly = restrictions.contains(.muted) || (access.room.isReadonly && !RoomPolicy.isExempt(access.subject, from: .readonly))
 
         let companionIDs = try await members(named: companions, of: access.room)
-        let (seat, plan) = try await reserve(access, user: user, preferred: preferredSubroom, companions: companionIDs, listenOnly: listenOnly, now: now)
-        let livekitRoom = config.names.name(of: access.room.name, subroom: seat.subroom)
-        await provisioner.ensureCreated(livekitRoom, opensSubroom: plan?.opensSubroom ?? false, now: now)
-
-        let grant = Self.grant(room: livekitRoom, voice: access.room.voice, listenOnly: listenOnly)
-        let metadata = Self.metadata(user: user, role: access.membership?.role)
-        let (token, expiresAt) = try await tokens.clientToken(
-            identity: user.username, name: user.displayName, metadata: metadata, grant: grant, now: now, ttl: config.tokenTTL)
-        metrics.recordLiveKitToken("minted")
+        let placed = try await reserve(
+            access, user: user, preferred: preferredSubroom, companions: companionIDs, listenOnly: listenOnly, queue: queue, now: now)
+        let (seat, plan): (VoiceSeat, SeatPlanner.Plan?)
+        switch placed {
+        case .seat(let held, let made): (seat, plan) = (held, made)
+        case .queued(let position):
+            metrics.recordLiveKitToken("queued")
+            return .queued(position: position)
+        }
+        let minted = try await mint(
+            for: user, role: access.membership?.role, in: access.room, subroom: seat.subroom, listenOnly: listenOnly,
+            opensSubroom: plan?.opensSubroom ?? false, now: now)
         if plan != nil { publisher.publish(access.room) }
-        return VoiceToken(
-            url: config.wsURL, livekitRoom: livekitRoom, token: token, subroom: seat.subroom, identity: user.username, expiresAt: expiresAt)
+        return .minted(minted)
+    }
+
+    /// Creates the sub-room on LiveKit when needed and signs a token for the seat `user` holds in it.
+    func mint(for user: User, role: RoomRole?, in room: Room, subroom: Int, listenOnly: Bool, opensSubroom: Bool, now: Date) async throws -> VoiceToken {
+        guard let tokens else { throw VoiceConfig.disabled }
+        let livekitRoom = config.names.name(of: room.name, subroom: subroom)
+        await provisioner.ensureCreated(livekitRoom, opensSubroom: opensSubroom, now: now)
+        let grant = Self.grant(room: livekitRoom, voice: room.voice, listenOnly: listenOnly)
+        let (token, expiresAt) = try await tokens.clientToken(
+            identity: user.username, name: user.displayName, metadata: Self.metadata(user: user, role: role), grant: grant, now: now,
+            ttl: config.tokenTTL)
+        metrics.recordLiveKitToken("minted")
+        return VoiceToken(url: config.wsURL, livekitRoom: livekitRoom, token: token, subroom: subroom, identity: user.username, expiresAt: expiresAt)
+    }
+
+    /// A voice ban ends token minting (403 `voice_banned`).
+    private func refuseBanned(_ user: User, in room: Room) async throws {
+        guard let store = storage as? any VoiceChannelStore, let ban = try await store.voiceBan(of: user.id, in: room.id, at: Date()) else { return }
+        let until = ban.expiresAt.map { " until \($0.formatted(.iso8601))" } ?? ""
+        throw EchoError.forbidden("voice_banned", "a moderator banned you from this room's voice channel\(until)")
     }
 
     /// The grant of a client token: join this one room; publish what the room allows, or nothing
@@ -83,29 +114,53 @@ struct VoiceTokens: Sendable {
         #"{"user_id":\#(user.id.rawValue),"role":\#(role.map { "\"\($0.rawValue)\"" } ?? "null"),"server_admin":\#(user.isAdmin)}"#
     }
 
+    /// Where a request ended up: a seat (with the plan that made it, `nil` when it was held
+    /// already), or a place in the queue.
+    private enum Placement {
+        case seat(VoiceSeat, SeatPlanner.Plan?)
+        case queued(Int)
+    }
+
     /// Decide-and-reserve in one storage transaction; the strategy sees the room's occupancy as
-    /// it is inside that transaction. The plan is `nil` when the user already held a seat.
+    /// it is inside that transaction. With `queue` (and a storage that keeps queues) a full room
+    /// queues the request instead; moderators pass the queue (their headroom is for trouble).
     private func reserve(
-        _ access: RoomAccess, user: User, preferred: Int?, companions: [UserID], listenOnly: Bool, now: Date
-    ) async throws -> (VoiceSeat, SeatPlanner.Plan?) {
+        _ access: RoomAccess, user: User, preferred: Int?, companions: [UserID], listenOnly: Bool, queue: Bool, now: Date
+    ) async throws -> Placement {
         let (planner, roomName) = (planner, access.room.name)
         let request = SubroomRequest(
             userID: user.id, preferredIndex: preferred, isListenOnly: listenOnly, companionIndices: [], role: access.membership?.role)
         let plans = PlanRecorder()
-        let outcome = try await storage.reserveSeat(
-            SeatRequest(
-                roomID: access.room.id, userID: user.id, identity: user.username, isListenOnly: listenOnly, now: now,
-                expiresAt: now.addingTimeInterval(config.reservationTTL))
-        ) { occupancy in
+        let decide: @Sendable ([SubroomOccupancy]) -> SubroomDecision = { occupancy in
             plans.record(planner.plan(request, companions: companions, room: roomName, occupancy: occupancy, now: now)).decision
+        }
+        let seatRequest = SeatRequest(
+            roomID: access.room.id, userID: user.id, identity: user.username, isListenOnly: listenOnly, now: now,
+            expiresAt: now.addingTimeInterval(config.reservationTTL))
+        let outcome: SeatOutcome
+        if queue, let store = storage as? any VoiceChannelStore {
+            let bypasses = request.isModerator || access.principal.user.isAdmin
+            switch try await store.reserveSeatOrQueue(seatRequest, bypassesQueue: bypasses, decide: decide) {
+            case .seat(let seated):
+                outcome = seated
+            case .queued(let position):
+                guard plans.last?.failure == nil else {
+                    try await store.leaveVoiceQueue(of: user.id, in: access.room.id)
+                    outcome = .refused("the strategy failed")
+                    break
+                }
+                return .queued(position)
+            }
+        } else {
+            outcome = try await storage.reserveSeat(seatRequest, decide: decide)
         }
         // Only the decision that took effect is replayed, not those of retried transactions.
         if case .existing = outcome {} else if let replayed = plans.last?.shadow { shadows.submit(replayed) }
         switch outcome {
         case .existing(let seat):
-            return (seat, nil)
+            return .seat(seat, nil)
         case .reserved(let seat):
-            return (seat, plans.last ?? SeatPlanner.Plan(decision: .assign(seat.subroom), opensSubroom: false))
+            return .seat(seat, plans.last ?? SeatPlanner.Plan(decision: .assign(seat.subroom), opensSubroom: false))
         case .refused where plans.last?.failure != nil:
             metrics.recordLiveKitToken("strategy_failed")
             throw EchoError.unavailable(

@@ -172,4 +172,16 @@ public struct TransferTable: Hashable, Sendable, CustomStringConvertible {
         "server_audit",
         columns: [.init("id", .integer), .init("actor", .text), .init("action", .text), .init("details", .text), .init("created_at", .integer)],
         primaryKey: ["id"])
+
+    /// Voice bans, moved only between two storages that keep them (``VoiceChannelStore``);
+    /// ``all`` leaves them out. Queue entries are not moved: they belong to the running server.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.9.
+    public static let voiceBans = TransferTable(
+        "voice_bans",
+        columns: [
+            .init("room_id", .integer), .init("user_id", .integer), .init("reason", .text, nullable: true),
+            .init("banned_by", .integer, nullable: true), .init("created_at", .integer), .init("expires_at", .integer, nullable: true),
+        ],
+        primaryKey: ["room_id", "user_id"])
 }

@@ -230,6 +230,35 @@ extension PostgresStorage {
                     id BIGSERIAL PRIMARY KEY, actor TEXT NOT NULL, action TEXT NOT NULL, details TEXT NOT NULL, created_at BIGINT NOT NULL)
                 """
             ]),
+        // The voice channel's queue (served in `seq` order) and voice bans (VoiceChannelStore).
+        Migration(
+            id: "v5_voice_channels",
+            statements: [
+                """
+                CREATE TABLE voice_queue (
+                    room_id BIGINT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    identity TEXT NOT NULL,
+                    listen_only BOOLEAN NOT NULL,
+                    seq BIGINT NOT NULL,
+                    enqueued_at BIGINT NOT NULL,
+                    PRIMARY KEY (room_id, user_id)
+                )
+                """,
+                "CREATE INDEX voice_queue_in_order ON voice_queue(room_id, seq)",
+                "CREATE INDEX voice_queue_by_user ON voice_queue(user_id)",
+                """
+                CREATE TABLE voice_bans (
+                    room_id BIGINT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    reason TEXT,
+                    banned_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT,
+                    PRIMARY KEY (room_id, user_id)
+                )
+                """,
+            ]),
     ]
 
     /// A key for `pg_advisory_xact_lock` that only EchoChat's migrations take.

@@ -180,6 +180,32 @@ extension SQLiteStorage {
                         created_at INTEGER NOT NULL)
                     """)
         }
+        // The voice channel's queue (served in `seq` order) and voice bans (VoiceChannelStore).
+        migrator.registerMigration("v7_voice_channels") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE voice_queue (
+                        room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        identity TEXT NOT NULL,
+                        listen_only INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        enqueued_at INTEGER NOT NULL,
+                        PRIMARY KEY (room_id, user_id)
+                    );
+                    CREATE INDEX voice_queue_in_order ON voice_queue(room_id, seq);
+                    CREATE INDEX voice_queue_by_user ON voice_queue(user_id);
+                    CREATE TABLE voice_bans (
+                        room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        reason TEXT,
+                        banned_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER,
+                        PRIMARY KEY (room_id, user_id)
+                    );
+                    """)
+        }
         return migrator
     }
 

@@ -4,7 +4,8 @@
 // This module starts the client and puts the parts together; each part lives in its own module:
 // auth.js (signing in), room-list.js (the sidebar), rooms.js (opening, joining, leaving),
 // room-header.js, messages.js, composer.js, members.js, member-dialog.js, room-dialog.js,
-// live.js (live events), voice.js, layout.js (drawers, theme); state.js and dom.js are shared.
+// live.js (live events), voice.js (with voice-roster.js and voice-moderation.js), layout.js (drawers,
+// theme); state.js and dom.js are shared.
 
 import { RealTime } from "./realtime.js";
 import { VoicePanel } from "./voice.js";
@@ -12,7 +13,7 @@ import { api, services, state } from "./state.js";
 import { $, announce, describe, toast } from "./dom.js";
 import { applyTheme, setUpLayout } from "./layout.js";
 import { setUpAuthForms, showAuth } from "./auth.js";
-import { loadRooms, setUpRoomSearch } from "./room-list.js";
+import { loadRooms, setInVoice, setUpRoomSearch } from "./room-list.js";
 import { routeFromHash, setUpRooms } from "./rooms.js";
 import { setUpMessages } from "./messages.js";
 import { setUpComposer } from "./composer.js";
@@ -64,7 +65,14 @@ function setUpApp() {
       controls: $("voice-controls"), mute: $("voice-mute"), camera: $("voice-camera"), screen: $("voice-screen"),
       leave: $("voice-leave"), participants: $("voice-participants"), occupancy: $("voice-occupancy"), occupancyEmpty: $("voice-occupancy-empty"),
       media: $("voice-media"), subroom: $("voice-subroom"),
+      queue: $("voice-queue"), queuePosition: $("voice-queue-position"), queueLeave: $("voice-queue-leave"), queueLength: $("voice-queue-length"),
+      moderation: {
+        box: $("voice-mod"), title: $("voice-mod-title"), target: $("voice-move-target"), move: $("voice-move"), mute: $("voice-mod-mute"),
+        reason: $("voice-ban-reason"), ban: $("voice-ban"), close: $("voice-mod-close"),
+        bans: $("voice-bans"), banList: $("voice-ban-list"), banCount: $("voice-ban-count"), bansEmpty: $("voice-bans-empty"),
+      },
     },
+    onSeats: setInVoice,
   });
   services.voice = voice;
 

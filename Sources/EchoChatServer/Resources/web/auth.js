@@ -85,6 +85,7 @@ export function showAuth(notice = "") {
   state.current = null;
   state.rooms.clear();
   state.unread.clear();
+  state.inVoice.clear();
   state.me = null;
   // Nothing of the last user stays behind for the next one.
   history.replaceState(null, "", location.pathname + location.search);

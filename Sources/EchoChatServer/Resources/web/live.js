@@ -1,13 +1,17 @@
-// What the live connection reports (messages, members, room settings, voice seats), and catching
-// up on what was missed while it was down.
+// What the live connection reports (messages, members, room settings, voice rosters, queues,
+// offered seats and moves), and catching up on what was missed while it was down.
 
 import { roomPath } from "./api.js";
 import { api, services, state } from "./state.js";
 import { $, announce, describe, toast } from "./dom.js";
-import { loadRooms, renderRoomList } from "./room-list.js";
+import { loadRooms, renderRoomList, setInVoice } from "./room-list.js";
+import { seatsIn } from "./voice-roster.js";
 import { renderRoomHeader } from "./room-header.js";
 import { insertMessages, isNearBottom, loadLatest, removeMessage, rerenderMessages, scrollToLatest } from "./messages.js";
 import { loadMembers, renderMembers } from "./members.js";
+
+/// Rooms that sent a `voice.roster`: their `voice.occupancy` (kept for older clients) is passed over.
+const rosterRooms = new Set();
 
 export function handleEvent(frame) {
   const voice = services.voice;
@@ -76,8 +80,25 @@ export function handleEvent(frame) {
       renderRoomList();
       break;
     }
+    case "voice.roster":
+      rosterRooms.add(frame.room);
+      setInVoice(frame.room, seatsIn(frame.subrooms));
+      voice.updateRoster(frame.room, frame.subrooms, frame.queue_length);
+      break;
     case "voice.occupancy":
+      // Older servers send only this; a room that sends voice.roster says more there.
+      if (rosterRooms.has(frame.room)) break;
+      setInVoice(frame.room, seatsIn(frame.subrooms));
       voice.updateOccupancy(frame.room, frame.subrooms);
+      break;
+    case "voice.queue":
+      voice.updateQueue(frame.room, frame.position ?? null);
+      break;
+    case "voice.seat_offered":
+      voice.seatOffered(frame);
+      break;
+    case "voice.moved":
+      voice.moved(frame);
       break;
     default:
       break;

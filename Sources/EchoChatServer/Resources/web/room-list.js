@@ -1,4 +1,5 @@
-// The sidebar: the rooms I am in and the public ones, with unread counts and a search.
+// The sidebar: the rooms I am in and the public ones, with unread counts, how many are in voice,
+// and a search.
 
 import { api, state } from "./state.js";
 import { $, badge, describe, toast } from "./dom.js";
@@ -18,9 +19,17 @@ export async function loadRooms() {
   try {
     const { rooms } = await api.get("/api/rooms");
     state.rooms = new Map(rooms.map((room) => [room.name, room]));
+    state.inVoice = new Map(rooms.map((room) => [room.name, Number(room.in_voice) || 0]));
   } catch (error) {
     toast(describe(error));
   }
+  renderRoomList();
+}
+
+/// How many hold a seat in a room's voice channel (from `voice.roster`, or the open room's GET …/voice).
+export function setInVoice(name, count) {
+  if ((state.inVoice.get(name) ?? 0) === count) return;
+  state.inVoice.set(name, count);
   renderRoomList();
 }
 
@@ -48,6 +57,12 @@ function roomItem(room) {
   name.textContent = room.name;
   link.append(name);
   if (room.visibility === "private") link.append(badge("private"));
+  const inVoice = state.inVoice.get(room.name) ?? 0;
+  if (inVoice > 0) {
+    const voice = badge(`${inVoice} in voice`, "in-voice");
+    voice.dataset.count = String(inVoice);
+    link.append(" ", voice);
+  }
   const unread = state.unread.get(room.name) ?? 0;
   if (unread > 0) {
     const count = badge(unread > 99 ? "99+" : String(unread), "unread");

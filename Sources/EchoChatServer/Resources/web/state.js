@@ -10,6 +10,7 @@ export const state = {
   config: null,
   rooms: new Map(),       // name → room (with my_role)
   unread: new Map(),      // name → count
+  inVoice: new Map(),     // name → seats held in its voice channel (GET /api/rooms, then voice.roster)
   current: null,          // the open room's view state
   search: "",
 };
