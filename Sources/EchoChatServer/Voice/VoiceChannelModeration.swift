@@ -29,10 +29,11 @@ struct VoiceChannelModeration: Sendable {
     /// Moves `username`'s seat to sub-room `subroom` (within the strategy's capacity): they get a
     /// `voice.moved` event with a token for it, and LiveKit drops their old connection.
     func move(_ username: String, to subroom: Int, in access: RoomAccess) async throws {
+        try Self.checkSubroom(subroom)
         let user = try await moderation.authorize(username, in: access)
         let limits = strategy.active.limits
         guard (1...max(limits.maxSubrooms, 1)).contains(subroom) else {
-            throw EchoError.invalid("subroom: a sub-room from 1 to \(max(limits.maxSubrooms, 1))")
+            throw EchoError.conflict("subroom_unavailable", "the strategy spreads this room over sub-rooms 1 to \(max(limits.maxSubrooms, 1))")
         }
         let now = Date()
         if try await storage.voiceSeats(in: access.room.id, at: now).first(where: { $0.userID == user.id })?.subroom == subroom { return }
@@ -67,11 +68,19 @@ struct VoiceChannelModeration: Sendable {
         }
     }
 
+    /// The largest sub-room number a request may name.
+    static let maxSubroom = 1000
+
+    /// A sub-room number as the API takes it: 1 to 1000.
+    static func checkSubroom(_ subroom: Int) throws {
+        guard (1...maxSubroom).contains(subroom) else { throw EchoError.invalid("subroom: a number from 1 to \(maxSubroom)") }
+    }
+
     /// Mutes the published audio of everyone in the sub-room the moderator outranks; returns how many.
     func muteAll(subroom: Int, in access: RoomAccess) async throws -> Int {
         guard config.enabled else { throw VoiceConfig.disabled }
         try access.requireRole(.moderator)
-        guard subroom >= 1 else { throw EchoError.invalid("subroom: a sub-room number from 1") }
+        try Self.checkSubroom(subroom)
         let livekitRoom = config.names.name(of: access.room.name, subroom: subroom)
         let seats = try await storage.voiceSeats(in: access.room.id, at: Date()).filter { $0.subroom == subroom && $0.state == .joined }
         var muted = 0
