@@ -167,6 +167,9 @@ extension StorageConformance {
         let restrictions = try await storage.voiceRestrictions(in: lobby.id, at: now)
         try expect(restrictions == [VoiceRestrictionEntry(userID: people[2].id, restriction: .muted, until: now.addingTimeInterval(30))], "\(restrictions)")
         try expect(try await storage.voiceRestrictions(in: lobby.id, at: now.addingTimeInterval(31)).isEmpty, "the mute lapses")
-        try expect(try await storage.auditLog(of: lobby.id, before: nil, limit: 10).contains { $0.action == "voice_ban" }, "the ban is audited")
+        try await storage.recordVoiceAudit(AuditRecord(actorID: people[0].id, action: "voice_mute_all", detail: "Lobby: 2", createdAt: now), in: lobby.id)
+        let audit = try await storage.auditLog(of: lobby.id, before: nil, limit: 10)
+        try expect(audit.contains { $0.action == "voice_ban" }, "the ban is audited")
+        try expect(audit.contains { $0.action == "voice_mute_all" && $0.detail == "Lobby: 2" }, "a voice audit entry is recorded as given")
     }
 }

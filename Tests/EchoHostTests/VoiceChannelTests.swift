@@ -121,7 +121,7 @@ struct VoiceChannelTests {
         try await TestServer.run(config: config, plugins: plugins) { client, _ in
             let seated = ["s1", "s2", "s3", "s4"]
             let waiting = ["w1", "w2", "w3", "w4", "w5"]
-            let tokens = try await RealTimeTests.setUpRoom(client, "Lobby", ["owner"] + seated + waiting)
+            let tokens = try await RealTimeTests.setUpRoom(client, "Lobby", ["owner"] + seated + waiting + ["leaver", "closer"])
             for name in seated { #expect(try await Self.queueToken(client, "Lobby", tokens[name]).status == 200) }
             let joins = try await Self.signed(
                 seated.enumerated().flatMap { index, name in
@@ -181,6 +181,23 @@ struct VoiceChannelTests {
             #expect(try await client.request(.delete, "/api/rooms/Lobby/voice/queue", token: tokens["w5"]).status == 204)
             #expect(await Self.place(of: sockets["w5"]!, reaches: nil))
             #expect(try await client.get("/api/rooms/Lobby/voice", token: tokens["w5"])["queue_length"] as? Int == 0)
+
+            // w4 takes the passed-on seat; then leaving the room, or closing every socket, leaves the queue too.
+            let w4Room = (passedClaims.first?["video"] as? [String: Any])?["room"] as? String ?? ""
+            try await Self.deliver(client, try await Self.signed([LiveKitTests.event("participant_joined", id: "EV_w4", room: w4Room, identity: "w4", sid: "PA_w4")])[0])
+            #expect(try await Self.queueToken(client, "Lobby", tokens["leaver"])["position"] as? Int == 1)
+            let closer = TestSocket(port: client.port, query: "access_token=\(tokens["closer"]!)")
+            _ = await closer.next(type: "ready")
+            #expect(try await Self.queueToken(client, "Lobby", tokens["closer"])["position"] as? Int == 2)
+            #expect(try await client.post("/api/rooms/Lobby/leave", [:], token: tokens["leaver"]).status < 300)
+            #expect(await Self.place(of: closer, reaches: 1), "closer moves up when leaver leaves the room")
+            closer.disconnect()
+            var length = 1
+            for _ in 0..<60 where length != 0 {
+                try await Task.sleep(for: .milliseconds(500))
+                length = try await client.get("/api/rooms/Lobby/voice", token: tokens["owner"])["queue_length"] as? Int ?? -1
+            }
+            #expect(length == 0, "closing every socket leaves the queue after the grace")
         }
     }
 
