@@ -45,11 +45,11 @@ extension StorageConformance {
         let decide = fill(capacity: 2, maxSubrooms: 1)
         var outcomes: [QueuedSeatOutcome] = []
         for (index, user) in people.enumerated() {
-            outcomes.append(try await storage.reserveSeatOrQueue(seatRequest(lobby.id, user, at: Double(index)), bypassesQueue: false, decide: decide))
+            outcomes.append(try await storage.reserveSeatOrQueue(seatRequest(lobby.id, user, at: Double(index)), joinsQueue: true, bypassesQueue: false, decide: decide))
         }
         try expect(outcomes.prefix(2).allSatisfy { if case .seat(.reserved) = $0 { true } else { false } }, "the first two seated: \(outcomes)")
         try expect(Array(outcomes.dropFirst(2)) == (1...4).map { QueuedSeatOutcome.queued(position: $0) }, "the rest queued at 1–4: \(outcomes)")
-        let again = try await storage.reserveSeatOrQueue(seatRequest(lobby.id, people[3], at: 7), bypassesQueue: false, decide: decide)
+        let again = try await storage.reserveSeatOrQueue(seatRequest(lobby.id, people[3], at: 7), joinsQueue: true, bypassesQueue: false, decide: decide)
         try expect(again == .queued(position: 2), "asking again keeps the place: \(again)")
         let queue = try await storage.voiceQueue(in: lobby.id)
         try expect(queue.map(\.userID) == people[2...].map(\.id) && queue.map(\.position) == [1, 2, 3, 4], "the queue in order")
@@ -62,7 +62,9 @@ extension StorageConformance {
         // A newcomer with people ahead waits even when a seat is free.
         try await storage.releaseSeat(of: people[0].id, in: lobby.id)
         let late = try await storage.createUser(newUser("late"), credential: nil)
-        let lateOutcome = try await storage.reserveSeatOrQueue(seatRequest(lobby.id, late, at: 9), bypassesQueue: false, decide: decide)
+        let passing = try await storage.reserveSeatOrQueue(seatRequest(lobby.id, late, at: 9), joinsQueue: false, bypassesQueue: false, decide: decide)
+        guard case .seat(.refused) = passing else { throw ConformanceFailure("a request that does not queue is refused while others wait: \(passing)") }
+        let lateOutcome = try await storage.reserveSeatOrQueue(seatRequest(lobby.id, late, at: 9), joinsQueue: true, bypassesQueue: false, decide: decide)
         try expect(lateOutcome == .queued(position: 5), "a newcomer goes to the back: \(lateOutcome)")
         let offers = try await storage.offerQueuedSeats(in: lobby.id, now: t0.addingTimeInterval(10), expiresAt: t0.addingTimeInterval(16), limit: 10) {
             decide($1)
@@ -77,7 +79,7 @@ extension StorageConformance {
         try expect(next.map(\.userID) == [people[3].id], "a lapsed offer passes on: \(next)")
         // The head of the queue asking for a token while a seat is free gets it directly.
         try await storage.releaseSeat(of: people[1].id, in: lobby.id)
-        let head = try await storage.reserveSeatOrQueue(seatRequest(lobby.id, people[4], at: 18), bypassesQueue: false, decide: decide)
+        let head = try await storage.reserveSeatOrQueue(seatRequest(lobby.id, people[4], at: 18), joinsQueue: true, bypassesQueue: false, decide: decide)
         guard case .seat(.reserved(let seat)) = head else { throw ConformanceFailure("the head takes a free seat: \(head)") }
         try expect(seat.userID == people[4].id, "the head's seat")
         try expect(try await storage.voiceQueue(in: lobby.id).map(\.userID) == [people[5].id, late.id], "the head left the queue")
@@ -89,7 +91,7 @@ extension StorageConformance {
         let decide = fill(capacity: 3, maxSubrooms: 2)
         let outcomes = try await withThrowingTaskGroup(of: QueuedSeatOutcome.self) { group in
             for user in people {
-                group.addTask { try await storage.reserveSeatOrQueue(seatRequest(lobby.id, user), bypassesQueue: false, decide: decide) }
+                group.addTask { try await storage.reserveSeatOrQueue(seatRequest(lobby.id, user), joinsQueue: true, bypassesQueue: false, decide: decide) }
             }
             return try await group.reduce(into: [QueuedSeatOutcome]()) { $0.append($1) }
         }
@@ -120,8 +122,8 @@ extension StorageConformance {
         let lobby = try await storage.createRoom(room("Lobby"), owner: people[0].id)
         let other = try await storage.createRoom(room("Other"), owner: people[0].id)
         let decide = fill(capacity: 1, maxSubrooms: 2)
-        for user in people { _ = try await storage.reserveSeatOrQueue(seatRequest(lobby.id, user), bypassesQueue: false, decide: decide) }
-        _ = try await storage.reserveSeatOrQueue(seatRequest(other.id, people[3]), bypassesQueue: false, decide: fill(capacity: 0, maxSubrooms: 1))
+        for user in people { _ = try await storage.reserveSeatOrQueue(seatRequest(lobby.id, user), joinsQueue: true, bypassesQueue: false, decide: decide) }
+        _ = try await storage.reserveSeatOrQueue(seatRequest(other.id, people[3]), joinsQueue: true, bypassesQueue: false, decide: fill(capacity: 0, maxSubrooms: 1))
         try expect(try await storage.leaveVoiceQueue(of: people[2].id, in: lobby.id), "people[2] leaves the queue")
         try expect(!(try await storage.leaveVoiceQueue(of: people[2].id, in: lobby.id)), "leaving twice is a no-op")
         try expect(try await storage.leaveVoiceQueues(of: people[3].id) == [lobby.id, other.id], "leaving every queue names the rooms")

@@ -201,6 +201,46 @@ struct VoiceChannelTests {
         }
     }
 
+    @Test("a queued user who is voice-banned or leaves the room is not offered a seat; a request that does not queue does not pass those who wait", .timeLimit(.minutes(2)))
+    func queueSkipsTheGone() async throws {
+        let double = try await TwirpDouble()
+        let plugins: [String: Any] = [
+            "auth": [TestServer.fastLocalAuth],
+            "subrooms": ["plugin": "capacity", "config": ["capacity": 1, "max_subrooms": 1, "moderator_headroom": 0]],
+        ]
+        try await TestServer.run(config: LiveKitTests.config(double), plugins: plugins) { client, _ in
+            let tokens = try await RealTimeTests.setUpRoom(client, "Lobby", ["owner", "sitter", "banned", "leaver", "next", "plain"])
+            #expect(try await LiveKitTests.token(client, "Lobby", tokens["sitter"]).status == 200)
+            let events = try await Self.signed([
+                LiveKitTests.event("participant_joined", id: "EV_j", room: "Lobby", identity: "sitter", sid: "PA_s"),
+                LiveKitTests.event("participant_left", id: "EV_l", room: "Lobby", identity: "sitter", sid: "PA_s"),
+            ])
+            try await Self.deliver(client, events[0])
+            let next = TestSocket(port: client.port, query: "access_token=\(tokens["next"]!)")
+            _ = await next.next(type: "ready")
+            for (index, name) in ["banned", "leaver", "next"].enumerated() {
+                #expect(try await Self.queueToken(client, "Lobby", tokens[name])["position"] as? Int == index + 1)
+            }
+            #expect(try await client.post("/api/rooms/Lobby/voice/bans", ["username": "banned"], token: tokens["owner"]).status == 201)
+            #expect(try await client.post("/api/rooms/Lobby/leave", [:], token: tokens["leaver"]).status < 300)
+            #expect(await Self.place(of: next, reaches: 1), "next moves to the head")
+            let plain = try await LiveKitTests.token(client, "Lobby", tokens["plain"])
+            #expect(plain.status == 409 && plain.errorCode == "room_full", "\(plain.text)")
+
+            try await Self.deliver(client, events[1])
+            let offer = try #require(await next.next(type: "voice.seat_offered"), "the seat goes to the first who still waits")
+            let claims = try await LiveKitInterop.verify([offer["token"] as? String ?? ""])
+            #expect(claims.first?["identity"] as? String == "next")
+            // The offered token lasts as long as the seat is held for it.
+            let expires = try #require((offer["expires_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+            #expect(expires.timeIntervalSinceNow < Double(60 + 5), "\(expires)")
+            // While the seat is held for next, nobody else takes it, queue or not.
+            #expect(try await LiveKitTests.token(client, "Lobby", tokens["plain"]).status == 409)
+            let voice = try await client.get("/api/rooms/Lobby/voice", token: tokens["owner"])
+            #expect(Self.roster(voice["subrooms"] as? [[String: Any]] ?? []) == ["next:1:reserved:muted"] && voice["queue_length"] as? Int == 0)
+        }
+    }
+
     @Test("move: the moved user gets a token for the new sub-room, LiveKit drops the old connection, occupancy is right on both sides; mute_all mutes a sub-room", .timeLimit(.minutes(3)))
     func move() async throws {
         let double = try await TwirpDouble()
@@ -228,8 +268,8 @@ struct VoiceChannelTests {
             #expect(full.status == 409 && full.errorCode == "subroom_full", "\(full.text)")
             let outside = try await client.post("/api/rooms/Lobby/voice/move", ["username": "alice", "subroom": 9], token: tokens["owner"])
             #expect(outside.status == 409 && outside.errorCode == "subroom_unavailable", "\(outside.text)")
-            let absent = try await client.post("/api/rooms/Lobby/voice/move", ["username": "owner", "subroom": 2], token: tokens["owner"])
-            #expect(absent.status == 403 || absent.status == 404, "\(absent.text)")
+            let yourself = try await client.post("/api/rooms/Lobby/voice/move", ["username": "owner", "subroom": 2], token: tokens["owner"])
+            #expect(yourself.status == 403, "\(yourself.text)")
 
             #expect(try await client.post("/api/rooms/Lobby/voice/move", ["username": "alice", "subroom": 2], token: tokens["owner"]).status == 204)
             let moved = try #require(await alice.next(type: "voice.moved"), "alice is told")

@@ -1,6 +1,7 @@
 import EchoPluginAPI
 import Foundation
 import Logging
+import Synchronization
 
 /// Moderation of a room's voice channel beyond kick and mute: moving someone to another
 /// sub-room, muting a whole sub-room, voice bans, and the lists moderators read.
@@ -39,10 +40,15 @@ struct VoiceChannelModeration: Sendable {
         if try await storage.voiceSeats(in: access.room.id, at: now).first(where: { $0.userID == user.id })?.subroom == subroom { return }
         let target = config.names.name(of: access.room.name, subroom: subroom)
         let capacity = limits.capacity
+        let wasEmpty = Mutex(false)
         let move = try await channel.moveSeat(
             of: user.id, in: access.room.id, to: subroom, now: now, expiresAt: now.addingTimeInterval(config.reservationTTL),
             audit: AuditRecord(actorID: access.principal.user.id, action: "voice_move", targetID: user.id, detail: target, createdAt: now)
-        ) { occupancy in (occupancy.first { $0.index == subroom }?.seats.count ?? 0) < capacity }
+        ) { occupancy in
+            let seats = occupancy.first { $0.index == subroom }?.seats.count ?? 0
+            wasEmpty.withLock { $0 = seats == 0 }
+            return seats < capacity
+        }
         switch move {
         case .notSeated:
             throw EchoError.notFound("\(user.username) is not in this room's voice channel", code: "not_in_voice")
@@ -53,7 +59,7 @@ struct VoiceChannelModeration: Sendable {
             let restrictions = try await storage.voiceRestrictions(of: user.id, in: access.room.id, at: now)
             let minted = try await tokens.mint(
                 for: user, role: membership?.role, in: access.room, subroom: to.subroom, listenOnly: to.isListenOnly || restrictions.contains(.muted),
-                opensSubroom: false, now: now)
+                opensSubroom: wasEmpty.withLock { $0 }, now: now, ttl: config.reservationTTL)
             await bus.publish(.voiceToken("voice.moved", minted, room: access.room, to: user.id))
             publisher.publish(access.room)
             if let roomService {
@@ -81,6 +87,7 @@ struct VoiceChannelModeration: Sendable {
         guard config.enabled else { throw VoiceConfig.disabled }
         try access.requireRole(.moderator)
         try Self.checkSubroom(subroom)
+        let channel = try channel
         let livekitRoom = config.names.name(of: access.room.name, subroom: subroom)
         let seats = try await storage.voiceSeats(in: access.room.id, at: Date()).filter { $0.subroom == subroom && $0.state == .joined }
         var muted = 0

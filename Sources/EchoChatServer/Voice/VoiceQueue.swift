@@ -26,6 +26,8 @@ final class VoiceQueue: Service {
     private let logger: Logger
     private let runs = Mutex<[RoomID: (room: Room, isStale: Bool)]>([:])
     private let departures = Mutex<[UserID: Date]>([:])
+    /// The places this instance last told each room's queue, so that a pass tells only changes.
+    private let told = Mutex<[RoomID: [UserID: Int]]>([:])
     private let starts: AsyncStream<RoomID>
     private let start: AsyncStream<RoomID>.Continuation
 
@@ -73,8 +75,16 @@ final class VoiceQueue: Service {
     /// `DELETE /api/rooms/{name}/voice/queue`, or the user left the room (or was banned from it or its voice).
     func leave(_ user: UserID, _ room: Room) async throws {
         guard let channel, try await channel.leaveVoiceQueue(of: user, in: room.id) else { return }
+        await left(user, room)
+    }
+
+    /// After `user` left the room's queue: they are told, the people behind move up, the roster's
+    /// `queue_length` changes.
+    private func left(_ user: UserID, _ room: Room) async {
+        _ = told.withLock { $0[room.id]?.removeValue(forKey: user) }
         await bus.publish(.voiceQueue(nil, room: room, to: user))
-        await announcePositions(in: room)
+        publisher.publish(room)
+        nudge(room)
     }
 
     func run() async throws {
@@ -111,7 +121,7 @@ final class VoiceQueue: Service {
                 }
                 for user in due where !hub.isConnected(user) {
                     for id in try await channel.leaveVoiceQueues(of: user) {
-                        if let room = try await storage.room(id: id) { await announcePositions(in: room) }
+                        if let room = try await storage.room(id: id) { await left(user, room) }
                     }
                 }
             } catch {
@@ -151,11 +161,10 @@ final class VoiceQueue: Service {
                 if plan.opensSubroom { opened.withLock { _ = $0.insert(entry.userID) } }
                 return plan.decision
             }
-            guard !offers.isEmpty else { return }
             for seat in offers {
                 await offer(seat, in: room, opensSubroom: opened.withLock { $0.contains(seat.userID) }, now: now)
             }
-            publisher.publish(room)
+            if !offers.isEmpty { publisher.publish(room) }
             await announcePositions(in: room)
         } catch {
             logger.warning("offering queued voice seats failed", metadata: ["room": "\(room.name)", "error": "\(error)"])
@@ -167,24 +176,49 @@ final class VoiceQueue: Service {
     private func offer(_ seat: VoiceSeat, in room: Room, opensSubroom: Bool, now: Date) async {
         do {
             guard let user = try await storage.user(id: seat.userID) else { return }
-            let restrictions = try await storage.voiceRestrictions(of: user.id, in: room.id, at: now)
+            // Banned, kicked or out of the room since they queued: the seat goes back.
+            let standing = try await VoiceStanding.of(user, in: room, storage: storage)
+            guard standing.mayStay else {
+                await withdraw(seat, in: room)
+                return
+            }
             let membership = try await storage.membership(of: user.id, in: room.id)
             let subject = PolicySubject(isServerAdmin: user.isAdmin, role: membership?.role, isBanned: false)
-            let listenOnly = restrictions.contains(.muted) || (room.isReadonly && !RoomPolicy.isExempt(subject, from: .readonly))
+            let listenOnly = standing.isMuted || (room.isReadonly && !RoomPolicy.isExempt(subject, from: .readonly))
             let minted = try await tokens.mint(
-                for: user, role: membership?.role, in: room, subroom: seat.subroom, listenOnly: listenOnly, opensSubroom: opensSubroom, now: now)
+                for: user, role: membership?.role, in: room, subroom: seat.subroom, listenOnly: listenOnly, opensSubroom: opensSubroom, now: now,
+                ttl: reservationTTL)
             await bus.publish(.voiceToken("voice.seat_offered", minted, room: room, to: user.id))
             logger.info("offered a queued voice seat", metadata: ["room": "\(room.name)", "user_id": "\(user.id)", "subroom": "\(seat.subroom)"])
         } catch {
             logger.warning("could not offer a queued voice seat", metadata: ["room": "\(room.name)", "user_id": "\(seat.userID)", "error": "\(error)"])
+            await withdraw(seat, in: room)
         }
     }
 
-    /// Tells everyone in the room's queue their place.
+    /// An offer that cannot be made: the seat goes to the next pass, and its holder is told they no longer wait.
+    private func withdraw(_ seat: VoiceSeat, in room: Room) async {
+        do {
+            try await storage.releaseSeat(of: seat.userID, in: room.id)
+        } catch {
+            logger.warning("could not withdraw a voice seat offer", metadata: ["room": "\(room.name)", "error": "\(error)"])
+        }
+        await bus.publish(.voiceQueue(nil, room: room, to: seat.userID))
+        publisher.publish(room)
+    }
+
+    /// Tells everyone in the room's queue whose place changed since this instance last told them.
     private func announcePositions(in room: Room) async {
         guard let channel else { return }
         do {
-            for entry in try await channel.voiceQueue(in: room.id) {
+            let queue = try await channel.voiceQueue(in: room.id)
+            let places = Dictionary(queue.map { ($0.userID, $0.position) }, uniquingKeysWith: { first, _ in first })
+            let changed = told.withLock { told in
+                let before = told[room.id] ?? [:]
+                told[room.id] = places.isEmpty ? nil : places
+                return queue.filter { before[$0.userID] != $0.position }
+            }
+            for entry in changed {
                 await bus.publish(.voiceQueue(entry.position, room: room, to: entry.userID))
             }
         } catch {

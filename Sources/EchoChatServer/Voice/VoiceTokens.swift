@@ -67,6 +67,7 @@ struct VoiceTokens: Sendable {
         case .seat(let held, let made): (seat, plan) = (held, made)
         case .queued(let position):
             metrics.recordLiveKitToken("queued")
+            publisher.publish(access.room)  // the roster's queue_length
             return .queued(position: position)
         }
         let minted = try await mint(
@@ -77,14 +78,18 @@ struct VoiceTokens: Sendable {
     }
 
     /// Creates the sub-room on LiveKit when needed and signs a token for the seat `user` holds in it.
-    func mint(for user: User, role: RoomRole?, in room: Room, subroom: Int, listenOnly: Bool, opensSubroom: Bool, now: Date) async throws -> VoiceToken {
+    /// `ttl` defaults to `livekit_token_ttl_seconds`; a token for a seat offered or moved to
+    /// lasts as long as that seat's reservation, so that it cannot take the seat after it passed on.
+    func mint(
+        for user: User, role: RoomRole?, in room: Room, subroom: Int, listenOnly: Bool, opensSubroom: Bool, now: Date, ttl: TimeInterval? = nil
+    ) async throws -> VoiceToken {
         guard let tokens else { throw VoiceConfig.disabled }
         let livekitRoom = config.names.name(of: room.name, subroom: subroom)
         await provisioner.ensureCreated(livekitRoom, opensSubroom: opensSubroom, now: now)
         let grant = Self.grant(room: livekitRoom, voice: room.voice, listenOnly: listenOnly)
         let (token, expiresAt) = try await tokens.clientToken(
             identity: user.username, name: user.displayName, metadata: Self.metadata(user: user, role: role), grant: grant, now: now,
-            ttl: config.tokenTTL)
+            ttl: ttl ?? config.tokenTTL)
         metrics.recordLiveKitToken("minted")
         return VoiceToken(url: config.wsURL, livekitRoom: livekitRoom, token: token, subroom: subroom, identity: user.username, expiresAt: expiresAt)
     }
@@ -138,9 +143,10 @@ struct VoiceTokens: Sendable {
             roomID: access.room.id, userID: user.id, identity: user.username, isListenOnly: listenOnly, now: now,
             expiresAt: now.addingTimeInterval(config.reservationTTL))
         let outcome: SeatOutcome
-        if queue, let store = storage as? any VoiceChannelStore {
+        if let store = storage as? any VoiceChannelStore {
+            // Whether or not this request waits, it does not pass those who do (moderators aside).
             let bypasses = request.isModerator || access.principal.user.isAdmin
-            switch try await store.reserveSeatOrQueue(seatRequest, bypassesQueue: bypasses, decide: decide) {
+            switch try await store.reserveSeatOrQueue(seatRequest, joinsQueue: queue, bypassesQueue: bypasses, decide: decide) {
             case .seat(let seated):
                 outcome = seated
             case .queued(let position):

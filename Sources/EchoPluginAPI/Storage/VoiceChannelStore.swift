@@ -28,7 +28,7 @@ public struct VoiceQueueEntry: Hashable, Sendable {
     }
 }
 
-/// What ``VoiceChannelStore/reserveSeatOrQueue(_:bypassesQueue:decide:)`` did.
+/// What ``VoiceChannelStore/reserveSeatOrQueue(_:joinsQueue:bypassesQueue:decide:)`` did.
 ///
 /// - Note: Added in EchoPluginAPI 1.9.
 public enum QueuedSeatOutcome: Hashable, Sendable {
@@ -114,14 +114,14 @@ public struct VoiceRestrictionEntry: Hashable, Sendable {
 ///
 /// - Note: Added in EchoPluginAPI 1.9.
 public protocol VoiceChannelStore: Storage {
-    /// A token request that waits rather than being refused. In one transaction holding the
-    /// room's lock: a user who holds a live seat gets it back (their queue entry, if any,
-    /// removed); a user with nobody ahead of them in the queue (or who `bypassesQueue`, a
-    /// moderator) has `decide` called as ``VoiceStore/reserveSeat(_:decide:)`` does, and a seat
-    /// found removes their entry; otherwise the user keeps their place in the queue, or joins it
-    /// at the end.
+    /// A token request in a room that may have a queue. In one transaction holding the room's
+    /// lock: a user who holds a live seat gets it back (their queue entry, if any, removed); a
+    /// user with nobody ahead of them in the queue (or who `bypassesQueue`, a moderator) has
+    /// `decide` called as ``VoiceStore/reserveSeat(_:decide:)`` does, and a seat found removes
+    /// their entry; otherwise the user keeps their place in the queue, or joins it at the end when
+    /// `joinsQueue` (else the request is refused: others wait first).
     func reserveSeatOrQueue(
-        _ request: SeatRequest, bypassesQueue: Bool, decide: @escaping @Sendable ([SubroomOccupancy]) -> SubroomDecision
+        _ request: SeatRequest, joinsQueue: Bool, bypassesQueue: Bool, decide: @escaping @Sendable ([SubroomOccupancy]) -> SubroomDecision
     ) async throws -> QueuedSeatOutcome
 
     /// Offers seats that freed up to the room's queue, in order: in one transaction holding the

@@ -13,7 +13,7 @@ public enum VoiceQueueRules {
         case dequeue(RoomID, UserID)
     }
 
-    /// ``VoiceChannelStore/reserveSeatOrQueue(_:bypassesQueue:decide:)``.
+    /// ``VoiceChannelStore/reserveSeatOrQueue(_:joinsQueue:bypassesQueue:decide:)``.
     ///
     /// - Parameters:
     ///   - ownSeat: the user's seat row in the room, if any (lapsed or not).
@@ -21,7 +21,7 @@ public enum VoiceQueueRules {
     ///   - occupancy: the room's seats, read only when the strategy is asked.
     /// - Returns: the outcome, the seat change and the queue changes to apply, in that order.
     public static func reserveOrQueue(
-        _ request: SeatRequest, bypassesQueue: Bool, ownSeat: VoiceSeat?, queue: [VoiceQueueEntry],
+        _ request: SeatRequest, joinsQueue: Bool = true, bypassesQueue: Bool, ownSeat: VoiceSeat?, queue: [VoiceQueueEntry],
         occupancy: @autoclosure () throws -> [VoiceSeat], decide: ([SubroomOccupancy]) -> SubroomDecision
     ) rethrows -> (QueuedSeatOutcome, SeatChange?, [QueueChange]) {
         let own = queue.first { $0.userID == request.userID }
@@ -31,11 +31,14 @@ public enum VoiceQueueRules {
             return (.seat(outcome), change, leave)
         }
         let ahead = own.map { $0.position - 1 } ?? queue.count
+        var refusal = "\(ahead) \(ahead == 1 ? "person waits" : "people wait") for a seat"
         if ahead == 0 || bypassesQueue {
             let (outcome, change) = try SeatTransitions.reserve(request: request, ownSeat: ownSeat, occupancy: try occupancy(), decide: decide)
             if case .reserved = outcome { return (.seat(outcome), change, leave) }
+            if case .refused(let reason) = outcome { refusal = reason }
         }
         if let own { return (.queued(position: own.position), nil, []) }
+        guard joinsQueue else { return (.seat(.refused(refusal)), nil, []) }
         let entry = VoiceQueueEntry(
             roomID: request.roomID, userID: request.userID, identity: request.identity, isListenOnly: request.isListenOnly,
             enqueuedAt: request.now, position: queue.count + 1)

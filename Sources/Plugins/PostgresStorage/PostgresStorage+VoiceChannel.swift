@@ -6,14 +6,14 @@ import PostgresNIO
 /// row's lock, so instances sharing the database never overfill a sub-room or offer a seat twice.
 extension PostgresStorage: VoiceChannelStore {
     public func reserveSeatOrQueue(
-        _ request: SeatRequest, bypassesQueue: Bool, decide: @escaping @Sendable ([SubroomOccupancy]) -> SubroomDecision
+        _ request: SeatRequest, joinsQueue: Bool, bypassesQueue: Bool, decide: @escaping @Sendable ([SubroomOccupancy]) -> SubroomDecision
     ) async throws -> QueuedSeatOutcome {
         try await transaction { db in
             try await Self.lockRoom(request.roomID, db)
             try await Self.dropLapsedReservations(in: request.roomID, at: request.now, db)
             let occupancy = try await db.rows("SELECT * FROM voice_seats WHERE room_id = \(request.roomID.rawValue)").map(VoiceSeat.init(row:))
             let (outcome, change, queueChanges) = VoiceQueueRules.reserveOrQueue(
-                request, bypassesQueue: bypassesQueue, ownSeat: occupancy.first { $0.userID == request.userID },
+                request, joinsQueue: joinsQueue, bypassesQueue: bypassesQueue, ownSeat: occupancy.first { $0.userID == request.userID },
                 queue: try await Self.queue(in: request.roomID, db), occupancy: occupancy, decide: decide)
             if let change { try await db.run(Self.query(for: change)) }
             for queueChange in queueChanges { try await db.run(Self.query(for: queueChange)) }
@@ -51,16 +51,22 @@ extension PostgresStorage: VoiceChannelStore {
     }
 
     public func leaveVoiceQueue(of userID: UserID, in roomID: RoomID) async throws -> Bool {
-        !(try await rows(
-            "DELETE FROM voice_queue WHERE room_id = \(roomID.rawValue) AND user_id = \(userID.rawValue) RETURNING 1"
-        ).isEmpty)
+        // Under the room's lock, so that an offer pass under way either offered before the leave or sees it.
+        try await transaction { db in
+            try await Self.lockRoom(roomID, db)
+            return !(try await db.rows(
+                "DELETE FROM voice_queue WHERE room_id = \(roomID.rawValue) AND user_id = \(userID.rawValue) RETURNING 1"
+            ).isEmpty)
+        }
     }
 
     public func leaveVoiceQueues(of userID: UserID) async throws -> Set<RoomID> {
-        Set(
-            try await rows("DELETE FROM voice_queue WHERE user_id = \(userID.rawValue) RETURNING room_id").map {
-                RoomID(try $0.value("room_id", as: Int64.self))
-            })
+        var left: Set<RoomID> = []
+        for row in try await rows("SELECT room_id FROM voice_queue WHERE user_id = \(userID.rawValue) ORDER BY room_id") {
+            let roomID = RoomID(try row.value("room_id", as: Int64.self))
+            if try await leaveVoiceQueue(of: userID, in: roomID) { left.insert(roomID) }
+        }
+        return left
     }
 
     public func moveSeat(

@@ -6,12 +6,12 @@ import GRDB
 /// each write transaction is the room's lock.
 extension SQLiteStorage: VoiceChannelStore {
     public func reserveSeatOrQueue(
-        _ request: SeatRequest, bypassesQueue: Bool, decide: @escaping @Sendable ([SubroomOccupancy]) -> SubroomDecision
+        _ request: SeatRequest, joinsQueue: Bool, bypassesQueue: Bool, decide: @escaping @Sendable ([SubroomOccupancy]) -> SubroomDecision
     ) async throws -> QueuedSeatOutcome {
         try await perform { db in
             try Self.dropLapsedReservations(in: request.roomID, at: request.now, db)
             let (outcome, change, queueChanges) = try VoiceQueueRules.reserveOrQueue(
-                request, bypassesQueue: bypassesQueue, ownSeat: try Self.seat(of: request.userID, in: request.roomID, db),
+                request, joinsQueue: joinsQueue, bypassesQueue: bypassesQueue, ownSeat: try Self.seat(of: request.userID, in: request.roomID, db),
                 queue: try Self.queue(in: request.roomID, db), occupancy: try Self.seats(in: request.roomID, db), decide: decide)
             try change.map { try Self.apply($0, db) }
             for queueChange in queueChanges { try Self.apply(queueChange, db) }

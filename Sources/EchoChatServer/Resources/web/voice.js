@@ -58,6 +58,22 @@ function claimOffer(offer) {
   try { localStorage.setItem(OFFER_CLAIM_KEY, offer.token.slice(-32)); } catch { /* storage off: one tab anyway */ }
 }
 
+/// Claims the offer for this tab, once among every tab of this origin: under a Web Lock where the
+/// browser has them, so two tabs cannot both see it unclaimed and both connect.
+async function tryClaimOffer(offer) {
+  const claim = () => {
+    if (offerClaimed(offer)) return false;
+    claimOffer(offer);
+    return true;
+  };
+  if (!navigator.locks?.request) return claim();
+  try {
+    return await navigator.locks.request(OFFER_CLAIM_KEY, claim);
+  } catch {
+    return claim();
+  }
+}
+
 export class VoicePanel {
   /// `onSeats(roomName, count)`: what GET …/voice says of the seats held, for the room list.
   constructor({ api, config, elements, announce, onSeats }) {
@@ -243,9 +259,9 @@ export class VoicePanel {
     if (this.session || this.joining || this.declined === offer.channel) return;
     if (this.asked !== offer.channel) {
       await new Promise((resolve) => setTimeout(resolve, OFFER_WAIT_MS));
-      if (this.session || this.joining || this.declined === offer.channel || offerClaimed(offer)) return;
+      if (this.session || this.joining || this.declined === offer.channel) return;
     }
-    claimOffer(offer);
+    if (!(await tryClaimOffer(offer))) return;
     this.asked = null;
     this.queue = null;
     this.announce(`A seat is free in ${offer.channel}: joining voice`);
