@@ -105,7 +105,7 @@ func buildServer(
     router.addRoutes(AuthController(accounts: accounts, sessions: sessions, guards: guards, trustedProxies: Set(server.trustedProxies)).endpoints)
     router.addRoutes(RoomsController(rooms: rooms, guards: guards, voice: voice.moderation).endpoints)
     router.addRoutes(MembersController(rooms: rooms, guards: guards, voice: voice.moderation).endpoints)
-    router.addRoutes(MessagesController(messages: messages, guards: guards).endpoints)
+    router.addRoutes(MessagesController(messages: messages, reactions: ReactionService(storage: plugins.storage, bus: bus), guards: guards).endpoints)
     router.addRoutes(voice.controller(resolver: resolver, guards: guards).endpoints)
     router.addRoutes(AdminController(strategy: voice.strategy, shadows: voice.shadows.ledger, audit: audit, guards: guards).endpoints)
     router.addRoutes(

@@ -43,6 +43,12 @@ struct SQLiteStorageTests {
         try await StorageConformance.runVoiceChannel(check) { try await database.open() }
     }
 
+    @Test("passes the reaction conformance suite", arguments: StorageConformance.reactionChecks.map(\.name))
+    func reactionConformance(_ check: String) async throws {
+        let database = try TemporaryDatabase()
+        try await StorageConformance.runReactions(check) { try await database.open() }
+    }
+
     @Test("passes the name skeleton conformance suite", arguments: StorageConformance.nameSkeletonChecks.map(\.name))
     func nameSkeletonConformance(_ check: String) async throws {
         let database = try TemporaryDatabase()

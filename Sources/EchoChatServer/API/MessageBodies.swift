@@ -26,8 +26,11 @@ struct MessageBody: Encodable, Sendable {
     let clientId: String?
     let createdAt: Date
     let editedAt: Date?
+    /// The reactions as the reader sees them; only where a reader is known (history).
+    var reactions: [ReactionBody]? = nil
 
-    init(_ message: Message, room: String, author: AuthorBody) {
+    init(_ message: Message, room: String, author: AuthorBody, reactions: [ReactionCount]? = nil) {
+        self.reactions = reactions.map { $0.map(ReactionBody.init) }
         id = message.id.rawValue
         self.room = room
         self.author = author
@@ -46,11 +49,34 @@ struct MessageBody: Encodable, Sendable {
         try container.encodeIfPresent(clientId, forKey: .clientId)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(editedAt, forKey: .editedAt)
+        try container.encodeIfPresent(reactions, forKey: .reactions)
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, room, author, body, clientId, createdAt, editedAt
+        case id, room, author, body, clientId, createdAt, editedAt, reactions
     }
+}
+
+/// `{emoji, count, me}`: one emoji's reactions on a message.
+struct ReactionBody: Encodable, Sendable {
+    let emoji: String
+    let count: Int
+    let me: Bool
+
+    init(_ reaction: ReactionCount) {
+        emoji = reaction.emoji
+        count = reaction.count
+        me = reaction.includesViewer
+    }
+}
+
+/// `reaction.added` / `reaction.removed`.
+struct ReactionFrame: Encodable {
+    let type: String
+    let room: String
+    let messageId: Int64
+    let emoji: String
+    let user: AuthorBody
 }
 
 struct MessagesPage: Encodable {

@@ -41,6 +41,12 @@ extension RoomEvent {
         make("voice.occupancy", room: room, key: "subrooms", payload: subrooms)
     }
 
+    /// `reaction.added` / `reaction.removed`: `{emoji, message_id, room, type, user}`.
+    static func reaction(_ type: String, emoji: String, on message: MessageID, by user: User, room: Room) -> RoomEvent {
+        let frame = ReactionFrame(type: type, room: room.name, messageId: message.rawValue, emoji: emoji, user: AuthorBody(user))
+        return RoomEvent(roomID: room.id, frame: ByteBuffer(bytes: (try? WireJSON.encoder.encode(frame)) ?? Data("{}".utf8)))
+    }
+
     static func voiceRoster(_ subrooms: [SubroomBody], queueLength: Int, room: Room) -> RoomEvent {
         let frame = VoiceRosterFrame(room: room.name, subrooms: subrooms, queueLength: queueLength)
         return RoomEvent(roomID: room.id, frame: ByteBuffer(bytes: (try? WireJSON.encoder.encode(frame)) ?? Data("{}".utf8)))

@@ -115,6 +115,7 @@ enum StorageMigration {
         let tables =
             TransferTable.all + (source is any ServerAuditStore && target is any ServerAuditStore ? [TransferTable.serverAudit] : [])
             + (source is any VoiceChannelStore && target is any VoiceChannelStore ? [TransferTable.voiceBans] : [])
+            + (source is any ReactionStore && target is any ReactionStore ? [TransferTable.reactions] : [])
         return try await source.withTransferSnapshot { reader in
             let copied = Mutex<[TableReport]>([])
             try await target.importTransfer { writer in

@@ -29,6 +29,8 @@ struct PolicyTarget: Hashable, Sendable {
 /// Everything one can do in a room.
 enum RoomAction: Hashable, Sendable {
     case view, join, leave, post
+    /// Adding or removing an emoji reaction: members, also in a readonly room.
+    case react
     case editMessage(isAuthor: Bool)
     case deleteMessage(isAuthor: Bool)
     case updateSettings, deleteRoom, invite, listBans, unban, readAudit, joinVoice
@@ -74,6 +76,8 @@ enum RoomPolicy {
         case .join:
             return room.visibility == .public || isMember || subject.hasInvite || subject.isServerAdmin
                 ? .allow : deny("invite_required", "this room is invite-only")
+        case .react:
+            return isMember ? .allow : deny("not_member", "join the room to react to its messages")
         case .leave:
             guard isMember else { return deny("not_member", "you are not a member of this room") }
             return subject.isLastOwner ? deny("last_owner", "transfer ownership before leaving: you are the only owner") : .allow

@@ -184,4 +184,12 @@ public struct TransferTable: Hashable, Sendable, CustomStringConvertible {
             .init("banned_by", .integer, nullable: true), .init("created_at", .integer), .init("expires_at", .integer, nullable: true),
         ],
         primaryKey: ["room_id", "user_id"])
+
+    /// Emoji reactions, moved only between two storages that keep them (``ReactionStore``).
+    ///
+    /// - Note: Added in EchoPluginAPI 1.10.
+    public static let reactions = TransferTable(
+        "reactions",
+        columns: [.init("message_id", .integer), .init("emoji", .text), .init("user_id", .integer), .init("created_at", .integer)],
+        primaryKey: ["message_id", "emoji", "user_id"])
 }

@@ -259,6 +259,21 @@ extension PostgresStorage {
                 )
                 """,
             ]),
+        // Emoji reactions on messages (ReactionStore).
+        Migration(
+            id: "v6_reactions",
+            statements: [
+                """
+                CREATE TABLE reactions (
+                    message_id BIGINT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                    emoji TEXT NOT NULL,
+                    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (message_id, emoji, user_id)
+                )
+                """,
+                "CREATE INDEX reactions_by_user ON reactions(user_id)",
+            ]),
     ]
 
     /// A key for `pg_advisory_xact_lock` that only EchoChat's migrations take.

@@ -206,6 +206,20 @@ extension SQLiteStorage {
                     );
                     """)
         }
+        // Emoji reactions on messages (ReactionStore).
+        migrator.registerMigration("v8_reactions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE reactions (
+                        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                        emoji TEXT NOT NULL,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (message_id, emoji, user_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX reactions_by_user ON reactions(user_id);
+                    """)
+        }
         return migrator
     }
 
