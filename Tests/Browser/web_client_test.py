@@ -2,7 +2,8 @@
 """Drives EchoChat's web client in headless Chromium (Debian's chromium and chromium-driver).
 
 Two people register, chat in one room and see each other's messages live, each author shown with
-the @username beside the display name and the room role; scroll-back loads the
+the @username beside the display name and the room role; they react to a message with emoji and
+see each other's reactions come and go live; scroll-back loads the
 oldest history; a dropped connection (cut at a TCP relay) catches up on what was said meanwhile;
 the voice panel hands the token and url EchoChat minted to the LiveKit client (a stand-in that
 records the call; LiveKit's own Python SDK verifies the token). Screenshots of the main screens go
@@ -207,6 +208,27 @@ class Person:
             };
             """, text)
 
+    def message_item(self, text):
+        return self.driver.find_element(
+            By.XPATH, f"//li[contains(@class,'message')][.//p[@class='message-body' and text()='{text}']]")
+
+    def reactions_of(self, text):
+        """The reaction chips under the message with this text: [("👍 2", pressed)], in order."""
+        return [tuple(chip) for chip in self.js(
+            """
+            const item = [...document.querySelectorAll('#message-list > li')]
+              .find((li) => li.querySelector('.message-body')?.textContent === arguments[0]);
+            if (!item) return [];
+            return [...item.querySelectorAll('.reactions button.reaction')]
+              .map((chip) => [chip.textContent, chip.getAttribute('aria-pressed') === 'true']);
+            """, text)]
+
+    def reaction_chip(self, text, emoji):
+        return self.message_item(text).find_element(By.CSS_SELECTOR, f'.reactions button.reaction[data-emoji="{emoji}"]')
+
+    def picker_open(self):
+        return bool(self.driver.find_elements(By.CSS_SELECTOR, "#message-list .reaction-picker"))
+
     def access_token(self):
         return self.js("return JSON.parse(localStorage.getItem('echochat.session')).access_token")
 
@@ -327,6 +349,43 @@ def run(args):
         bob.screenshot("06-chat-bob")
         print("live chat: both saw each other's messages")
 
+        # Reactions: alice picks 👍 from the picker, bob sees it live and adds his, alice takes hers back.
+        greeting = "Hello Bob, welcome to the team room!"
+        add = alice.message_item(greeting).find_element(By.CSS_SELECTOR, "button.add-reaction")
+        check(add.get_attribute("aria-label").startswith("Add a reaction to the message by Alice Example"), f"the add button's label: {add.get_attribute('aria-label')!r}")
+        alice.js("arguments[0].focus()", add)
+        alice.driver.switch_to.active_element.send_keys(Keys.ENTER)  # reachable from the keyboard
+        alice.wait(alice.picker_open, "the reaction picker to open from the keyboard")
+        check(add.get_attribute("aria-expanded") == "true", "the add button says the picker is open")
+        choices = alice.js("return [...document.querySelectorAll('#message-list .reaction-picker button')].map((b) => b.getAttribute('aria-label'))")
+        check(len(choices) == 12 and "React with 👍" in choices, f"the picker's choices: {choices}")
+        check(alice.js("return document.activeElement.getAttribute('aria-label')") == "React with 👍", "the focus is on the first emoji")
+        alice.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+        alice.wait(lambda: not alice.picker_open(), "Escape to close the picker")
+        check(alice.js("return document.activeElement.classList.contains('add-reaction')"), "the focus is back on the add button")
+        add.click()
+        alice.wait(alice.picker_open, "the reaction picker to open")
+        alice.find('#message-list .reaction-picker button[aria-label="React with 👍"]').click()
+        alice.wait(lambda: not alice.picker_open(), "the picker to close on a choice")
+        alice.wait(lambda: alice.reactions_of(greeting) == [("👍 1", True)], "alice's 👍 on her message")
+        bob.wait(lambda: bob.reactions_of(greeting) == [("👍 1", False)], "alice's 👍 to reach bob live")
+        check(bob.reaction_chip(greeting, "👍").get_attribute("aria-label") == "React with 👍 (1 reaction)", "the chip's label")
+        bob.reaction_chip(greeting, "👍").click()
+        bob.wait(lambda: bob.reactions_of(greeting) == [("👍 2", True)], "bob's own 👍 counted once")
+        alice.wait(lambda: alice.reactions_of(greeting) == [("👍 2", True)], "bob's 👍 to reach alice live")
+        alice.reaction_chip(greeting, "👍").click()
+        alice.wait(lambda: alice.reactions_of(greeting) == [("👍 1", False)], "alice's 👍 taken back")
+        bob.wait(lambda: bob.reactions_of(greeting) == [("👍 1", True)], "alice taking hers back to reach bob live")
+        time.sleep(0.5)  # nothing counted twice once the events have settled
+        check(alice.reactions_of(greeting) == [("👍 1", False)] and bob.reactions_of(greeting) == [("👍 1", True)],
+              f"after settling: alice {alice.reactions_of(greeting)}, bob {bob.reactions_of(greeting)}")
+        _, page = http_json("GET", f"{room_url}/messages?limit=5", token=bob.access_token())
+        stored = next(message for message in page["messages"] if message["body"] == greeting)["reactions"]
+        check(stored == [{"emoji": "👍", "count": 1, "me": True}], f"the server agrees: {stored}")
+        alice.screenshot("05b-reactions-alice")
+        bob.screenshot("06b-reactions-bob")
+        print("reactions: alice and bob reacted live")
+
         # Moderation through the dialogs, seen live by the other side.
         alice.open_member("bob")
         Select(alice.find("#member-role")).select_by_value("moderator")
@@ -344,6 +403,7 @@ def run(args):
         check(not bob.has_message("Hello Bob, welcome to the team room!"), "the old text is gone")
         check("(edited)" in bob.driver.find_element(
             By.XPATH, "//li[contains(@class,'message')][.//p[text()='Hello Bob, welcome to Team Room!']]").text, "the edit is marked")
+        check(bob.reactions_of("Hello Bob, welcome to Team Room!") == [("👍 1", True)], "the reactions stay through an edit")
         alice.message_button("history 120", "Delete").click()
         alice.driver.switch_to.alert.accept()
         bob.wait(lambda: not bob.has_message("history 120"), "alice's deletion to reach bob live")
@@ -372,6 +432,7 @@ def run(args):
         check(texts[-3:] == missed, f"the missed messages come last, in order: {texts[-3:]}")
         ids = bob.message_ids()
         check(ids == sorted(set(ids)), "ids still increase after the catch-up")
+        check(bob.reactions_of("Hello Bob, welcome to Team Room!") == [("👍 1", True)], "the reactions after the catch-up")
         alice.say("and this one arrives live again")
         bob.wait(lambda: bob.has_message("and this one arrives live again"), "live delivery after the reconnect")
         print("reconnect: bob caught up on 3 missed messages and is live again")
@@ -425,6 +486,8 @@ def run(args):
         alice.find("#member-ban").click()
         bob.wait(lambda: bob.visible("#room-join"), "bob to be out of the room at once")
         check(not bob.find("#composer-input").is_enabled(), "a banned user cannot write")
+        check(not bob.driver.find_elements(By.CSS_SELECTOR, "#message-list button.add-reaction"), "no add-reaction button outside the room")
+        check(not bob.reaction_chip("Hello Bob, welcome to Team Room!", "👍").is_enabled(), "reaction chips shown but not pressable outside the room")
         alice.find("#room-settings").click()
         alice.wait(lambda: "testing bans" in alice.text("#ban-list"), "the ban in the settings")
         alice.screenshot("13-room-settings-bans")

@@ -3,9 +3,9 @@
 //
 // This module starts the client and puts the parts together; each part lives in its own module:
 // auth.js (signing in), room-list.js (the sidebar), rooms.js (opening, joining, leaving),
-// room-header.js, messages.js, composer.js, members.js, member-dialog.js, room-dialog.js,
-// live.js (live events), voice.js (with voice-roster.js and voice-moderation.js), layout.js (drawers,
-// theme); state.js and dom.js are shared.
+// room-header.js, messages.js (with reactions.js), composer.js, members.js, member-dialog.js,
+// room-dialog.js, live.js (live events), voice.js (with voice-roster.js and voice-moderation.js),
+// layout.js (drawers, theme); state.js and dom.js are shared.
 
 import { RealTime } from "./realtime.js";
 import { VoicePanel } from "./voice.js";

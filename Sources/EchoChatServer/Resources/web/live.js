@@ -1,5 +1,5 @@
-// What the live connection reports (messages, members, room settings, voice rosters, queues,
-// offered seats and moves), and catching up on what was missed while it was down.
+// What the live connection reports (messages, reactions, members, room settings, voice rosters,
+// queues, offered seats and moves), and catching up on what was missed while it was down.
 
 import { roomPath } from "./api.js";
 import { api, services, state } from "./state.js";
@@ -9,6 +9,7 @@ import { seatsIn } from "./voice-roster.js";
 import { renderRoomHeader } from "./room-header.js";
 import { insertMessages, isNearBottom, loadLatest, removeMessage, rerenderMessages, scrollToLatest } from "./messages.js";
 import { loadMembers, renderMembers } from "./members.js";
+import { applyReactionEvent } from "./reactions.js";
 
 /// Rooms that sent a `voice.roster`: their `voice.occupancy` (kept for older clients) is passed over.
 const rosterRooms = new Set();
@@ -35,6 +36,10 @@ export function handleEvent(frame) {
       break;
     case "message.deleted":
       if (here) removeMessage(view, frame.message.id);
+      break;
+    case "reaction.added":
+    case "reaction.removed":
+      if (here) applyReactionEvent(view, frame);
       break;
     case "member.joined":
     case "member.role_changed":

@@ -1,16 +1,25 @@
 // The open room's messages: the newest page, scroll-back, editing and deleting, and keeping the
-// view at the bottom while new ones arrive.
+// view at the bottom while new ones arrive. Their reactions are reactions.js's.
 
 import { roomPath } from "./api.js";
 import { RANK, api, myRank, state } from "./state.js";
 import { $, actionButton, announce, autosize, describe, formatTime, handle, memberBadges, showsHandle, toast } from "./dom.js";
+import { addReactionButton, reactionRow } from "./reactions.js";
 
 const PAGE_SIZE = 50;
+/// Whether the reader was at the newest message when last they scrolled: then a reflow (a turned
+/// phone, a wider window, a picker opening) keeps them there.
+let pinned = true;
 
 export function setUpMessages() {
   $("load-older").addEventListener("click", () => loadOlder());
   $("jump-latest").addEventListener("click", () => scrollToLatest());
   $("messages").addEventListener("scroll", onMessagesScroll);
+  const keepPinned = new ResizeObserver(() => {
+    if (pinned && !isNearBottom()) $("messages").scrollTop = $("messages").scrollHeight;
+  });
+  keepPinned.observe($("messages"));
+  keepPinned.observe($("message-list"));
   new IntersectionObserver((entries) => {
     if (entries.some((entry) => entry.isIntersecting)) loadOlder();
   }, { root: $("messages") }).observe($("load-older"));
@@ -66,14 +75,16 @@ function renderHistoryEdge(view) {
   $("history-start").hidden = view.hasMore || !view.room.my_role && view.messages.size === 0;
 }
 
-/// Puts messages in id order, replacing any already shown.
+/// Puts messages in id order, replacing any already shown. A message without `reactions` (from an
+/// event, a send or an edit) keeps those already known.
 export function insertMessages(view, messages) {
   const list = $("message-list");
   // A page at once is not read out message by message.
   const bulk = messages.length > 1;
   if (bulk) $("messages").setAttribute("aria-busy", "true");
-  for (const message of messages) {
-    const existing = view.messages.get(message.id);
+  for (const incoming of messages) {
+    const existing = view.messages.get(incoming.id);
+    const message = incoming.reactions === undefined && existing?.reactions ? { ...incoming, reactions: existing.reactions } : incoming;
     view.messages.set(message.id, message);
     const item = messageItem(message, view);
     if (existing) {
@@ -136,11 +147,12 @@ function messageItem(message, view) {
   const body = document.createElement("p");
   body.className = "message-body";
   body.textContent = message.body;
-  item.append(header, body);
+  item.append(header, body, reactionRow(message, view));
 
   const rank = myRank(view.room.my_role);
   const actions = document.createElement("div");
   actions.className = "message-actions";
+  if (view.room.my_role) actions.append(addReactionButton(message, `Add a reaction to the message by ${author.textContent} from ${time.textContent}`));
   if (mine && view.room.my_role) actions.append(actionButton("Edit", `Edit your message from ${time.textContent}`, () => editMessage(message, item)));
   if ((mine && view.room.my_role) || rank >= RANK.moderator) {
     actions.append(actionButton("Delete", `Delete the message by ${author.textContent} from ${time.textContent}`, () => deleteMessage(message)));
@@ -203,9 +215,11 @@ export function isNearBottom() {
 export function scrollToLatest() {
   const box = $("messages");
   box.scrollTop = box.scrollHeight;
+  pinned = true;
   $("jump-latest").hidden = true;
 }
 
 function onMessagesScroll() {
-  if (isNearBottom()) $("jump-latest").hidden = true;
+  pinned = isNearBottom();
+  if (pinned) $("jump-latest").hidden = true;
 }
