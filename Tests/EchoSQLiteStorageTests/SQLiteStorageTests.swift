@@ -49,6 +49,12 @@ struct SQLiteStorageTests {
         try await StorageConformance.runReactions(check) { try await database.open() }
     }
 
+    @Test("passes the thread conformance suite", arguments: StorageConformance.threadChecks.map(\.name))
+    func threadConformance(_ check: String) async throws {
+        let database = try TemporaryDatabase()
+        try await StorageConformance.runThreads(check) { try await database.open() }
+    }
+
     @Test("passes the name skeleton conformance suite", arguments: StorageConformance.nameSkeletonChecks.map(\.name))
     func nameSkeletonConformance(_ check: String) async throws {
         let database = try TemporaryDatabase()

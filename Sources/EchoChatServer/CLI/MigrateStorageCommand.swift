@@ -116,6 +116,7 @@ enum StorageMigration {
             TransferTable.all + (source is any ServerAuditStore && target is any ServerAuditStore ? [TransferTable.serverAudit] : [])
             + (source is any VoiceChannelStore && target is any VoiceChannelStore ? [TransferTable.voiceBans] : [])
             + (source is any ReactionStore && target is any ReactionStore ? [TransferTable.reactions] : [])
+            + (source is any ThreadStore && target is any ThreadStore ? [TransferTable.messageReplies, TransferTable.messageThreads] : [])
         return try await source.withTransferSnapshot { reader in
             let copied = Mutex<[TableReport]>([])
             try await target.importTransfer { writer in

@@ -59,6 +59,11 @@ public struct NewMessage: Hashable, Sendable {
     public var clientID: String?
     /// The posting time.
     public var createdAt: Date
+    /// The message this one replies to, in the same room. Kept by a ``ThreadStore``; other
+    /// storages are never handed a reply.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.10.
+    public var replyTo: MessageID? = nil
 
     /// Creates a new message.
     public init(roomID: RoomID, authorID: UserID, body: String, clientID: String? = nil, createdAt: Date) {
@@ -67,6 +72,14 @@ public struct NewMessage: Hashable, Sendable {
         self.body = body
         self.clientID = clientID
         self.createdAt = createdAt
+    }
+
+    /// Creates a reply.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.10.
+    public init(roomID: RoomID, authorID: UserID, body: String, clientID: String? = nil, createdAt: Date, replyTo: MessageID?) {
+        self.init(roomID: roomID, authorID: authorID, body: body, clientID: clientID, createdAt: createdAt)
+        self.replyTo = replyTo
     }
 }
 

@@ -192,4 +192,18 @@ public struct TransferTable: Hashable, Sendable, CustomStringConvertible {
         "reactions",
         columns: [.init("message_id", .integer), .init("emoji", .text), .init("user_id", .integer), .init("created_at", .integer)],
         primaryKey: ["message_id", "emoji", "user_id"])
+
+    /// Which message replies to which, moved only between two storages that keep threads (``ThreadStore``).
+    ///
+    /// - Note: Added in EchoPluginAPI 1.10.
+    public static let messageReplies = TransferTable(
+        "message_replies", columns: [.init("message_id", .integer), .init("reply_to", .integer)], primaryKey: ["message_id"])
+
+    /// Each parent's reply count and latest reply, moved with ``messageReplies``.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.10.
+    public static let messageThreads = TransferTable(
+        "message_threads",
+        columns: [.init("message_id", .integer), .init("reply_count", .integer), .init("last_reply_at", .integer, nullable: true)],
+        primaryKey: ["message_id"])
 }

@@ -14,13 +14,32 @@ extension PostgresStorage {
         return try await withDeadline { [client, logger] in
             try await client.withConnection { connection in
                 let inserts: [PostgresQuery] = messages.map { message in
-                    """
-                    INSERT INTO messages (room_id, author_id, body, client_id, created_at)
-                    VALUES (\(message.roomID.rawValue), \(message.authorID.rawValue), \(message.body), \(message.clientID),
-                        \(message.createdAt.storageMilliseconds))
-                    ON CONFLICT (room_id, author_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-                    RETURNING *
-                    """
+                    guard let parent = message.replyTo?.rawValue else {
+                        return """
+                            INSERT INTO messages (room_id, author_id, body, client_id, created_at)
+                            VALUES (\(message.roomID.rawValue), \(message.authorID.rawValue), \(message.body), \(message.clientID),
+                                \(message.createdAt.storageMilliseconds))
+                            ON CONFLICT (room_id, author_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+                            RETURNING *
+                            """
+                    }
+                    // A reply is recorded and counted on its parent only when it was inserted (not a retry).
+                    return """
+                        WITH inserted AS (
+                            INSERT INTO messages (room_id, author_id, body, client_id, created_at)
+                            VALUES (\(message.roomID.rawValue), \(message.authorID.rawValue), \(message.body), \(message.clientID),
+                                \(message.createdAt.storageMilliseconds))
+                            ON CONFLICT (room_id, author_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+                            RETURNING *
+                        ), replied AS (
+                            INSERT INTO message_replies (message_id, reply_to) SELECT id, \(parent) FROM inserted
+                        ), counted AS (
+                            INSERT INTO message_threads (message_id, reply_count, last_reply_at) SELECT \(parent), 1, created_at FROM inserted
+                            ON CONFLICT (message_id) DO UPDATE SET reply_count = message_threads.reply_count + 1,
+                                last_reply_at = GREATEST(COALESCE(message_threads.last_reply_at, 0), excluded.last_reply_at)
+                        )
+                        SELECT * FROM inserted
+                        """
                 }
                 do {
                     let sent = (["BEGIN"] + inserts).map { query -> EventLoopFuture<PostgresQueryResult> in connection.query(query, logger: logger) }
@@ -91,6 +110,11 @@ extension PostgresStorage {
                     """)
             else { throw StorageError.notFound("no message with id \(id)") }
             let message = try Message(row: row)
+            try await db.run(
+                """
+                UPDATE message_threads SET reply_count = reply_count - 1
+                WHERE message_id = (SELECT reply_to FROM message_replies WHERE message_id = \(id.rawValue)) AND reply_count > 0
+                """)
             try await Self.record(audit, in: message.roomID, db)
             return message
         }

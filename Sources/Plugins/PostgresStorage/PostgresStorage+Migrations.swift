@@ -274,6 +274,25 @@ extension PostgresStorage {
                 """,
                 "CREATE INDEX reactions_by_user ON reactions(user_id)",
             ]),
+        // Replies and each parent's reply count (ThreadStore).
+        Migration(
+            id: "v7_threads",
+            statements: [
+                """
+                CREATE TABLE message_replies (
+                    message_id BIGINT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+                    reply_to BIGINT NOT NULL REFERENCES messages(id) ON DELETE CASCADE
+                )
+                """,
+                "CREATE INDEX message_replies_by_parent ON message_replies(reply_to, message_id)",
+                """
+                CREATE TABLE message_threads (
+                    message_id BIGINT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+                    reply_count BIGINT NOT NULL,
+                    last_reply_at BIGINT
+                )
+                """,
+            ]),
     ]
 
     /// A key for `pg_advisory_xact_lock` that only EchoChat's migrations take.

@@ -17,9 +17,11 @@ extension SQLiteStorage {
                 }
                 let created = message.createdAt.storageMilliseconds
                 try insert.execute(arguments: [message.roomID.rawValue, message.authorID.rawValue, message.body, message.clientID, created])
+                let id = db.lastInsertedRowID
+                if let parent = message.replyTo { try Self.recordReply(id, to: parent.rawValue, at: created, db) }
                 return AppendedMessage(
                     message: Message(
-                        id: MessageID(db.lastInsertedRowID), roomID: message.roomID, authorID: message.authorID, body: message.body,
+                        id: MessageID(id), roomID: message.roomID, authorID: message.authorID, body: message.body,
                         clientID: message.clientID, createdAt: Date(storageMilliseconds: created)),
                     isDuplicate: false)
             }
@@ -66,6 +68,7 @@ extension SQLiteStorage {
             guard db.changesCount > 0, let row = try db.row("SELECT * FROM messages WHERE id = ?", [id.rawValue])
             else { throw StorageError.notFound("no message with id \(id)") }
             let message = Message(row: row)
+            try Self.countOffReply(id.rawValue, db)
             try Self.record(audit, in: message.roomID, db)
             return message
         }

@@ -220,6 +220,22 @@ extension SQLiteStorage {
                     CREATE INDEX reactions_by_user ON reactions(user_id);
                     """)
         }
+        // Replies and each parent's reply count (ThreadStore).
+        migrator.registerMigration("v9_threads") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE message_replies (
+                        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+                        reply_to INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE
+                    );
+                    CREATE INDEX message_replies_by_parent ON message_replies(reply_to, message_id);
+                    CREATE TABLE message_threads (
+                        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+                        reply_count INTEGER NOT NULL,
+                        last_reply_at INTEGER
+                    );
+                    """)
+        }
         return migrator
     }
 
