@@ -28,6 +28,8 @@ struct MessageBody: Encodable, Sendable {
     let editedAt: Date?
     /// The reactions as the reader sees them; only where a reader is known (history).
     var reactions: [ReactionBody]? = nil
+    /// Replies: what this one quotes, and its own count; with a storage that keeps threads.
+    var thread: MessageThreadBody? = nil
 
     init(_ message: Message, room: String, author: AuthorBody, reactions: [ReactionCount]? = nil) {
         self.reactions = reactions.map { $0.map(ReactionBody.init) }
@@ -50,10 +52,72 @@ struct MessageBody: Encodable, Sendable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(editedAt, forKey: .editedAt)
         try container.encodeIfPresent(reactions, forKey: .reactions)
+        if let thread {
+            try container.encode(thread.replyTo, forKey: .replyTo)  // null, not absent, for a message that replies to none
+            try container.encode(thread.replyCount, forKey: .replyCount)
+            try container.encode(thread.lastReplyAt, forKey: .lastReplyAt)
+        }
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, room, author, body, clientId, createdAt, editedAt, reactions
+        case id, room, author, body, clientId, createdAt, editedAt, reactions, replyTo, replyCount, lastReplyAt
+    }
+}
+
+/// A message's place in threads, as the API shows it.
+struct MessageThreadBody: Sendable {
+    var replyTo: QuoteBody?
+    var replyCount: Int
+    var lastReplyAt: Date?
+}
+
+/// `reply_to`: `{id, author, excerpt}` of the message replied to, or `{id, deleted: true}` once it is gone.
+struct QuoteBody: Encodable, Sendable {
+    let id: Int64
+    let author: AuthorBody?
+    let excerpt: String?
+
+    /// The longest excerpt, in characters, before it is cut with "…".
+    static let excerptLength = 120
+
+    init(_ parent: Message?, id: MessageID, author: AuthorBody?) {
+        self.id = id.rawValue
+        guard let parent, parent.deletedAt == nil else {
+            (self.author, excerpt) = (nil, nil)
+            return
+        }
+        self.author = author
+        let flat = parent.body.split(whereSeparator: \.isNewline).joined(separator: " ")
+        excerpt = flat.count > Self.excerptLength ? String(flat.prefix(Self.excerptLength)) + "…" : flat
+    }
+
+    enum CodingKeys: String, CodingKey { case id, author, excerpt, deleted }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        if let author, let excerpt {
+            try container.encode(author, forKey: .author)
+            try container.encode(excerpt, forKey: .excerpt)
+        } else {
+            try container.encode(true, forKey: .deleted)
+        }
+    }
+}
+
+/// `GET /api/rooms/{name}/messages/{id}/replies`: oldest first.
+struct RepliesPage: Encodable {
+    let messages: [MessageBody]
+    let nextAfter: Int64?
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(messages, forKey: .messages)
+        try container.encode(nextAfter, forKey: .nextAfter)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case messages, nextAfter
     }
 }
 
@@ -98,6 +162,8 @@ struct MessagesPage: Encodable {
 struct PostRequest: Decodable {
     let body: String
     let clientId: String?
+    /// The message this one replies to.
+    let replyTo: Int64?
 }
 
 /// `PATCH /api/rooms/{name}/messages/{id}`

@@ -8,9 +8,11 @@ struct EncodedMessage: Sendable {
     let message: Message
     let json: ByteBuffer
 
-    init(_ message: Message, room: Room, author: AuthorBody) throws {
+    init(_ message: Message, room: Room, author: AuthorBody, thread: MessageThreadBody? = nil) throws {
         self.message = message
-        self.json = ByteBuffer(bytes: try WireJSON.encoder.encode(MessageBody(message, room: room.name, author: author)))
+        var body = MessageBody(message, room: room.name, author: author)
+        body.thread = thread
+        self.json = ByteBuffer(bytes: try WireJSON.encoder.encode(body))
     }
 }
 
@@ -20,8 +22,10 @@ extension RoomEvent {
         wrapping(encoded.json, as: "message.created", key: "message", room: room, messageID: encoded.message.id)
     }
 
-    static func messageUpdated(_ message: Message, room: Room, author: AuthorBody) -> RoomEvent {
-        make("message.updated", room: room, key: "message", payload: MessageBody(message, room: room.name, author: author))
+    static func messageUpdated(_ message: Message, room: Room, author: AuthorBody, thread: MessageThreadBody? = nil) -> RoomEvent {
+        var body = MessageBody(message, room: room.name, author: author)
+        body.thread = thread
+        return make("message.updated", room: room, key: "message", payload: body)
     }
 
     static func messageDeleted(_ message: Message, room: Room, author: AuthorBody) -> RoomEvent {

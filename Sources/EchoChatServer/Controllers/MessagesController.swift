@@ -13,6 +13,7 @@ struct MessagesController {
         routes.post("/api/rooms/{name}/messages", use: post)
         routes.patch("/api/rooms/{name}/messages/{id}", use: edit)
         routes.delete("/api/rooms/{name}/messages/{id}", use: delete)
+        routes.get("/api/rooms/{name}/messages/{id}/replies", use: replies)
         routes.put("/api/rooms/{name}/messages/{id}/reactions/{emoji}", use: react)
         routes.delete("/api/rooms/{name}/messages/{id}/reactions/{emoji}", use: unreact)
         return routes
@@ -21,17 +22,36 @@ struct MessagesController {
     @Sendable func history(_ request: Request, context: EchoRequestContext) async throws -> Response {
         let access = try context.requireRoomAccess()
         let page = try await messages.history(access, before: try request.positiveQuery("before").map(MessageID.init(rawValue:)), limit: try request.pageSize())
+        let bodies = try await bodies(of: page, threads: try await MessageService.threads(for: page.messages, storage: messages.storage), access)
+        return JSONBody.response(MessagesPage(messages: bodies, nextBefore: page.nextBefore?.rawValue))
+    }
+
+    /// `GET …/messages/{id}/replies?after=&limit=`: a thread, oldest first.
+    @Sendable func replies(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        let access = try context.requireRoomAccess()
+        let (page, threads) = try await messages.replies(
+            access, to: try context.messageID(), after: try request.positiveQuery("after").map(MessageID.init(rawValue:)), limit: try request.pageSize())
+        return JSONBody.response(RepliesPage(messages: try await bodies(of: page, threads: threads, access), nextAfter: page.nextBefore?.rawValue))
+    }
+
+    /// A page's messages as the reader sees them: reactions and threads.
+    private func bodies(of page: MessageService.Page, threads: [MessageID: MessageThreadBody], _ access: RoomAccess) async throws -> [MessageBody] {
         let reacted = try await reactions.reactions(on: page.messages, viewer: access.principal.user.id)
-        return JSONBody.response(
-            MessagesPage(
-                messages: page.messages.map { MessageBody($0, room: access.room.name, author: page.author(of: $0), reactions: reacted[$0.id] ?? []) },
-                nextBefore: page.nextBefore?.rawValue))
+        return page.messages.map { message in
+            var body = MessageBody(message, room: access.room.name, author: page.author(of: message), reactions: reacted[message.id] ?? [])
+            body.thread = threads[message.id]
+            return body
+        }
     }
 
     @Sendable func post(_ request: Request, context: EchoRequestContext) async throws -> Response {
         let access = try context.requireRoomAccess()
         let body = try await JSONBody.decode(PostRequest.self, from: request)
-        let posted = try await messages.post(access, body: body.body, clientID: body.clientId)
+        let posted = try await messages.post(
+            access, body: body.body, clientID: body.clientId, replyTo: try body.replyTo.map { id in
+                guard id > 0 else { throw EchoError.notFound("no such message in this room", code: "message_not_found") }
+                return MessageID(id)
+            })
         return Response(status: .created, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: posted.json))
     }
 
@@ -39,7 +59,9 @@ struct MessagesController {
         let access = try context.requireRoomAccess()
         let body = try await JSONBody.decode(EditRequest.self, from: request)
         let edited = try await messages.edit(access, id: try context.messageID(), body: body.body)
-        return JSONBody.response(MessageBody(edited, room: access.room.name, author: AuthorBody(access.principal.user)))
+        var answer = MessageBody(edited, room: access.room.name, author: AuthorBody(access.principal.user))
+        answer.thread = try await MessageService.threads(for: [edited], storage: messages.storage)[edited.id]
+        return JSONBody.response(answer)
     }
 
     @Sendable func delete(_ request: Request, context: EchoRequestContext) async throws -> Response {

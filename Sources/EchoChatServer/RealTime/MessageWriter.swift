@@ -16,6 +16,8 @@ final class MessageWriter: Service {
         let message: NewMessage
         let room: Room
         let author: AuthorBody
+        /// What a reply quotes, known before it is stored (`nil` for a storage without threads).
+        var thread: MessageThreadBody? = nil
         /// The room's slowmode for this author; 0 when it does not apply (moderators, no slowmode).
         var slowmodeSeconds = 0
     }
@@ -98,7 +100,9 @@ final class MessageWriter: Service {
                 throw StorageError.invalidData("storage stored \(results.count) of \(batch.count) messages")
             }
             written = try zip(batch, results).map { pending, result in
-                Written(result: result, encoded: try EncodedMessage(result.message, room: pending.post.room, author: pending.post.author))
+                Written(
+                    result: result,
+                    encoded: try EncodedMessage(result.message, room: pending.post.room, author: pending.post.author, thread: pending.post.thread))
             }
         } catch let error as StorageError where !error.isUnavailable && batch.count > 1 {
             // One bad message (its room deleted a moment ago) must not fail the others: retry singly.

@@ -29,10 +29,22 @@ struct MessageService: Sendable {
         return Page(messages: messages, authors: try await authors(of: messages), nextBefore: messages.count == limit ? messages.last?.id : nil)
     }
 
-    /// Posts a message; returns it as stored, encoded once for the answer and the room's event.
-    func post(_ access: RoomAccess, body: String, clientID: String?) async throws -> EncodedMessage {
+    /// Posts a message (a reply when `replyTo` names one of the room's messages); returns it as
+    /// stored, encoded once for the answer and the room's event.
+    func post(_ access: RoomAccess, body: String, clientID: String?, replyTo: MessageID? = nil) async throws -> EncodedMessage {
         try access.require(.post)
         let body = try validated(body)
+        var thread: MessageThreadBody?
+        var parent: Message?
+        if let replyTo {
+            guard storage is any ThreadStore else { throw EchoError.unavailable("not_supported", "the storage plugin in use keeps no replies") }
+            let quoted = try await existing(replyTo, in: access)
+            parent = quoted
+            thread = MessageThreadBody(
+                replyTo: QuoteBody(quoted, id: replyTo, author: try await authors(of: [quoted])[quoted.authorID]), replyCount: 0, lastReplyAt: nil)
+        } else if storage is any ThreadStore {
+            thread = MessageThreadBody(replyTo: nil, replyCount: 0, lastReplyAt: nil)
+        }
         if let clientID, !(1...128).contains(clientID.utf8.count) || clientID.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw EchoError.invalid("client_id must be 1–128 bytes without control characters", code: "invalid_client_id")
         }
@@ -44,14 +56,59 @@ struct MessageService: Sendable {
             guard earlier.deletedAt == nil else {
                 throw EchoError.conflict("message_deleted", "the message sent with this client_id was deleted; send with a new client_id")
             }
-            return try EncodedMessage(earlier, room: access.room, author: author)
+            return try EncodedMessage(earlier, room: access.room, author: author, thread: try await Self.threads(for: [earlier], storage: storage)[earlier.id])
         }
         let exempt = RoomPolicy.isExempt(access.subject, from: .slowmode)
-        let written = try await writer.append(
-            MessageWriter.Post(
-                message: NewMessage(roomID: access.room.id, authorID: user.id, body: body, clientID: clientID, createdAt: Date()),
-                room: access.room, author: author, slowmodeSeconds: exempt ? 0 : access.room.slowmodeSeconds))
+        var post = MessageWriter.Post(
+            message: NewMessage(roomID: access.room.id, authorID: user.id, body: body, clientID: clientID, createdAt: Date(), replyTo: replyTo),
+            room: access.room, author: author, slowmodeSeconds: exempt ? 0 : access.room.slowmodeSeconds)
+        post.thread = thread
+        let written = try await writer.append(post)
+        if let parent, !written.result.isDuplicate { await threadChanged(parent, in: access.room) }
         return written.encoded
+    }
+
+    /// The replies to one of the room's messages, oldest first, after `after`.
+    func replies(_ access: RoomAccess, to id: MessageID, after: MessageID?, limit: Int) async throws -> (page: Page, threads: [MessageID: MessageThreadBody]) {
+        try access.require(.view)
+        guard let threads = storage as? any ThreadStore else { throw EchoError.unavailable("not_supported", "the storage plugin in use keeps no replies") }
+        guard let parent = try await storage.message(id: id), parent.roomID == access.room.id else {
+            throw EchoError.notFound("no such message in this room", code: "message_not_found")
+        }
+        let replies = try await threads.replies(to: parent.id, after: after, limit: limit)
+        let page = Page(messages: replies, authors: try await authors(of: replies), nextBefore: replies.count == limit ? replies.last?.id : nil)
+        return (page, try await Self.threads(for: replies, storage: storage))
+    }
+
+    /// A reply was stored: its parent's `reply_count` and `last_reply_at` go out as `message.updated`.
+    private func threadChanged(_ parent: Message, in room: Room) async {
+        do {
+            guard let current = try await storage.message(id: parent.id), current.deletedAt == nil else { return }
+            let author = try await authors(of: [current])[current.authorID] ?? Self.unknownAuthor
+            let thread = try await Self.threads(for: [current], storage: storage)[current.id]
+            await bus.publish(.messageUpdated(current, room: room, author: author, thread: thread))
+        } catch {
+            // The reply is stored; the count shows at the next read.
+        }
+    }
+
+    /// What each message quotes and how many replies it has, with a storage that keeps threads.
+    static func threads(for messages: [Message], storage: any Storage) async throws -> [MessageID: MessageThreadBody] {
+        guard let store = storage as? any ThreadStore, !messages.isEmpty else { return [:] }
+        let info = try await store.threadInfo(for: messages.map(\.id))
+        var parents: [MessageID: Message] = [:]
+        for id in Set(info.values.compactMap(\.replyTo)) {
+            if let parent = try await storage.message(id: id) { parents[id] = parent }
+        }
+        let users = try await storage.users(ids: Set(parents.values.map(\.authorID)))
+        let authors = Dictionary(users.map { ($0.id, AuthorBody($0)) }, uniquingKeysWith: { first, _ in first })
+        var result: [MessageID: MessageThreadBody] = [:]
+        for message in messages {
+            let facts = info[message.id] ?? .none
+            let quote = facts.replyTo.map { id in QuoteBody(parents[id], id: id, author: parents[id].flatMap { authors[$0.authorID] }) }
+            result[message.id] = MessageThreadBody(replyTo: quote, replyCount: facts.replyCount, lastReplyAt: facts.lastReplyAt)
+        }
+        return result
     }
 
     /// Edits a message; returns it as stored.
@@ -59,7 +116,8 @@ struct MessageService: Sendable {
         let message = try await existing(id, in: access)
         try access.require(.editMessage(isAuthor: message.authorID == access.principal.user.id))
         let edited = try await storage.editMessage(id, body: try validated(body), at: Date())
-        await bus.publish(.messageUpdated(edited, room: access.room, author: AuthorBody(access.principal.user)))
+        let thread = try await Self.threads(for: [edited], storage: storage)[edited.id]
+        await bus.publish(.messageUpdated(edited, room: access.room, author: AuthorBody(access.principal.user), thread: thread))
         return edited
     }
 
@@ -93,9 +151,11 @@ struct MessageService: Sendable {
         }
         let users = try await storage.users(ids: Set(messages.map(\.authorID)))
         let authors = Dictionary(users.map { ($0.id, AuthorBody($0)) }, uniquingKeysWith: { first, _ in first })
+        let threads = try await threads(for: messages, storage: storage)
         return try messages.compactMap { message in
             guard let room = rooms[message.roomID] else { return nil }
-            return .messageCreated(try EncodedMessage(message, room: room, author: authors[message.authorID] ?? unknownAuthor), room: room)
+            return .messageCreated(
+                try EncodedMessage(message, room: room, author: authors[message.authorID] ?? unknownAuthor, thread: threads[message.id]), room: room)
         }
     }
 
