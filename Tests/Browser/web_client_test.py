@@ -3,7 +3,8 @@
 
 Two people register, chat in one room and see each other's messages live, each author shown with
 the @username beside the display name and the room role; they react to a message with emoji and
-see each other's reactions come and go live; scroll-back loads the
+see each other's reactions come and go live; one replies to a message and the other answers in its
+thread panel, the quotes and reply counts reaching both live; scroll-back loads the
 oldest history; a dropped connection (cut at a TCP relay) catches up on what was said meanwhile;
 the voice panel hands the token and url EchoChat minted to the LiveKit client (a stand-in that
 records the call; LiveKit's own Python SDK verifies the token). Screenshots of the main screens go
@@ -229,6 +230,32 @@ class Person:
     def picker_open(self):
         return bool(self.driver.find_elements(By.CSS_SELECTOR, "#message-list .reaction-picker"))
 
+    def quote_of(self, text):
+        """The quote above the message with this text: {"author", "text"} (author None when deleted), or None."""
+        return self.js(
+            """
+            const item = [...document.querySelectorAll('#message-list > li')]
+              .find((li) => li.querySelector('.message-body')?.textContent === arguments[0]);
+            const quote = item?.querySelector('.reply-quote');
+            if (!quote) return null;
+            return {
+              author: quote.querySelector('.reply-quote-author')?.textContent ?? null,
+              text: quote.querySelector('.reply-quote-text').textContent,
+            };
+            """, text)
+
+    def thread_link(self, text):
+        """The "N replies" link under the message with this text, as text, or None."""
+        return self.js(
+            """
+            const item = [...document.querySelectorAll('#message-list > li')]
+              .find((li) => li.querySelector('.message-body')?.textContent === arguments[0]);
+            return item?.querySelector('.thread-summary .thread-link')?.textContent ?? null;
+            """, text)
+
+    def thread_texts(self):
+        return self.js("return [...document.querySelectorAll('#thread-replies .message-body')].map((p) => p.textContent)")
+
     def access_token(self):
         return self.js("return JSON.parse(localStorage.getItem('echochat.session')).access_token")
 
@@ -386,6 +413,59 @@ def run(args):
         bob.screenshot("06b-reactions-bob")
         print("reactions: alice and bob reacted live")
 
+        # Replies: bob replies to alice's greeting from his message box; alice sees the quote and
+        # "1 reply" live, follows the quote to the original, opens the thread and answers there.
+        reply = "Count me in for the release notes."
+        answer = "Great, the notes are yours Bob."
+        bob.message_button(greeting, "Reply").click()
+        bob.wait(lambda: bob.visible("#reply-bar"), "the reply bar above bob's message box")
+        check(bob.text("#reply-bar-text") == f"Replying to Alice Example (@alice): {greeting}", f"the reply bar: {bob.text('#reply-bar-text')!r}")
+        check(bob.js("return document.activeElement.id") == "composer-input", "the focus goes to the message box")
+        bob.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+        bob.wait(lambda: not bob.visible("#reply-bar"), "Escape to cancel the reply")
+        bob.message_button(greeting, "Reply").click()
+        bob.wait(lambda: bob.visible("#reply-bar"), "the reply bar again")
+        bob.find("#reply-cancel").click()
+        bob.wait(lambda: not bob.visible("#reply-bar"), "the × button to cancel the reply")
+        bob.message_button(greeting, "Reply").click()
+        bob.wait(lambda: bob.visible("#reply-bar"), "the reply bar once more")
+        bob.say(reply)
+        bob.wait(lambda: bob.has_message(reply), "bob's reply in his chat")
+        check(not bob.visible("#reply-bar"), "the reply bar goes once the reply is sent")
+        quoted = {"author": "Alice Example (@alice)", "text": greeting}
+        check(bob.quote_of(reply) == quoted, f"the quote on bob's reply: {bob.quote_of(reply)}")
+        alice.wait(lambda: alice.quote_of(reply) == quoted, "the quote on bob's reply to reach alice live")
+        alice.wait(lambda: alice.thread_link(greeting) == "1 reply", "'1 reply' under alice's message live")
+        check(alice.reactions_of(greeting) == [("👍 1", False)], "the reactions stay when the reply count changes")
+        alice.message_item(reply).find_element(By.CSS_SELECTOR, "button.reply-quote").click()
+        alice.wait(lambda: "highlight" in alice.message_item(greeting).get_attribute("class"), "the quote to lead to the original")
+        check(alice.js("return document.activeElement.dataset.id") == alice.message_item(greeting).get_attribute("data-id"), "the focus on the original")
+        link = alice.message_item(greeting).find_element(By.CSS_SELECTOR, ".thread-link")
+        check(link.get_attribute("aria-label").startswith("1 reply to the message by Alice Example"), f"the link's label: {link.get_attribute('aria-label')!r}")
+        link.click()
+        alice.wait(lambda: alice.visible("#thread-panel"), "the thread panel")
+        alice.wait(lambda: alice.thread_texts() == [reply], "bob's reply in the thread")
+        check(alice.text("#thread-parent .message-body") == greeting, f"the thread's parent: {alice.text('#thread-parent .message-body')!r}")
+        check(alice.text("#thread-count") == "1 reply", f"the thread's count: {alice.text('#thread-count')!r}")
+        check(alice.js("return document.activeElement.id") == "thread-input", "the focus in the thread's message box")
+        alice.driver.switch_to.active_element.send_keys(answer)
+        alice.driver.switch_to.active_element.send_keys(Keys.ENTER)
+        alice.wait(lambda: alice.thread_texts() == [reply, answer], "alice's answer in the thread")
+        alice.wait(lambda: alice.text("#thread-count") == "2 replies", "the thread's count after alice's answer")
+        alice.wait(lambda: alice.thread_link(greeting) == "2 replies", "'2 replies' under alice's message")
+        check(alice.message_texts().count(answer) == 1 and alice.quote_of(answer) == quoted, "alice's answer once in her chat, quoting her message")
+        bob.wait(lambda: bob.thread_link(greeting) == "2 replies", "'2 replies' to reach bob live")
+        bob.wait(lambda: bob.quote_of(answer) == quoted, "alice's answer in bob's chat with its quote")
+        alice.screenshot("05c-thread-alice")
+        bob.screenshot("06c-replies-bob")
+        alice.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+        alice.wait(lambda: not alice.visible("#thread-panel"), "Escape to close the thread panel")
+        check(alice.js("return document.activeElement.classList.contains('thread-link')"), "the focus back on the '2 replies' link")
+        parent_id = alice.message_item(greeting).get_attribute("data-id")
+        _, thread = http_json("GET", f"{room_url}/messages/{parent_id}/replies", token=bob.access_token())
+        check([message["body"] for message in thread["messages"]] == [reply, answer], f"the server's thread: {thread}")
+        print("replies: bob replied, alice answered in the thread")
+
         # Moderation through the dialogs, seen live by the other side.
         alice.open_member("bob")
         Select(alice.find("#member-role")).select_by_value("moderator")
@@ -404,6 +484,8 @@ def run(args):
         check("(edited)" in bob.driver.find_element(
             By.XPATH, "//li[contains(@class,'message')][.//p[text()='Hello Bob, welcome to Team Room!']]").text, "the edit is marked")
         check(bob.reactions_of("Hello Bob, welcome to Team Room!") == [("👍 1", True)], "the reactions stay through an edit")
+        bob.wait(lambda: bob.quote_of(reply) == {"author": "Alice Example (@alice)", "text": "Hello Bob, welcome to Team Room!"}, "the quote to follow the edit")
+        check(bob.thread_link("Hello Bob, welcome to Team Room!") == "2 replies", "the reply count stays through an edit")
         alice.message_button("history 120", "Delete").click()
         alice.driver.switch_to.alert.accept()
         bob.wait(lambda: not bob.has_message("history 120"), "alice's deletion to reach bob live")
@@ -487,6 +569,7 @@ def run(args):
         bob.wait(lambda: bob.visible("#room-join"), "bob to be out of the room at once")
         check(not bob.find("#composer-input").is_enabled(), "a banned user cannot write")
         check(not bob.driver.find_elements(By.CSS_SELECTOR, "#message-list button.add-reaction"), "no add-reaction button outside the room")
+        check(not bob.driver.find_elements(By.CSS_SELECTOR, "#message-list button.reply-action"), "no Reply button outside the room")
         check(not bob.reaction_chip("Hello Bob, welcome to Team Room!", "👍").is_enabled(), "reaction chips shown but not pressable outside the room")
         alice.find("#room-settings").click()
         alice.wait(lambda: "testing bans" in alice.text("#ban-list"), "the ban in the settings")

@@ -91,6 +91,17 @@ struct ThreadTests {
                 pages += 1
             } while after != nil && pages < 10
             #expect(seen == posted.filter { $0 != deleted }.sorted(), "each reply once, oldest first: \(seen)")
+            // Deleting a reply sends the parent's new count.
+            let listener = TestSocket(port: client.port, query: "access_token=\(tokens["carol"]!)")
+            _ = await listener.next(type: "ready")
+            let extra = try #require(try await client.post("/api/rooms/Lobby/messages", ["body": "short-lived", "reply_to": parent], token: tokens["bob"])["id"] as? Int)
+            #expect(try await client.request(.delete, "/api/rooms/Lobby/messages/\(extra)", token: tokens["bob"]).status == 204)
+            var counts: [Int] = []
+            while let frame = await listener.next(type: "message.updated", timeout: .seconds(2)) {
+                let message = frame["message"] as? [String: Any]
+                if message?["id"] as? Int == parent, let count = message?["reply_count"] as? Int { counts.append(count) }
+            }
+            #expect(counts == [10, 9], "the parent's count goes up with the reply and down with its deletion: \(counts)")
             let info = try #require(try await ThreadTests.message(client, parent, tokens["alice"]))
             #expect(info["reply_count"] as? Int == 9, "nine replies count (one deleted, one late): \(info)")
             #expect(try await client.get("/api/rooms/Lobby/messages/999999/replies", token: tokens["alice"]).status == 404)

@@ -102,7 +102,7 @@ struct WebClientTests {
                 ],
                 in: root.path, executable: python, timeout: .seconds(240))
             #expect(status == 0, "\(output)")
-            for step in ["scroll-back: 120 history messages", "live chat:", "moderation: a role change", "reconnect: bob caught up", "voice: connect(url=", "moderation: bob banned", "reactions: alice and bob reacted live"] {
+            for step in ["scroll-back: 120 history messages", "live chat:", "moderation: a role change", "reconnect: bob caught up", "voice: connect(url=", "moderation: bob banned", "reactions: alice and bob reacted live", "replies: bob replied, alice answered in the thread"] {
                 #expect(output.contains(step), "missing \(step.debugDescription) in:\n\(output)")
             }
             #expect(output.contains("web client: every check passed"), "\(output)")

@@ -28,8 +28,10 @@ extension RoomEvent {
         return make("message.updated", room: room, key: "message", payload: body)
     }
 
-    static func messageDeleted(_ message: Message, room: Room, author: AuthorBody) -> RoomEvent {
-        make("message.deleted", room: room, key: "message", payload: MessageBody(message, room: room.name, author: author))
+    static func messageDeleted(_ message: Message, room: Room, author: AuthorBody, thread: MessageThreadBody? = nil) -> RoomEvent {
+        var body = MessageBody(message, room: room.name, author: author)
+        body.thread = thread
+        return make("message.deleted", room: room, key: "message", payload: body)
     }
 
     /// `member.joined`, `member.left`, `member.role_changed`.

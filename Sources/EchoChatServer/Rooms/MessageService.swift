@@ -138,7 +138,12 @@ struct MessageService: Sendable {
                 actorID: access.principal.user.id, action: "delete_message", targetID: message.authorID, detail: "message \(id)", createdAt: Date())
         let deleted = try await storage.deleteMessage(id, at: Date(), audit: audit)
         let author = try await authors(of: [deleted])[deleted.authorID] ?? Self.unknownAuthor
-        await bus.publish(.messageDeleted(deleted, room: access.room, author: author))
+        let thread = try await Self.threads(for: [deleted], storage: storage)[deleted.id]
+        await bus.publish(.messageDeleted(deleted, room: access.room, author: author, thread: thread))
+        // A deleted reply no longer counts on its parent: the parent's new count goes out too.
+        if let parentID = thread?.replyTo.map({ MessageID($0.id) }), let parent = try await storage.message(id: parentID) {
+            await threadChanged(parent, in: access.room)
+        }
     }
 
     /// The `message.created` events of stored messages, as their posting published them: how

@@ -8,16 +8,49 @@ extension PostgresStorage: VoiceChannelStore {
     public func reserveSeatOrQueue(
         _ request: SeatRequest, joinsQueue: Bool, bypassesQueue: Bool, decide: @escaping @Sendable ([SubroomOccupancy]) -> SubroomDecision
     ) async throws -> QueuedSeatOutcome {
-        try await transaction { db in
-            try await Self.lockRoom(request.roomID, db)
-            try await Self.dropLapsedReservations(in: request.roomID, at: request.now, db)
-            let occupancy = try await db.rows("SELECT * FROM voice_seats WHERE room_id = \(request.roomID.rawValue)").map(VoiceSeat.init(row:))
-            let (outcome, change, queueChanges) = VoiceQueueRules.reserveOrQueue(
-                request, joinsQueue: joinsQueue, bypassesQueue: bypassesQueue, ownSeat: occupancy.first { $0.userID == request.userID },
-                queue: try await Self.queue(in: request.roomID, db), occupancy: occupancy, decide: decide)
-            if let change { try await db.run(Self.query(for: change)) }
-            for queueChange in queueChanges { try await db.run(Self.query(for: queueChange)) }
-            return outcome
+        // As reserveSeat does: the statements go out at once on the connection, the rules decide
+        // on its event loop as soon as the reads arrive, so the room's lock is held for no
+        // scheduling delay of this instance's.
+        let room = request.roomID.rawValue
+        let now = request.now.storageMilliseconds
+        return try await withDeadline { [client, logger] in
+            try await client.withConnection { connection in
+                let reads: [PostgresQuery] = [
+                    "BEGIN",
+                    "SELECT id FROM rooms WHERE id = \(room) FOR NO KEY UPDATE",
+                    "DELETE FROM voice_seats WHERE room_id = \(room) AND state = 'reserved' AND expires_at <= \(now)",
+                    "SELECT \(unescaped: Self.seatColumns) FROM voice_seats WHERE room_id = \(room)",
+                    "SELECT * FROM voice_queue WHERE room_id = \(room) ORDER BY seq",
+                ]
+                let loop = connection.eventLoop
+                let sent = reads.map { query -> EventLoopFuture<PostgresQueryResult> in connection.query(query, logger: logger) }
+                let done = EventLoopFuture.whenAllSucceed(sent, on: loop).flatMap { results -> EventLoopFuture<QueuedSeatOutcome> in
+                    let outcome: QueuedSeatOutcome
+                    var writes: [PostgresQuery] = []
+                    do {
+                        guard !results[1].rows.isEmpty else { throw StorageError.notFound("no room with id \(room)") }
+                        let occupancy = try results[3].rows.map(VoiceSeat.init(columns:))
+                        let queue = try results[4].rows.enumerated().map { index, row in
+                            try VoiceQueueEntry(row: row.makeRandomAccess(), roomID: request.roomID, position: index + 1)
+                        }
+                        let (decided, change, queueChanges) = VoiceQueueRules.reserveOrQueue(
+                            request, joinsQueue: joinsQueue, bypassesQueue: bypassesQueue, ownSeat: occupancy.first { $0.userID == request.userID },
+                            queue: queue, occupancy: occupancy, decide: decide)
+                        outcome = decided
+                        writes = (change.map { [Self.query(for: $0)] } ?? []) + queueChanges.map { Self.query(for: $0) }
+                    } catch {
+                        return loop.makeFailedFuture(error)
+                    }
+                    let written = (writes + ["COMMIT"]).map { query -> EventLoopFuture<PostgresQueryResult> in connection.query(query, logger: logger) }
+                    return EventLoopFuture.whenAllSucceed(written, on: loop).map { _ in outcome }
+                }
+                do {
+                    return try await done.get()
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger).get()
+                    throw error
+                }
+            }
         }
     }
 

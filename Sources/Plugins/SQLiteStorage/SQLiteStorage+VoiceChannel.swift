@@ -23,7 +23,11 @@ extension SQLiteStorage: VoiceChannelStore {
         in roomID: RoomID, now: Date, expiresAt: Date, limit: Int,
         decide: @escaping @Sendable (VoiceQueueEntry, [SubroomOccupancy]) -> SubroomDecision
     ) async throws -> [VoiceSeat] {
-        try await perform { db in
+        // Most passes find an empty queue: that costs a read, not a write transaction.
+        guard try await read({ db in try db.row("SELECT 1 FROM voice_queue WHERE room_id = ? LIMIT 1", [roomID.rawValue]) != nil }) else {
+            return []
+        }
+        return try await perform { db in
             let queue = try Self.queue(in: roomID, db)
             guard !queue.isEmpty else { return [] }
             try Self.dropLapsedReservations(in: roomID, at: now, db)

@@ -3,9 +3,9 @@
 //
 // This module starts the client and puts the parts together; each part lives in its own module:
 // auth.js (signing in), room-list.js (the sidebar), rooms.js (opening, joining, leaving),
-// room-header.js, messages.js (with reactions.js), composer.js, members.js, member-dialog.js,
-// room-dialog.js, live.js (live events), voice.js (with voice-roster.js and voice-moderation.js),
-// layout.js (drawers, theme); state.js and dom.js are shared.
+// room-header.js, messages.js (with reactions.js, and replies.js with thread.js, the thread panel),
+// composer.js, members.js, member-dialog.js, room-dialog.js, live.js (live events), voice.js (with
+// voice-roster.js and voice-moderation.js), layout.js (drawers, theme); state.js and dom.js are shared.
 
 import { RealTime } from "./realtime.js";
 import { VoicePanel } from "./voice.js";
@@ -17,6 +17,8 @@ import { loadRooms, setInVoice, setUpRoomSearch } from "./room-list.js";
 import { routeFromHash, setUpRooms } from "./rooms.js";
 import { setUpMessages } from "./messages.js";
 import { setUpComposer } from "./composer.js";
+import { setUpReplies } from "./replies.js";
+import { setUpThread } from "./thread.js";
 import { setUpInvites } from "./members.js";
 import { setUpMemberDialog } from "./member-dialog.js";
 import { openRoomDialog, setUpRoomDialog } from "./room-dialog.js";
@@ -89,6 +91,8 @@ function setUpApp() {
   $("room-settings").addEventListener("click", () => openRoomDialog(state.current?.room));
   setUpMessages();
   setUpComposer();
+  setUpReplies();
+  setUpThread();
   setUpInvites();
   setUpRoomDialog();
   setUpMemberDialog();

@@ -10,6 +10,7 @@ import { renderRoomHeader } from "./room-header.js";
 import { insertMessages, isNearBottom, loadLatest, removeMessage, rerenderMessages, scrollToLatest } from "./messages.js";
 import { loadMembers, renderMembers } from "./members.js";
 import { applyReactionEvent } from "./reactions.js";
+import { reloadThread, threadMessageCreated, threadMessageUpdated } from "./thread.js";
 
 /// Rooms that sent a `voice.roster`: their `voice.occupancy` (kept for older clients) is passed over.
 const rosterRooms = new Set();
@@ -25,6 +26,7 @@ export function handleEvent(frame) {
         insertMessages(view, [frame.message]);
         if (stick || frame.message.author.username === state.me?.username) scrollToLatest();
         else $("jump-latest").hidden = false;
+        threadMessageCreated(view, frame.message);
       } else if (frame.message.author.username !== state.me?.username) {
         state.unread.set(frame.room, (state.unread.get(frame.room) ?? 0) + 1);
         renderRoomList();
@@ -32,7 +34,9 @@ export function handleEvent(frame) {
       break;
     }
     case "message.updated":
+      // An edit, or a parent's new reply count.
       if (here && view.messages.has(frame.message.id)) insertMessages(view, [frame.message]);
+      if (here) threadMessageUpdated(view, frame.message);
       break;
     case "message.deleted":
       if (here) removeMessage(view, frame.message.id);
@@ -78,9 +82,11 @@ export function handleEvent(frame) {
       const room = { ...frame.room_info, my_role: previous?.my_role ?? (here ? view.room.my_role : null) };
       state.rooms.set(room.name, room);
       if (here) {
+        const wasReadonly = view.room.readonly;
         view.room = room;
         renderRoomHeader();
         voice.show(room, room.my_role);
+        if (wasReadonly !== room.readonly) rerenderMessages(view);  // who may reply changed
       }
       renderRoomList();
       break;
@@ -171,4 +177,5 @@ export async function catchUp() {
   insertMessages(view, fetched);
   if (missed) announce(`${missed} new messages while you were away`);
   if (stick) scrollToLatest();
+  reloadThread(view);
 }

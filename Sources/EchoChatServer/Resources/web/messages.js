@@ -1,10 +1,13 @@
 // The open room's messages: the newest page, scroll-back, editing and deleting, and keeping the
-// view at the bottom while new ones arrive. Their reactions are reactions.js's.
+// view at the bottom while new ones arrive. Their reactions are reactions.js's; their quotes, the
+// Reply action and the "N replies" link are replies.js's, and the thread panel is thread.js's.
 
 import { roomPath } from "./api.js";
-import { RANK, api, myRank, state } from "./state.js";
+import { RANK, api, canPost, myRank, state } from "./state.js";
 import { $, actionButton, announce, autosize, describe, formatTime, handle, memberBadges, showsHandle, toast } from "./dom.js";
 import { addReactionButton, reactionRow } from "./reactions.js";
+import { followDeletion, followEdits, renderQuote, renderThreadSummary, replyButton } from "./replies.js";
+import { threadMessage, threadRemoved } from "./thread.js";
 
 const PAGE_SIZE = 50;
 /// Whether the reader was at the newest message when last they scrolled: then a reflow (a turned
@@ -76,29 +79,57 @@ function renderHistoryEdge(view) {
 }
 
 /// Puts messages in id order, replacing any already shown. A message without `reactions` (from an
-/// event, a send or an edit) keeps those already known.
-export function insertMessages(view, messages) {
+/// event, a send or an edit) keeps those already known; one without `reply_count` keeps its thread.
+/// When only its quote or reply count changed, it is changed in place (an edit in progress and the
+/// focus stay), unless `rebuild` asks for every message drawn again.
+export function insertMessages(view, messages, { rebuild = false } = {}) {
   const list = $("message-list");
   // A page at once is not read out message by message.
   const bulk = messages.length > 1;
   if (bulk) $("messages").setAttribute("aria-busy", "true");
+  const edited = [];
   for (const incoming of messages) {
     const existing = view.messages.get(incoming.id);
-    const message = incoming.reactions === undefined && existing?.reactions ? { ...incoming, reactions: existing.reactions } : incoming;
+    const message = withKnown(incoming, existing);
     view.messages.set(message.id, message);
+    if (existing && existing.body !== message.body) edited.push(message);
+    const shown = existing ? list.querySelector(`[data-id="${message.id}"]`) : null;
+    if (shown && !rebuild && sameApartFromThread(existing, message)) {
+      renderQuote(shown, message, view);
+      renderThreadSummary(shown, message, view);
+      continue;
+    }
     const item = messageItem(message, view);
-    if (existing) {
-      list.querySelector(`[data-id="${message.id}"]`)?.replaceWith(item);
+    if (shown) {
+      shown.replaceWith(item);
       continue;
     }
     const after = [...list.children].find((child) => Number(child.dataset.id) > message.id);
     list.insertBefore(item, after ?? null);
   }
+  // Replies loaded here quote the new text.
+  if (edited.length) followEdits(view, edited);
   if (bulk) $("messages").removeAttribute("aria-busy");
 }
 
+function withKnown(incoming, existing) {
+  let message = incoming;
+  if (incoming.reactions === undefined && existing?.reactions) message = { ...message, reactions: existing.reactions };
+  if (incoming.reply_count === undefined && existing?.reply_count !== undefined) {
+    message = { ...message, reply_to: existing.reply_to, reply_count: existing.reply_count, last_reply_at: existing.last_reply_at };
+  }
+  return message;
+}
+
+/// Whether two versions of a message differ at most in their quote and thread.
+function sameApartFromThread(before, after) {
+  return before.body === after.body && before.edited_at === after.edited_at
+    && before.author.username === after.author.username && before.author.display_name === after.author.display_name
+    && JSON.stringify(before.reactions ?? []) === JSON.stringify(after.reactions ?? []);
+}
+
 export function rerenderMessages(view) {
-  insertMessages(view, [...view.messages.values()]);
+  insertMessages(view, [...view.messages.values()], { rebuild: true });
 }
 
 /// Puts each author's current badges (from the member list) on the messages shown, leaving
@@ -116,17 +147,13 @@ function authorBadges(message, view) {
   return member ? memberBadges(member) : [];
 }
 
-function messageItem(message, view) {
-  const item = document.createElement("li");
-  item.className = "message";
-  item.dataset.id = String(message.id);
-  const mine = message.author.username === state.me?.username;
-  if (mine) item.classList.add("mine");
+/// The author line: name, @username where it differs, room badges, time and "(edited)".
+export function messageMeta(message, view) {
   const header = document.createElement("div");
   header.className = "message-meta";
   const author = document.createElement("strong");
   author.className = "author";
-  author.textContent = message.author.display_name || message.author.username;
+  author.textContent = authorName(message);
   author.title = `@${message.author.username}`;
   header.append(author);
   if (showsHandle(message.author)) header.append(" ", handle(message.author));
@@ -144,18 +171,36 @@ function messageItem(message, view) {
     edited.textContent = "(edited)";
     header.append(" ", edited);
   }
+  return header;
+}
+
+function authorName(message) {
+  return message.author.display_name || message.author.username;
+}
+
+function messageItem(message, view) {
+  const item = document.createElement("li");
+  item.className = "message";
+  item.dataset.id = String(message.id);
+  const mine = message.author.username === state.me?.username;
+  if (mine) item.classList.add("mine");
   const body = document.createElement("p");
   body.className = "message-body";
   body.textContent = message.body;
-  item.append(header, body, reactionRow(message, view));
+  item.append(messageMeta(message, view), body, reactionRow(message, view));
+  renderQuote(item, message, view);
+  renderThreadSummary(item, message, view);
 
+  const who = authorName(message);
+  const when = formatTime(message.created_at);
   const rank = myRank(view.room.my_role);
   const actions = document.createElement("div");
   actions.className = "message-actions";
-  if (view.room.my_role) actions.append(addReactionButton(message, `Add a reaction to the message by ${author.textContent} from ${time.textContent}`));
-  if (mine && view.room.my_role) actions.append(actionButton("Edit", `Edit your message from ${time.textContent}`, () => editMessage(message, item)));
+  if (view.room.my_role) actions.append(addReactionButton(message, `Add a reaction to the message by ${who} from ${when}`));
+  if (canPost(view.room)) actions.append(replyButton(message, `Reply to the message by ${who} from ${when}`));
+  if (mine && view.room.my_role) actions.append(actionButton("Edit", `Edit your message from ${when}`, () => editMessage(message, item)));
   if ((mine && view.room.my_role) || rank >= RANK.moderator) {
-    actions.append(actionButton("Delete", `Delete the message by ${author.textContent} from ${time.textContent}`, () => deleteMessage(message)));
+    actions.append(actionButton("Delete", `Delete the message by ${who} from ${when}`, () => deleteMessage(message)));
   }
   if (actions.childElementCount) item.append(actions);
   return item;
@@ -202,9 +247,17 @@ async function deleteMessage(message) {
   }
 }
 
+/// Takes a deleted message away, with what hangs on it: the quotes of its replies say it was
+/// deleted, and as a reply it is counted out of its parent (the server sends no new count then).
+/// Safe to call twice (my own deletion, then its event).
 export function removeMessage(view, id) {
+  const known = view.messages.get(id) ?? threadMessage(view, id);
   view.messages.delete(id);
   $("message-list").querySelector(`[data-id="${id}"]`)?.remove();
+  followDeletion(view, id);
+  const parent = known?.reply_to ? view.messages.get(known.reply_to.id) : null;
+  if (parent?.reply_count > 0) insertMessages(view, [{ ...parent, reply_count: parent.reply_count - 1 }]);
+  threadRemoved(view, id);
 }
 
 export function isNearBottom() {

@@ -1,7 +1,9 @@
 // The open room's title, topic and buttons, and whether I may write in it.
 
-import { RANK, myRank, state } from "./state.js";
+import { RANK, canPost as mayPost, myRank, state } from "./state.js";
 import { $ } from "./dom.js";
+import { cancelReply } from "./replies.js";
+import { renderThreadComposer } from "./thread.js";
 
 export function renderRoomHeader() {
   const view = state.current;
@@ -16,8 +18,9 @@ export function renderRoomHeader() {
   $("room-settings").hidden = rank < RANK.moderator;
   $("invite-form").hidden = rank < RANK.moderator;
   const input = $("composer-input");
-  const canPost = Boolean(role || state.me?.is_admin) && (!room.readonly || rank >= RANK.moderator);
+  const canPost = mayPost(room);
   input.disabled = !canPost;
+  if (!canPost) cancelReply();
   $("composer").querySelector("button[type=submit]").disabled = !canPost;
   input.maxLength = 16000;
   let note = "";
@@ -25,5 +28,6 @@ export function renderRoomHeader() {
   else if (room.readonly && rank < RANK.moderator) note = "This room is read-only.";
   else if (room.slowmode_seconds > 0 && rank < RANK.moderator) note = `Slow mode: one message every ${room.slowmode_seconds} s.`;
   $("composer-note").textContent = note;
+  renderThreadComposer();
   document.title = `${room.name} · EchoChat`;
 }

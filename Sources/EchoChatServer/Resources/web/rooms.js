@@ -8,6 +8,8 @@ import { loadRooms, renderRoomList } from "./room-list.js";
 import { renderRoomHeader } from "./room-header.js";
 import { loadLatest } from "./messages.js";
 import { loadMembers } from "./members.js";
+import { cancelReply } from "./replies.js";
+import { closeThread } from "./thread.js";
 
 export function setUpRooms() {
   window.addEventListener("hashchange", routeFromHash);
@@ -27,6 +29,8 @@ export function routeFromHash() {
 }
 
 function closeRoom() {
+  closeThread();
+  cancelReply();
   state.current = null;
   $("room").hidden = true;
   $("no-room").hidden = false;
@@ -46,6 +50,8 @@ async function openRoom(name) {
     ready: false,
     members: new Map(),
   };
+  closeThread();
+  cancelReply();
   state.current = view;
   state.unread.delete(name);
   $("message-list").replaceChildren();

@@ -20,3 +20,9 @@ export const services = { realtime: null, voice: null };
 export function myRank(role) {
   return Math.max(RANK[role] ?? 0, state.me?.is_admin ? 5 : 0);
 }
+
+/// Whether I may write in `room` (and so reply): a member, or a server admin; in a read-only room,
+/// moderators and up.
+export function canPost(room) {
+  return Boolean(room.my_role || state.me?.is_admin) && (!room.readonly || myRank(room.my_role) >= RANK.moderator);
+}
