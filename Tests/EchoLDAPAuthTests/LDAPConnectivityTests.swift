@@ -151,7 +151,8 @@ struct LDAPConnectivityTests {
         let backup = try await LDAPTestDirectory.make()
         // Both servers hold an Alice under the suffix; anonymous searches work on both.
         let config = directory.config([
-            "uris": [preferred.ldapURI, backup.server.ldapURI], "server_retry_seconds": 2, "base_dn": SlapdServer.suffix,
+            // Long enough that two lookups on a busy machine both fall inside it.
+            "uris": [preferred.ldapURI, backup.server.ldapURI], "server_retry_seconds": 6, "base_dn": SlapdServer.suffix,
             "required_group": NSNull(), "bind_dn": NSNull(), "bind_password": NSNull(),
         ])
         try await withPlugin(config) { (plugin: LDAPAuth) async throws in
@@ -163,7 +164,7 @@ struct LDAPConnectivityTests {
             #expect(try await plugin.diagnose("alice").server == backup.server.ldapURI)
             #expect(await plugin.pool.connectionAttempts[0] == attempts)
             try preferred.resume()
-            try await Task.sleep(for: .milliseconds(2300))
+            try await Task.sleep(for: .milliseconds(6300))
             // Tried again after it, and preferred once more.
             #expect(try await plugin.diagnose("alice").server == preferred.ldapURI)
         }
