@@ -43,6 +43,7 @@ sys.path.insert(0, HERE)
 from google.protobuf import json_format  # noqa: E402
 from livekit import api as livekit_api  # noqa: E402
 from livekit.protocol import webhook as webhook_pb  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
@@ -212,8 +213,21 @@ class Voicer(Person):
             "const b = document.querySelector(`.room-link[data-room=\"${arguments[0]}\"] .badge.in-voice`); return b ? b.textContent : null", room)
 
     def button(self, css):
-        elements = self.driver.find_elements(By.CSS_SELECTOR, css)
-        return elements[0] if elements and elements[0].is_displayed() and elements[0].is_enabled() else None
+        try:
+            elements = self.driver.find_elements(By.CSS_SELECTOR, css)
+            return elements[0] if elements and elements[0].is_displayed() and elements[0].is_enabled() else None
+        except StaleElementReferenceException:
+            return None  # re-rendered by a roster event meanwhile: looked for again
+
+    def press(self, css, what):
+        """Clicks the button `css` once it is there, looking again when a re-render replaced it."""
+        for _ in range(5):
+            try:
+                self.wait(lambda: self.button(css), what).click()
+                return
+            except StaleElementReferenceException:
+                continue
+        raise Failure(f"{self.name}: {what} kept being replaced before it could be clicked")
 
     def announced(self):
         return self.text("#announcer")
@@ -273,7 +287,7 @@ def run(args):
         check(dave_grant["room"] == ROOM_2 and dave_grant["subroom"] == 2, f"dave asked for {ROOM_2}: {dave_grant}")
         server.webhook("participant_joined", ROOM_2, dave_grant["identity"], "PA_dave")
         alice.wait(lambda: "dave" in alice.roster().get(ROOM_2, {}).get("people", {}), "dave in Voice Room(2) in alice's roster")
-        alice.wait(lambda: alice.button('#voice-occupancy button.voice-join-with[data-username="dave"]'), "the Join button beside dave").click()
+        alice.press('#voice-occupancy button.voice-join-with[data-username="dave"]', "the Join button beside dave")
         alice.wait(lambda: alice.connects(), "alice's LiveKit connect call")
         connect = alice.connects()[0]
         claims = server.claims(connect["token"])
@@ -321,7 +335,7 @@ def run(args):
         # e. carol leaves; alice moves dave into sub-room 1 with the moderator tools.
         server.webhook("participant_left", ROOM, carol_grant["identity"], "PA_carol")
         alice.wait(lambda: "carol" not in alice.people_in_voice(), "carol gone from alice's roster")
-        alice.wait(lambda: alice.button('#voice-occupancy button.voice-moderate[data-username="dave"]'), "the Moderate button beside dave").click()
+        alice.press('#voice-occupancy button.voice-moderate[data-username="dave"]', "the Moderate button beside dave")
         alice.wait(lambda: alice.visible("#voice-mod"), "the moderation tools for dave")
         check("dave" in alice.text("#voice-mod-title"), f"the tools name dave: {alice.text('#voice-mod-title')!r}")
         check(alice.find("#voice-occupancy").find_elements(By.CSS_SELECTOR, '#voice-mod'), "the tools open beside dave's entry")
@@ -356,7 +370,7 @@ def run(args):
         print(f"move: erin moved to {ROOM_2}")
 
         # f. Mute, unmute, a voice ban and its lifting, in alice's voice panel.
-        alice.wait(lambda: alice.button('#voice-occupancy button.voice-moderate[data-username="erin"]'), "the Moderate button beside erin").click()
+        alice.press('#voice-occupancy button.voice-moderate[data-username="erin"]', "the Moderate button beside erin")
         alice.wait(lambda: alice.visible("#voice-mod") and alice.text("#voice-mod-mute") == "Mute", "the Mute button for erin")
         alice.find("#voice-mod-mute").click()
         poll(lambda: (seat_of(server.voice(), "erin")[1] or {}).get("voice_muted"), "erin's voice mute on the server")

@@ -25,7 +25,7 @@ import urllib.request
 
 from livekit import api as livekit_api
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -162,7 +162,9 @@ class Person:
 
     def wait(self, condition, what, timeout=WAIT):
         try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(lambda _: condition())
+            # The page re-renders lists as events arrive: an element found a moment ago may be gone.
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)).until(
+                lambda _: condition())
         except TimeoutException:
             self.screenshot(f"failed-{self.name}")
             raise Failure(f"{self.name}: timed out waiting for {what}")
