@@ -67,6 +67,12 @@ struct PostgresStorageTests {
         try await StorageConformance.runThreads(check) { try await database.open() }
     }
 
+    @Test("passes the direct message conformance suite", arguments: StorageConformance.directMessageChecks.map(\.name))
+    func directMessageConformance(_ check: String) async throws {
+        let database = try await TestDatabase.make()
+        try await StorageConformance.runDirectMessages(check) { try await database.open() }
+    }
+
     @Test("passes the name skeleton conformance suite", arguments: StorageConformance.nameSkeletonChecks.map(\.name))
     func nameSkeletonConformance(_ check: String) async throws {
         let database = try await TestDatabase.make()
@@ -82,7 +88,7 @@ struct PostgresStorageTests {
         }
         // Each migration applied exactly once, whoever got there first.
         let applied = try database.server.psql("SELECT id, count(*) FROM echochat_migrations GROUP BY id ORDER BY id", database: database.name)
-        #expect(applied.split(separator: "\n").map(String.init) == ["v1_schema|1", "v2_name_skeletons|1", "v3_health_probe|1", "v4_server_audit|1", "v5_voice_channels|1", "v6_reactions|1", "v7_threads|1"])
+        #expect(applied.split(separator: "\n").map(String.init) == ["v1_schema|1", "v2_name_skeletons|1", "v3_health_probe|1", "v4_server_audit|1", "v5_voice_channels|1", "v6_reactions|1", "v7_threads|1", "v8_direct_messages|1"])
     }
 
     @Test("accounts from before the name index are listed for indexing once migrated")
@@ -119,7 +125,7 @@ struct PostgresStorageTests {
             #expect(error.message.contains("v99_future") && error.message.contains("newer EchoChat"))
         }
         let applied = try database.server.psql("SELECT id FROM echochat_migrations ORDER BY id", database: database.name)
-        #expect(applied.split(separator: "\n").map(String.init) == ["v1_schema", "v2_name_skeletons", "v3_health_probe", "v4_server_audit", "v5_voice_channels", "v6_reactions", "v7_threads", "v99_future"])
+        #expect(applied.split(separator: "\n").map(String.init) == ["v1_schema", "v2_name_skeletons", "v3_health_probe", "v4_server_audit", "v5_voice_channels", "v6_reactions", "v7_threads", "v8_direct_messages", "v99_future"])
     }
 
     @Test("a bad configuration names the key", arguments: [

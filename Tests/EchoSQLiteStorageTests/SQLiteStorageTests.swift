@@ -55,6 +55,12 @@ struct SQLiteStorageTests {
         try await StorageConformance.runThreads(check) { try await database.open() }
     }
 
+    @Test("passes the direct message conformance suite", arguments: StorageConformance.directMessageChecks.map(\.name))
+    func directMessageConformance(_ check: String) async throws {
+        let database = try TemporaryDatabase()
+        try await StorageConformance.runDirectMessages(check) { try await database.open() }
+    }
+
     @Test("passes the name skeleton conformance suite", arguments: StorageConformance.nameSkeletonChecks.map(\.name))
     func nameSkeletonConformance(_ check: String) async throws {
         let database = try TemporaryDatabase()

@@ -117,7 +117,13 @@ enum StorageMigration {
             + (source is any VoiceChannelStore && target is any VoiceChannelStore ? [TransferTable.voiceBans] : [])
             + (source is any ReactionStore && target is any ReactionStore ? [TransferTable.reactions] : [])
             + (source is any ThreadStore && target is any ThreadStore ? [TransferTable.messageReplies, TransferTable.messageThreads] : [])
+            + (source is any DirectMessageStore && target is any DirectMessageStore
+                ? [TransferTable.directConversations, TransferTable.userBlocks, TransferTable.directMessagePolicies] : [])
         return try await source.withTransferSnapshot { reader in
+            // Conversation rows would arrive as rooms named "DM:…" in a storage that keeps no conversations.
+            if source is any DirectMessageStore, !(target is any DirectMessageStore), try await reader.count(of: .directConversations) > 0 {
+                throw MismatchError(description: "the source holds direct conversations, which the target storage plugin cannot keep")
+            }
             let copied = Mutex<[TableReport]>([])
             try await target.importTransfer { writer in
                 var reports: [TableReport] = []

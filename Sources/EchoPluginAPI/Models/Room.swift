@@ -37,6 +37,37 @@ public struct VoiceSettings: Hashable, Codable, Sendable {
     }
 }
 
+/// What a room row holds.
+///
+/// - Note: Added in EchoPluginAPI 1.11.
+public enum RoomKind: String, Hashable, Codable, Sendable, CaseIterable {
+    /// A room of the directory, found by its name.
+    case room
+    /// A one-to-one direct conversation.
+    case direct
+    /// A group direct conversation.
+    case group
+
+    /// The kind of a stored row from its name: conversation rows are named
+    /// `DM:direct:<unique>` or `DM:group:<unique>`, names no room can have (`:` is not allowed in
+    /// room names) and no name lookup can reach (lookups lower-case the name they are given, and
+    /// these begin in capitals). The built-in storages follow this convention.
+    public init(storedName name: String) {
+        if name.hasPrefix("DM:direct:") {
+            self = .direct
+        } else if name.hasPrefix("DM:group:") {
+            self = .group
+        } else {
+            self = .room
+        }
+    }
+
+    /// A fresh stored name for a conversation row of this kind (see ``init(storedName:)``).
+    public func newStoredName() -> String {
+        "DM:\(rawValue):\(UUID().uuidString)"
+    }
+}
+
 /// A chat room.
 public struct Room: Hashable, Sendable {
     /// The storage-assigned identifier.
@@ -55,6 +86,11 @@ public struct Room: Hashable, Sendable {
     public var voice: VoiceSettings
     /// When the room was created.
     public var createdAt: Date
+    /// A room of the directory, or the row behind a direct conversation (``DirectMessageStore``);
+    /// taken from the name (see ``RoomKind/init(storedName:)``).
+    ///
+    /// - Note: Added in EchoPluginAPI 1.11.
+    public var kind: RoomKind
 
     /// Creates a room value.
     public init(
@@ -69,6 +105,7 @@ public struct Room: Hashable, Sendable {
         self.slowmodeSeconds = slowmodeSeconds
         self.voice = voice
         self.createdAt = createdAt
+        self.kind = RoomKind(storedName: name)
     }
 }
 

@@ -20,7 +20,7 @@ public struct PluginAPIVersion: Hashable, Comparable, Sendable, CustomStringConv
     }
 
     /// The version this copy of EchoPluginAPI implements.
-    public static let current = PluginAPIVersion(1, 10)
+    public static let current = PluginAPIVersion(1, 11)
 
     /// Whether a host implementing `self` can load a plugin written for `pluginVersion`.
     public func canLoad(pluginWrittenFor pluginVersion: PluginAPIVersion) -> Bool {

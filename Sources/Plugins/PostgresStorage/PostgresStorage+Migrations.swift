@@ -293,6 +293,33 @@ extension PostgresStorage {
                 )
                 """,
             ]),
+        // Direct conversations beyond their room rows, blocks, and direct-message policies (DirectMessageStore).
+        Migration(
+            id: "v8_direct_messages",
+            statements: [
+                """
+                CREATE TABLE direct_conversations (
+                    room_id BIGINT PRIMARY KEY REFERENCES rooms(id) ON DELETE CASCADE,
+                    name TEXT,
+                    pair_key TEXT UNIQUE
+                )
+                """,
+                """
+                CREATE TABLE user_blocks (
+                    blocker_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    blocked_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (blocker_id, blocked_id)
+                )
+                """,
+                "CREATE INDEX user_blocks_by_blocked ON user_blocks(blocked_id, blocker_id)",
+                """
+                CREATE TABLE dm_policies (
+                    user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                    policy TEXT NOT NULL
+                )
+                """,
+            ]),
     ]
 
     /// A key for `pg_advisory_xact_lock` that only EchoChat's migrations take.

@@ -102,7 +102,7 @@ extension PostgresStorage {
             """
             SELECT r.*, m.role AS my_role FROM rooms r
             LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = \(userID.rawValue)
-            WHERE r.visibility = 'public' OR m.user_id IS NOT NULL
+            WHERE (r.visibility = 'public' OR m.user_id IS NOT NULL) AND r.name_key NOT LIKE 'DM:%'
             ORDER BY r.name_key
             """
         ).map(Self.listing(from:))
@@ -113,6 +113,7 @@ extension PostgresStorage {
             """
             SELECT r.*, m.role AS my_role FROM rooms r
             LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = \(userID.rawValue)
+            WHERE r.name_key NOT LIKE 'DM:%'
             ORDER BY r.name_key
             """
         ).map(Self.listing(from:))

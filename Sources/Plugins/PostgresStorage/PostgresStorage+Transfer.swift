@@ -31,7 +31,7 @@ extension PostgresStorage: StorageTransfer {
                 let writer = PostgresTransferWriter(connection: connection, logger: logger)
                 try await writer.run("BEGIN")
                 do {
-                    for table in TransferTable.all + [TransferTable.serverAudit, TransferTable.voiceBans, TransferTable.reactions, TransferTable.messageReplies, TransferTable.messageThreads] {
+                    for table in TransferTable.all + [TransferTable.serverAudit, TransferTable.voiceBans, TransferTable.reactions, TransferTable.messageReplies, TransferTable.messageThreads, TransferTable.directConversations, TransferTable.userBlocks, TransferTable.directMessagePolicies] {
                         let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(table.name) LIMIT 1"), logger: logger).collect()
                         guard rows.isEmpty else {
                             throw StorageError.conflict(

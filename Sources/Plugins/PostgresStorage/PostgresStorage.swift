@@ -16,7 +16,7 @@ import Synchronization
 /// reconnects by itself once the database is back.
 public struct PostgresStorage: StoragePlugin, Service {
     public static let name = "postgres"
-    public static let apiVersion = PluginAPIVersion(1, 10)
+    public static let apiVersion = PluginAPIVersion(1, 11)
 
     /// `{"url": "postgres://user:password@host:5432/db", "pool_size": 10, "tls": "disable"}`
     ///

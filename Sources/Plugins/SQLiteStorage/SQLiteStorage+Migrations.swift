@@ -236,6 +236,28 @@ extension SQLiteStorage {
                     );
                     """)
         }
+        // Direct conversations beyond their room rows, blocks, and direct-message policies (DirectMessageStore).
+        migrator.registerMigration("v10_direct_messages") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE direct_conversations (
+                        room_id INTEGER PRIMARY KEY REFERENCES rooms(id) ON DELETE CASCADE,
+                        name TEXT,
+                        pair_key TEXT UNIQUE
+                    );
+                    CREATE TABLE user_blocks (
+                        blocker_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        blocked_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (blocker_id, blocked_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX user_blocks_by_blocked ON user_blocks(blocked_id, blocker_id);
+                    CREATE TABLE dm_policies (
+                        user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                        policy TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 

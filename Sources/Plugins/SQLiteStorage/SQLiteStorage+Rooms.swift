@@ -66,7 +66,7 @@ extension SQLiteStorage {
                 """
                 SELECT r.*, m.role AS my_role FROM rooms r
                 LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = ?
-                WHERE r.visibility = 'public' OR m.user_id IS NOT NULL
+                WHERE (r.visibility = 'public' OR m.user_id IS NOT NULL) AND r.name_key NOT GLOB 'DM:*'
                 ORDER BY r.name_key
                 """, [userID.rawValue]
             ).map { RoomListing(room: Room(row: $0), role: ($0["my_role"] as String?).flatMap(RoomRole.init(rawValue:))) }
@@ -79,6 +79,7 @@ extension SQLiteStorage {
                 """
                 SELECT r.*, m.role AS my_role FROM rooms r
                 LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = ?
+                WHERE r.name_key NOT GLOB 'DM:*'
                 ORDER BY r.name_key
                 """, [userID.rawValue]
             ).map { RoomListing(room: Room(row: $0), role: ($0["my_role"] as String?).flatMap(RoomRole.init(rawValue:))) }

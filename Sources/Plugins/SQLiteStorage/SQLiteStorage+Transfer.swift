@@ -31,7 +31,7 @@ extension SQLiteStorage: StorageTransfer {
         do {
             try await queue.writeWithoutTransaction { db in
                 try db.execute(sql: "BEGIN IMMEDIATE")
-                for table in TransferTable.all + [TransferTable.serverAudit, TransferTable.voiceBans, TransferTable.reactions, TransferTable.messageReplies, TransferTable.messageThreads] where try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.name)") ?? 0 > 0 {
+                for table in TransferTable.all + [TransferTable.serverAudit, TransferTable.voiceBans, TransferTable.reactions, TransferTable.messageReplies, TransferTable.messageThreads, TransferTable.directConversations, TransferTable.userBlocks, TransferTable.directMessagePolicies] where try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.name)") ?? 0 > 0 {
                     try db.execute(sql: "ROLLBACK")
                     throw StorageError.conflict("the SQLite database \(path) already holds data (table \(table.name)); migrate into an empty one")
                 }

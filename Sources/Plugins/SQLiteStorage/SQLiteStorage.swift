@@ -9,7 +9,7 @@ import Logging
 /// default `full`, commits also survive power loss, not only a killed process.
 public struct SQLiteStorage: StoragePlugin {
     public static let name = "sqlite"
-    public static let apiVersion = PluginAPIVersion(1, 10)
+    public static let apiVersion = PluginAPIVersion(1, 11)
 
     /// `{"path": "data/echochat.sqlite", "synchronous": "full", "busy_timeout_ms": 5000}`
     public struct Configuration: PluginConfiguration {
