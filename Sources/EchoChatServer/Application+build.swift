@@ -102,10 +102,13 @@ func buildServer(
         OperationsController(
             storage: plugins.storage, metrics: metrics, readiness: readiness, servesMetrics: server.metricsListen == nil, logger: logger
         ).endpoints)
-    router.addRoutes(AuthController(accounts: accounts, sessions: sessions, guards: guards, trustedProxies: Set(server.trustedProxies)).endpoints)
+    let dms = DirectMessageService(storage: plugins.storage, bus: bus, logger: logger, maxMembers: server.dmMaxMembers)
+    let messageRoutes = MessagesController(messages: messages, reactions: ReactionService(storage: plugins.storage, bus: bus), dms: dms, guards: guards)
+    router.addRoutes(AuthController(accounts: accounts, sessions: sessions, dms: dms, guards: guards, trustedProxies: Set(server.trustedProxies)).endpoints)
     router.addRoutes(RoomsController(rooms: rooms, guards: guards, voice: voice.moderation).endpoints)
     router.addRoutes(MembersController(rooms: rooms, guards: guards, voice: voice.moderation).endpoints)
-    router.addRoutes(MessagesController(messages: messages, reactions: ReactionService(storage: plugins.storage, bus: bus), guards: guards).endpoints)
+    router.addRoutes(messageRoutes.endpoints)
+    router.addRoutes(DirectMessagesController(dms: dms, messages: messageRoutes, guards: guards).endpoints)
     router.addRoutes(voice.controller(resolver: resolver, guards: guards).endpoints)
     router.addRoutes(AdminController(strategy: voice.strategy, shadows: voice.shadows.ledger, audit: audit, guards: guards).endpoints)
     router.addRoutes(

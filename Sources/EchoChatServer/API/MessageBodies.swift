@@ -20,7 +20,10 @@ struct AuthorBody: Codable, Sendable {
 /// A message as the API shows it.
 struct MessageBody: Encodable, Sendable {
     let id: Int64
-    let room: String
+    /// The room's name, or `nil` in a direct conversation.
+    let room: String?
+    /// The direct conversation's id, or `nil` in a room.
+    let dm: Int64?
     let author: AuthorBody
     let body: String
     let clientId: String?
@@ -31,10 +34,10 @@ struct MessageBody: Encodable, Sendable {
     /// Replies: what this one quotes, and its own count; with a storage that keeps threads.
     var thread: MessageThreadBody? = nil
 
-    init(_ message: Message, room: String, author: AuthorBody, reactions: [ReactionCount]? = nil) {
+    init(_ message: Message, in room: Room, author: AuthorBody, reactions: [ReactionCount]? = nil) {
         self.reactions = reactions.map { $0.map(ReactionBody.init) }
         id = message.id.rawValue
-        self.room = room
+        (self.room, dm) = room.kind == .room ? (room.name, nil) : (nil, room.id.rawValue)
         self.author = author
         body = message.body
         clientId = message.clientID
@@ -45,7 +48,8 @@ struct MessageBody: Encodable, Sendable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
-        try container.encode(room, forKey: .room)
+        try container.encode(room, forKey: .room)  // null in a direct conversation
+        try container.encodeIfPresent(dm, forKey: .dm)
         try container.encode(author, forKey: .author)
         try container.encode(body, forKey: .body)
         try container.encodeIfPresent(clientId, forKey: .clientId)
@@ -60,7 +64,7 @@ struct MessageBody: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, room, author, body, clientId, createdAt, editedAt, reactions, replyTo, replyCount, lastReplyAt
+        case id, room, dm, author, body, clientId, createdAt, editedAt, reactions, replyTo, replyCount, lastReplyAt
     }
 }
 
@@ -137,10 +141,33 @@ struct ReactionBody: Encodable, Sendable {
 /// `reaction.added` / `reaction.removed`.
 struct ReactionFrame: Encodable {
     let type: String
-    let room: String
+    let room: Room
     let messageId: Int64
     let emoji: String
     let user: AuthorBody
+
+    enum CodingKeys: String, CodingKey { case type, room, dm, messageId, emoji, user }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type, forKey: .type)
+        try container.encodeConversation(of: room, room: .room, dm: .dm)
+        try container.encode(messageId, forKey: .messageId)
+        try container.encode(emoji, forKey: .emoji)
+        try container.encode(user, forKey: .user)
+    }
+}
+
+extension KeyedEncodingContainer {
+    /// `"room": name` for a room; `"room": null, "dm": id` for a direct conversation.
+    mutating func encodeConversation(of room: Room, room roomKey: Key, dm dmKey: Key) throws {
+        if room.kind == .room {
+            try encode(room.name, forKey: roomKey)
+        } else {
+            try encodeNil(forKey: roomKey)
+            try encode(room.id.rawValue, forKey: dmKey)
+        }
+    }
 }
 
 struct MessagesPage: Encodable {

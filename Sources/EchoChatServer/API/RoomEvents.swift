@@ -10,7 +10,7 @@ struct EncodedMessage: Sendable {
 
     init(_ message: Message, room: Room, author: AuthorBody, thread: MessageThreadBody? = nil) throws {
         self.message = message
-        var body = MessageBody(message, room: room.name, author: author)
+        var body = MessageBody(message, in: room, author: author)
         body.thread = thread
         self.json = ByteBuffer(bytes: try WireJSON.encoder.encode(body))
     }
@@ -19,19 +19,25 @@ struct EncodedMessage: Sendable {
 /// Every room event's frame, built here and nowhere else: `{<key>: payload, "room": name, "type": type}`.
 extension RoomEvent {
     static func messageCreated(_ encoded: EncodedMessage, room: Room) -> RoomEvent {
-        wrapping(encoded.json, as: "message.created", key: "message", room: room, messageID: encoded.message.id)
+        var event = wrapping(encoded.json, as: "message.created", key: "message", room: room, messageID: encoded.message.id)
+        event.authorID = encoded.message.authorID
+        return event
     }
 
     static func messageUpdated(_ message: Message, room: Room, author: AuthorBody, thread: MessageThreadBody? = nil) -> RoomEvent {
-        var body = MessageBody(message, room: room.name, author: author)
+        var body = MessageBody(message, in: room, author: author)
         body.thread = thread
-        return make("message.updated", room: room, key: "message", payload: body)
+        var event = make("message.updated", room: room, key: "message", payload: body)
+        event.authorID = message.authorID
+        return event
     }
 
     static func messageDeleted(_ message: Message, room: Room, author: AuthorBody, thread: MessageThreadBody? = nil) -> RoomEvent {
-        var body = MessageBody(message, room: room.name, author: author)
+        var body = MessageBody(message, in: room, author: author)
         body.thread = thread
-        return make("message.deleted", room: room, key: "message", payload: body)
+        var event = make("message.deleted", room: room, key: "message", payload: body)
+        event.authorID = message.authorID
+        return event
     }
 
     /// `member.joined`, `member.left`, `member.role_changed`.
@@ -49,7 +55,7 @@ extension RoomEvent {
 
     /// `reaction.added` / `reaction.removed`: `{emoji, message_id, room, type, user}`.
     static func reaction(_ type: String, emoji: String, on message: MessageID, by user: User, room: Room) -> RoomEvent {
-        let frame = ReactionFrame(type: type, room: room.name, messageId: message.rawValue, emoji: emoji, user: AuthorBody(user))
+        let frame = ReactionFrame(type: type, room: room, messageId: message.rawValue, emoji: emoji, user: AuthorBody(user))
         return RoomEvent(roomID: room.id, frame: ByteBuffer(bytes: (try? WireJSON.encoder.encode(frame)) ?? Data("{}".utf8)))
     }
 
@@ -61,10 +67,12 @@ extension RoomEvent {
     /// `{<key>: json, "room": name, "type": type}` around an already encoded payload, with the
     /// keys in the order the encoder sorts them.
     private static func wrapping(_ json: ByteBuffer, as type: String, key: String, room: Room, messageID: MessageID? = nil) -> RoomEvent {
-        let name = (try? WireJSON.encoder.encode(room.name)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+        // A direct conversation's events name it by id, with `"room": null`.
+        let name = room.kind == .room ? (try? WireJSON.encoder.encode(room.name)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\"" : "null"
         var frame = ByteBuffer()
-        frame.reserveCapacity(json.readableBytes + name.utf8.count + key.utf8.count + type.utf8.count + 32)
-        frame.writeString("{\"\(key)\":")
+        frame.reserveCapacity(json.readableBytes + name.utf8.count + key.utf8.count + type.utf8.count + 48)
+        frame.writeString(room.kind == .room ? "{" : "{\"dm\":\(room.id.rawValue),")
+        frame.writeString("\"\(key)\":")
         frame.writeImmutableBuffer(json)
         frame.writeString(",\"room\":\(name),\"type\":\"\(type)\"}")
         return RoomEvent(roomID: room.id, frame: frame, messageID: messageID)

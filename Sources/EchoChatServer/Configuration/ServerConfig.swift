@@ -53,6 +53,8 @@ struct ServerConfig: Sendable {
 
     /// The longest chat message, in characters.
     var messageMaxLength = 4000
+    /// The most members a group direct conversation may have.
+    var dmMaxMembers = 10
     /// A real-time connection silent this long is pinged; one silent twice as long is dropped.
     var wsPingIntervalSeconds = 30
 
@@ -136,6 +138,9 @@ struct ServerConfig: Sendable {
         }
         reader.read("message_max_length", into: &config.messageMaxLength) {
             (1...16_000).contains($0) ? nil : "must be between 1 and 16000 (request bodies are limited to 64 KiB)"
+        }
+        reader.read("dm_max_members", into: &config.dmMaxMembers) {
+            (2...256).contains($0) ? nil : "must be between 2 and 256"
         }
         reader.read("ws_ping_interval_seconds", into: &config.wsPingIntervalSeconds) {
             (1...3600).contains($0) ? nil : "must be between 1 and 3600"

@@ -5,6 +5,7 @@ import Hummingbird
 struct AuthController {
     let accounts: AccountService
     let sessions: SessionService
+    let dms: DirectMessageService
     let guards: RouteGuards
     let trustedProxies: Set<String>
 
@@ -59,7 +60,8 @@ struct AuthController {
     }
 
     @Sendable func me(_ request: Request, context: EchoRequestContext) async throws -> Response {
-        JSONBody.response(UserEnvelope(user: UserBody(try context.requirePrincipal().user)))
+        let principal = try context.requirePrincipal()
+        return JSONBody.response(MeBody(user: UserBody(principal.user), dmPolicy: try await dms.policy(of: principal)))
     }
 
     private func client(_ request: Request, _ context: EchoRequestContext) -> ClientInfo {

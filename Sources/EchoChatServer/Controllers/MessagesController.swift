@@ -5,6 +5,7 @@ import Hummingbird
 struct MessagesController {
     let messages: MessageService
     let reactions: ReactionService
+    let dms: DirectMessageService
     let guards: RouteGuards
 
     var endpoints: RouteCollection<EchoRequestContext> {
@@ -34,11 +35,14 @@ struct MessagesController {
         return JSONBody.response(RepliesPage(messages: try await bodies(of: page, threads: threads, access), nextAfter: page.nextBefore?.rawValue))
     }
 
-    /// A page's messages as the reader sees them: reactions and threads.
+    /// A page's messages as the reader sees them: reactions and threads, without the messages of
+    /// users the reader blocks.
     private func bodies(of page: MessageService.Page, threads: [MessageID: MessageThreadBody], _ access: RoomAccess) async throws -> [MessageBody] {
-        let reacted = try await reactions.reactions(on: page.messages, viewer: access.principal.user.id)
-        return page.messages.map { message in
-            var body = MessageBody(message, room: access.room.name, author: page.author(of: message), reactions: reacted[message.id] ?? [])
+        let blocked = try await dms.blockedIDs(by: access.principal.user.id)
+        let shown = blocked.isEmpty ? page.messages : page.messages.filter { !blocked.contains($0.authorID) }
+        let reacted = try await reactions.reactions(on: shown, viewer: access.principal.user.id)
+        return shown.map { message in
+            var body = MessageBody(message, in: access.room, author: page.author(of: message), reactions: reacted[message.id] ?? [])
             body.thread = threads[message.id]
             return body
         }
@@ -59,7 +63,7 @@ struct MessagesController {
         let access = try context.requireRoomAccess()
         let body = try await JSONBody.decode(EditRequest.self, from: request)
         let edited = try await messages.edit(access, id: try context.messageID(), body: body.body)
-        var answer = MessageBody(edited, room: access.room.name, author: AuthorBody(access.principal.user))
+        var answer = MessageBody(edited, in: access.room, author: AuthorBody(access.principal.user))
         answer.thread = try await MessageService.threads(for: [edited], storage: messages.storage)[edited.id]
         return JSONBody.response(answer)
     }

@@ -116,7 +116,8 @@ struct RealTimeGateway: Sendable {
         }
         let rooms = Set(try await storage.roomIDs(of: principal.user.id))
         outbox.send(.text(ReadyFrame(user: UserBody(principal.user), rooms: rooms.count).frameText))
-        hub.activate(id, rooms: rooms)
+        let blocked = try await (storage as? any DirectMessageStore)?.blockedUsers(by: principal.user.id) ?? []
+        hub.activate(id, rooms: rooms, blocked: Set(blocked.map(\.blockedID)))
         var failure: (any Error)?
         await withDiscardingTaskGroup { group in
             group.addTask(operation: {

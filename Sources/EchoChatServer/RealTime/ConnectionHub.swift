@@ -19,6 +19,9 @@ final class ConnectionHub: Sendable {
         var expiresAt: Date?
         /// Until the room list is loaded, membership changes are remembered here instead.
         var pending: [RoomID: Bool]? = [:]
+        /// The users this user blocks: their messages are not delivered here. Set by activation
+        /// unless a change of the block list arrived first (that one is newer).
+        var blocked: Set<UserID>?
     }
 
     private struct State {
@@ -51,10 +54,12 @@ final class ConnectionHub: Sendable {
         }
     }
 
-    /// Starts delivery of `rooms`, corrected by membership changes seen since registration.
-    func activate(_ id: Int, rooms: Set<RoomID>) {
+    /// Starts delivery of `rooms`, corrected by membership changes seen since registration,
+    /// leaving out messages by the users in `blocked`.
+    func activate(_ id: Int, rooms: Set<RoomID>, blocked: Set<UserID> = []) {
         state.withLock { state in
             guard var connection = state.connections[id] else { return }
+            if connection.blocked == nil { connection.blocked = blocked }
             var current = rooms
             for (room, joined) in connection.pending ?? [:] {
                 if joined { current.insert(room) } else { current.remove(room) }
@@ -80,20 +85,20 @@ final class ConnectionHub: Sendable {
         }
     }
 
-    /// Hands the event to the room's connections, then applies its membership change.
+    /// Hands the event to the room's connections (but not to those of users blocking its
+    /// message's author), then applies its membership change.
     func deliver(_ event: RoomEvent) {
         let outboxes: [Outbox] = state.withLock { state in
-            if case .joined(let user) = event.membership {
-                for id in state.byUser[user] ?? [] {
-                    if state.connections[id]?.pending != nil {
-                        state.connections[id]?.pending?[event.roomID] = true
-                        continue
-                    }
-                    state.connections[id]?.rooms.insert(event.roomID)
-                    state.byRoom[event.roomID, default: []].insert(id)
-                }
+            switch event.membership {
+            case .joined(let user): Self.subscribe([user], to: event.roomID, in: &state)
+            case .joinedAll(let users): Self.subscribe(users, to: event.roomID, in: &state)
+            case .left, nil: break
             }
-            let receivers = (state.byRoom[event.roomID] ?? []).compactMap { state.connections[$0]?.outbox }
+            let receivers = (state.byRoom[event.roomID] ?? []).compactMap { id -> Outbox? in
+                guard let connection = state.connections[id] else { return nil }
+                if let author = event.authorID, let blocked = connection.blocked, !blocked.isEmpty, blocked.contains(author) { return nil }
+                return connection.outbox
+            }
             if case .left(let user) = event.membership {
                 for id in state.byUser[user] ?? [] {
                     if state.connections[id]?.pending != nil {
@@ -109,9 +114,15 @@ final class ConnectionHub: Sendable {
         Self.send(.text(event.frame), to: outboxes)
     }
 
-    /// Hands a user's own event to each of their connections.
+    /// Hands a user's own event to each of their connections, taking their new block list.
     func deliver(_ event: UserEvent) {
-        let outboxes = state.withLock { state in (state.byUser[event.userID] ?? []).compactMap { state.connections[$0]?.outbox } }
+        let outboxes = state.withLock { state in
+            let ids = state.byUser[event.userID] ?? []
+            if let blocked = event.blocked {
+                for id in ids { state.connections[id]?.blocked = blocked }
+            }
+            return ids.compactMap { state.connections[$0]?.outbox }
+        }
         Self.send(.text(event.frame), to: outboxes)
     }
 
@@ -192,6 +203,19 @@ final class ConnectionHub: Sendable {
         }
         for (loop, outboxes) in drains.values {
             loop.execute { for outbox in outboxes { outbox.drain() } }
+        }
+    }
+
+    private static func subscribe(_ users: [UserID], to room: RoomID, in state: inout State) {
+        for user in users {
+            for id in state.byUser[user] ?? [] {
+                if state.connections[id]?.pending != nil {
+                    state.connections[id]?.pending?[room] = true
+                    continue
+                }
+                state.connections[id]?.rooms.insert(room)
+                state.byRoom[room, default: []].insert(id)
+            }
         }
     }
 

@@ -9,6 +9,9 @@ struct RoomEvent: Sendable {
         case joined(UserID)
         /// Stop delivering the room to this user's connections (after this event).
         case left(UserID)
+        /// Start delivering the room to each of these users' connections (before this event): a
+        /// new direct conversation, announced to all its members at once.
+        case joinedAll([UserID])
     }
 
     let roomID: RoomID
@@ -17,12 +20,15 @@ struct RoomEvent: Sendable {
     let membership: MembershipChange?
     /// The new message's id, on `message.created`: what lets instances catch up on missed ones.
     let messageID: MessageID?
+    /// The author of the message the event is about: connections of users who block them skip it.
+    var authorID: UserID?
 
-    init(roomID: RoomID, frame: ByteBuffer, membership: MembershipChange? = nil, messageID: MessageID? = nil) {
+    init(roomID: RoomID, frame: ByteBuffer, membership: MembershipChange? = nil, messageID: MessageID? = nil, authorID: UserID? = nil) {
         self.roomID = roomID
         self.frame = frame
         self.membership = membership
         self.messageID = messageID
+        self.authorID = authorID
     }
 }
 
@@ -32,6 +38,8 @@ struct UserEvent: Sendable {
     let userID: UserID
     /// The JSON text sent, encoded once.
     let frame: ByteBuffer
+    /// The user's whole block list, when it changed: their connections skip these authors' messages.
+    var blocked: Set<UserID>? = nil
 }
 
 /// Ends real-time connections whose session or account stopped being valid.

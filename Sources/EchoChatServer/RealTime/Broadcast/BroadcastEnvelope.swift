@@ -18,6 +18,14 @@ struct Envelope: Sendable, Equatable {
     /// The one user a frame is for (`t=`); such an envelope names no room, so a release that
     /// does not know the field delivers it to nobody rather than to a whole room.
     var recipient: Int64?
+    /// The author of the message an event is about (`a=`).
+    var author: Int64?
+    /// Users who start receiving a room before its frame (`J=`, comma-separated): a new
+    /// conversation's members. A release that does not know the field subscribes nobody, and the
+    /// frame reaches no one there, as the room is new.
+    var joinedAll: [Int64]?
+    /// A user's whole block list, with their own event (`b=`, comma-separated, possibly empty).
+    var blocked: [Int64]?
 
     init(instance: String, room: Int64? = nil, frame: String? = nil) {
         self.instance = instance
@@ -41,6 +49,9 @@ struct Envelope: Sendable, Equatable {
             case "s": sessionEnded = String(value)
             case "u": userDisabled = Int64(value)
             case "t": recipient = Int64(value)
+            case "a": author = Int64(value)
+            case "J": joinedAll = Self.ids(value)
+            case "b": blocked = Self.ids(value)
             default: break  // a field from a newer release
             }
         }
@@ -58,7 +69,15 @@ struct Envelope: Sendable, Equatable {
         if let sessionEnded { header += " s=\(sessionEnded)" }
         if let userDisabled { header += " u=\(userDisabled)" }
         if let recipient { header += " t=\(recipient)" }
+        if let author { header += " a=\(author)" }
+        if let joinedAll { header += " J=" + joinedAll.map(String.init).joined(separator: ",") }
+        if let blocked { header += " b=" + blocked.map(String.init).joined(separator: ",") }
         return header + "\n" + (frame ?? "")
+    }
+
+    /// Comma-separated ids; nothing between commas is skipped.
+    private static func ids(_ text: Substring) -> [Int64] {
+        text.split(separator: ",").compactMap { Int64($0) }
     }
 }
 
@@ -95,9 +114,11 @@ extension Envelope {
     init(_ event: RoomEvent, from instance: String) {
         self.init(instance: instance, room: event.roomID.rawValue, frame: String(buffer: event.frame))
         message = event.messageID?.rawValue
+        author = event.authorID?.rawValue
         switch event.membership {
         case .joined(let user): joined = user.rawValue
         case .left(let user): left = user.rawValue
+        case .joinedAll(let users): joinedAll = users.map(\.rawValue)
         case nil: break
         }
     }
@@ -115,12 +136,13 @@ extension Envelope {
     init(_ event: UserEvent, from instance: String) {
         self.init(instance: instance, frame: String(buffer: event.frame))
         recipient = event.userID.rawValue
+        blocked = event.blocked.map { $0.map(\.rawValue).sorted() }
     }
 
     /// The user's own event another instance sent, if this is one.
     var userEvent: UserEvent? {
         guard room == nil, let recipient, let frame else { return nil }
-        return UserEvent(userID: UserID(recipient), frame: ByteBuffer(string: frame))
+        return UserEvent(userID: UserID(recipient), frame: ByteBuffer(string: frame), blocked: blocked.map { Set($0.map(UserID.init(rawValue:))) })
     }
 
     /// The session signal another instance sent, if this is one.
@@ -136,6 +158,9 @@ extension Envelope {
         var membership: RoomEvent.MembershipChange?
         if let user = joined { membership = .joined(UserID(user)) }
         if let user = left { membership = .left(UserID(user)) }
-        return RoomEvent(roomID: RoomID(room), frame: ByteBuffer(string: frame), membership: membership, messageID: message.map { MessageID(rawValue: $0) })
+        if let users = joinedAll { membership = .joinedAll(users.map(UserID.init(rawValue:))) }
+        return RoomEvent(
+            roomID: RoomID(room), frame: ByteBuffer(string: frame), membership: membership, messageID: message.map { MessageID(rawValue: $0) },
+            authorID: author.map(UserID.init(rawValue:)))
     }
 }
