@@ -30,6 +30,10 @@ struct OpenAPITests {
             let common = [
                 "--config-file", root.appendingPathComponent("Tests/OpenAPI/schemathesis.toml").path,
                 "run", "\(url)/api/openapi.json", "--checks", "all", "--workers", "1", "--exclude-path", "/api/ws",
+                // A 404 after a room was created may be about another resource the request names
+                // (the user to ban or invite: user_not_found); this check reads any 404 on a linked
+                // operation as the room gone. Every other check runs, and the links are followed.
+                "--exclude-checks", "ensure_resource_availability",
                 "--report", "junit",
                 // Nothing carried over from earlier runs: a run here repeats what CI runs.
                 "--generation-database", "none",

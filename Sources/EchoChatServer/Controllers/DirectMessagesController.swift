@@ -36,8 +36,7 @@ struct DirectMessagesController {
         let principal = try context.requirePrincipal()
         let body = try await JSONBody.decode(OpenDirectRequest.self, from: request)
         guard body.users.count <= 256 else { throw EchoError.invalid("users names at most 256 users", code: "invalid_users") }
-        let name = try body.name.map(Self.groupName)
-        let (conversation, created) = try await dms.open(body.users, name: name, by: principal)
+        let (conversation, created) = try await dms.open(body.users, name: try body.name.map(Self.groupName), by: principal)
         return JSONBody.response(try await self.body(of: conversation), status: created ? .created : .ok)
     }
 
@@ -93,13 +92,13 @@ struct DirectMessagesController {
 
     // MARK: Helpers
 
-    /// A group's name: 1–80 characters without control characters, trimmed.
+    /// A group's name: 1–80 characters (code points) without control characters, trimmed; a
+    /// blank one asks for a group without a name (`""` rather than `nil`, so it stays a group).
     static func groupName(_ raw: String) throws -> String {
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...80).contains(name.count), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard (1...80).contains(raw.unicodeScalars.count), !raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw EchoError.invalid("name is 1–80 characters without control characters", code: "invalid_name")
         }
-        return name
+        return raw.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     private func body(of conversation: DirectConversation) async throws -> DirectConversationBody {

@@ -53,7 +53,7 @@ struct DirectMessageService: Sendable {
             (conversation, created) = try await store.openDirectConversation(between: me.id, and: others[0].id, at: Date())
         } else {
             for other in others { try await requireAccepts(other, from: me, store) }
-            conversation = try await store.createGroupConversation(named: name, members: [me.id] + others.map(\.id), at: Date())
+            conversation = try await store.createGroupConversation(named: name?.isEmpty == false ? name : nil, members: [me.id] + others.map(\.id), at: Date())
             created = true
         }
         if created {
