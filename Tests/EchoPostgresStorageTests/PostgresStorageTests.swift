@@ -73,6 +73,12 @@ struct PostgresStorageTests {
         try await StorageConformance.runDirectMessages(check) { try await database.open() }
     }
 
+    @Test("passes the unread conformance suite", arguments: StorageConformance.unreadChecks.map(\.name))
+    func unreadConformance(_ check: String) async throws {
+        let database = try await TestDatabase.make()
+        try await StorageConformance.runUnread(check) { try await database.open() }
+    }
+
     @Test("passes the name skeleton conformance suite", arguments: StorageConformance.nameSkeletonChecks.map(\.name))
     func nameSkeletonConformance(_ check: String) async throws {
         let database = try await TestDatabase.make()
@@ -88,7 +94,7 @@ struct PostgresStorageTests {
         }
         // Each migration applied exactly once, whoever got there first.
         let applied = try database.server.psql("SELECT id, count(*) FROM echochat_migrations GROUP BY id ORDER BY id", database: database.name)
-        #expect(applied.split(separator: "\n").map(String.init) == ["v1_schema|1", "v2_name_skeletons|1", "v3_health_probe|1", "v4_server_audit|1", "v5_voice_channels|1", "v6_reactions|1", "v7_threads|1", "v8_direct_messages|1"])
+        #expect(applied.split(separator: "\n").map(String.init) == ["v1_schema|1", "v2_name_skeletons|1", "v3_health_probe|1", "v4_server_audit|1", "v5_voice_channels|1", "v6_reactions|1", "v7_threads|1", "v8_direct_messages|1", "v9_unread|1"])
     }
 
     @Test("accounts from before the name index are listed for indexing once migrated")
@@ -116,16 +122,16 @@ struct PostgresStorageTests {
     func newerSchemaRefused() async throws {
         let database = try await TestDatabase.make()
         _ = try await database.open()
-        try database.server.psql("INSERT INTO echochat_migrations (id, applied_at) VALUES ('v99_future', 0)", database: database.name)
+        try database.server.psql("INSERT INTO echochat_migrations (id, applied_at) VALUES ('v_next_future', 0)", database: database.name)
         do {
             _ = try await database.open()
             Issue.record("a database migrated by a newer release was opened")
         } catch let error as StorageError {
             #expect(error.isIncompatibleSchema)
-            #expect(error.message.contains("v99_future") && error.message.contains("newer EchoChat"))
+            #expect(error.message.contains("v_next_future") && error.message.contains("newer EchoChat"))
         }
         let applied = try database.server.psql("SELECT id FROM echochat_migrations ORDER BY id", database: database.name)
-        #expect(applied.split(separator: "\n").map(String.init) == ["v1_schema", "v2_name_skeletons", "v3_health_probe", "v4_server_audit", "v5_voice_channels", "v6_reactions", "v7_threads", "v8_direct_messages", "v99_future"])
+        #expect(applied.split(separator: "\n").map(String.init) == ["v1_schema", "v2_name_skeletons", "v3_health_probe", "v4_server_audit", "v5_voice_channels", "v6_reactions", "v7_threads", "v8_direct_messages", "v9_unread", "v_next_future"])
     }
 
     @Test("a bad configuration names the key", arguments: [

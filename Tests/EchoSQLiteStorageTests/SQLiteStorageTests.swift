@@ -61,6 +61,12 @@ struct SQLiteStorageTests {
         try await StorageConformance.runDirectMessages(check) { try await database.open() }
     }
 
+    @Test("passes the unread conformance suite", arguments: StorageConformance.unreadChecks.map(\.name))
+    func unreadConformance(_ check: String) async throws {
+        let database = try TemporaryDatabase()
+        try await StorageConformance.runUnread(check) { try await database.open() }
+    }
+
     @Test("passes the name skeleton conformance suite", arguments: StorageConformance.nameSkeletonChecks.map(\.name))
     func nameSkeletonConformance(_ check: String) async throws {
         let database = try TemporaryDatabase()

@@ -119,6 +119,7 @@ enum StorageMigration {
             + (source is any ThreadStore && target is any ThreadStore ? [TransferTable.messageReplies, TransferTable.messageThreads] : [])
             + (source is any DirectMessageStore && target is any DirectMessageStore
                 ? [TransferTable.directConversations, TransferTable.userBlocks, TransferTable.directMessagePolicies] : [])
+            + (source is any UnreadStore && target is any UnreadStore ? [TransferTable.readMarkers, TransferTable.messageMentions] : [])
         return try await source.withTransferSnapshot { reader in
             // Conversation rows would arrive as rooms named "DM:…" in a storage that keeps no conversations.
             if source is any DirectMessageStore, !(target is any DirectMessageStore), try await reader.count(of: .directConversations) > 0 {

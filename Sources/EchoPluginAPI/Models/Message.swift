@@ -64,6 +64,10 @@ public struct NewMessage: Hashable, Sendable {
     ///
     /// - Note: Added in EchoPluginAPI 1.10.
     public var replyTo: MessageID? = nil
+    /// Whom it mentions. Kept by an ``UnreadStore``.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.11.
+    public var mentions: MessageMentions = .none
 
     /// Creates a new message.
     public init(roomID: RoomID, authorID: UserID, body: String, clientID: String? = nil, createdAt: Date) {

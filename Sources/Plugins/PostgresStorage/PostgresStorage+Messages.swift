@@ -13,28 +13,48 @@ extension PostgresStorage {
         // then inserts nothing; those messages are read back afterwards, in the same transaction.
         return try await withDeadline { [client, logger] in
             try await client.withConnection { connection in
+                // Each message takes the next ordinal of its room from room_sequences, whose rows
+                // the batch locks first (in room order, so batches cannot deadlock): ids are then
+                // drawn under the lock, and id order is ordinal order within a room on every
+                // instance. A retry (client_id taken) takes no ordinal. The author's read marker
+                // moves to the message, and its mentions are kept, in the same statement.
+                let rooms = Array(Set(messages.map(\.roomID.rawValue))).sorted()
+                let prelude: [PostgresQuery] = [
+                    "BEGIN",
+                    """
+                    INSERT INTO room_sequences (room_id, last_seq)
+                    SELECT r, COALESCE((SELECT max(seq) FROM messages WHERE room_id = r), 0) FROM unnest(\(rooms)::bigint[]) AS r
+                    ON CONFLICT (room_id) DO NOTHING
+                    """,
+                    "SELECT room_id FROM room_sequences WHERE room_id = ANY(\(rooms)) ORDER BY room_id FOR UPDATE",
+                ]
                 let inserts: [PostgresQuery] = messages.map { message in
-                    guard let parent = message.replyTo?.rawValue else {
-                        return """
-                            INSERT INTO messages (room_id, author_id, body, client_id, created_at)
-                            VALUES (\(message.roomID.rawValue), \(message.authorID.rawValue), \(message.body), \(message.clientID),
-                                \(message.createdAt.storageMilliseconds))
-                            ON CONFLICT (room_id, author_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-                            RETURNING *
-                            """
-                    }
-                    // A reply is recorded and counted on its parent only when it was inserted (not a retry).
+                    let mentioned = message.mentions.users.map(\.rawValue) + (message.mentions.room ? [0] : [])
                     return """
                         WITH inserted AS (
-                            INSERT INTO messages (room_id, author_id, body, client_id, created_at)
-                            VALUES (\(message.roomID.rawValue), \(message.authorID.rawValue), \(message.body), \(message.clientID),
-                                \(message.createdAt.storageMilliseconds))
+                            INSERT INTO messages (room_id, author_id, body, client_id, created_at, seq)
+                            SELECT \(message.roomID.rawValue), \(message.authorID.rawValue), \(message.body), \(message.clientID),
+                                \(message.createdAt.storageMilliseconds), last_seq + 1
+                            FROM room_sequences WHERE room_id = \(message.roomID.rawValue)
                             ON CONFLICT (room_id, author_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
                             RETURNING *
+                        ), bumped AS (
+                            UPDATE room_sequences SET last_seq = inserted.seq FROM inserted WHERE room_sequences.room_id = inserted.room_id
+                        ), marked AS (
+                            INSERT INTO read_markers (user_id, room_id, message_id, updated_at)
+                            SELECT author_id, room_id, id, created_at FROM inserted
+                            ON CONFLICT (user_id, room_id) DO UPDATE SET message_id = excluded.message_id, updated_at = excluded.updated_at
+                            WHERE excluded.message_id > read_markers.message_id
+                        ), mentioned AS (
+                            INSERT INTO message_mentions (message_id, user_id, room_id)
+                            SELECT inserted.id, u, inserted.room_id FROM inserted, unnest(\(mentioned)::bigint[]) AS u ON CONFLICT DO NOTHING
                         ), replied AS (
-                            INSERT INTO message_replies (message_id, reply_to) SELECT id, \(parent) FROM inserted
+                            INSERT INTO message_replies (message_id, reply_to) SELECT id, \(message.replyTo?.rawValue)::bigint FROM inserted
+                            WHERE \(message.replyTo?.rawValue)::bigint IS NOT NULL
                         ), counted AS (
-                            INSERT INTO message_threads (message_id, reply_count, last_reply_at) SELECT \(parent), 1, created_at FROM inserted
+                            -- A reply is counted on its parent only when it was inserted (not a retry).
+                            INSERT INTO message_threads (message_id, reply_count, last_reply_at)
+                            SELECT \(message.replyTo?.rawValue)::bigint, 1, created_at FROM inserted WHERE \(message.replyTo?.rawValue)::bigint IS NOT NULL
                             ON CONFLICT (message_id) DO UPDATE SET reply_count = message_threads.reply_count + 1,
                                 last_reply_at = GREATEST(COALESCE(message_threads.last_reply_at, 0), excluded.last_reply_at)
                         )
@@ -42,8 +62,8 @@ extension PostgresStorage {
                         """
                 }
                 do {
-                    let sent = (["BEGIN"] + inserts).map { query -> EventLoopFuture<PostgresQueryResult> in connection.query(query, logger: logger) }
-                    let results = try await EventLoopFuture.whenAllSucceed(sent, on: connection.eventLoop).get().dropFirst()
+                    let sent = (prelude + inserts).map { query -> EventLoopFuture<PostgresQueryResult> in connection.query(query, logger: logger) }
+                    let results = try await EventLoopFuture.whenAllSucceed(sent, on: connection.eventLoop).get().dropFirst(prelude.count)
                     var appended: [AppendedMessage] = []
                     appended.reserveCapacity(messages.count)
                     for (message, result) in zip(messages, results) {
@@ -115,6 +135,7 @@ extension PostgresStorage {
                 UPDATE message_threads SET reply_count = reply_count - 1
                 WHERE message_id = (SELECT reply_to FROM message_replies WHERE message_id = \(id.rawValue)) AND reply_count > 0
                 """)
+            try await db.run("DELETE FROM message_mentions WHERE message_id = \(id.rawValue)")
             try await Self.record(audit, in: message.roomID, db)
             return message
         }

@@ -320,6 +320,46 @@ extension PostgresStorage {
                 )
                 """,
             ]),
+        // Per-room message ordinals, read markers and mentions (UnreadStore). Members start with
+        // everything already posted read.
+        Migration(
+            id: "v9_unread",
+            statements: [
+                "ALTER TABLE messages ADD COLUMN seq BIGINT",
+                PostgresStorage.numberMessages,
+                "CREATE UNIQUE INDEX messages_by_seq ON messages(room_id, seq)",
+                "CREATE INDEX messages_deleted ON messages(room_id, id) WHERE deleted_at IS NOT NULL",
+                """
+                CREATE TABLE room_sequences (
+                    room_id BIGINT PRIMARY KEY REFERENCES rooms(id) ON DELETE CASCADE,
+                    last_seq BIGINT NOT NULL
+                )
+                """,
+                PostgresStorage.countRoomSequences,
+                """
+                CREATE TABLE read_markers (
+                    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    room_id BIGINT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                    message_id BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (user_id, room_id)
+                )
+                """,
+                """
+                INSERT INTO read_markers (user_id, room_id, message_id, updated_at)
+                SELECT mb.user_id, mb.room_id, last.id, last.created_at FROM memberships mb
+                JOIN (SELECT room_id, max(id) AS id, max(created_at) AS created_at FROM messages GROUP BY room_id) last ON last.room_id = mb.room_id
+                """,
+                """
+                CREATE TABLE message_mentions (
+                    message_id BIGINT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                    user_id BIGINT NOT NULL,
+                    room_id BIGINT NOT NULL,
+                    PRIMARY KEY (message_id, user_id)
+                )
+                """,
+                "CREATE INDEX message_mentions_by_user ON message_mentions(room_id, user_id, message_id)",
+            ]),
     ]
 
     /// A key for `pg_advisory_xact_lock` that only EchoChat's migrations take.

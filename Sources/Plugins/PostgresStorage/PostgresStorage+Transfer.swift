@@ -4,6 +4,27 @@ import Logging
 import PostgresNIO
 
 extension PostgresStorage: StorageTransfer {
+    /// Every table this storage moves, and checks empty before an import.
+    static let transferTables =
+        TransferTable.all + [
+            TransferTable.serverAudit, .voiceBans, .reactions, .messageReplies, .messageThreads, .directConversations, .userBlocks,
+            .directMessagePolicies, .readMarkers, .messageMentions,
+        ]
+
+    /// Gives each message without one its ordinal in its room, in id order.
+    static let numberMessages = """
+        UPDATE messages m SET seq = numbered.n
+        FROM (SELECT id, row_number() OVER (PARTITION BY room_id ORDER BY id) AS n FROM messages) numbered
+        WHERE numbered.id = m.id AND m.seq IS NULL
+        """
+
+    /// Sets each room's last ordinal from its messages.
+    static let countRoomSequences = """
+        INSERT INTO room_sequences (room_id, last_seq)
+        SELECT id, COALESCE((SELECT max(seq) FROM messages WHERE room_id = rooms.id), 0) FROM rooms
+        ON CONFLICT (room_id) DO UPDATE SET last_seq = excluded.last_seq
+        """
+
     public func withTransferSnapshot<T: Sendable>(_ body: @Sendable (any TransferReader) async throws -> T) async throws -> T {
         do {
             return try await client.withConnection { connection in
@@ -31,7 +52,7 @@ extension PostgresStorage: StorageTransfer {
                 let writer = PostgresTransferWriter(connection: connection, logger: logger)
                 try await writer.run("BEGIN")
                 do {
-                    for table in TransferTable.all + [TransferTable.serverAudit, TransferTable.voiceBans, TransferTable.reactions, TransferTable.messageReplies, TransferTable.messageThreads, TransferTable.directConversations, TransferTable.userBlocks, TransferTable.directMessagePolicies] {
+                    for table in Self.transferTables {
                         let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(table.name) LIMIT 1"), logger: logger).collect()
                         guard rows.isEmpty else {
                             throw StorageError.conflict(
@@ -39,6 +60,9 @@ extension PostgresStorage: StorageTransfer {
                         }
                     }
                     try await body(writer)
+                    // Messages arrive without their per-room ordinals; they are numbered in id order.
+                    try await writer.run(PostgresQuery(unsafeSQL: PostgresStorage.numberMessages))
+                    try await writer.run(PostgresQuery(unsafeSQL: PostgresStorage.countRoomSequences))
                     // Rows came with their ids: move the identity sequences past them.
                     for table in ["users", "rooms", "messages", "audit_log", "server_audit"] {
                         try await writer.run(

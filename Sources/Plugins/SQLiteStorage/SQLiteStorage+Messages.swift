@@ -6,8 +6,14 @@ extension SQLiteStorage {
     public func appendMessages(_ messages: [NewMessage]) async throws -> [AppendedMessage] {
         guard !messages.isEmpty else { return [] }
         return try await perform { db in
+            // Each message takes the next ordinal of its room (writes are serialized, so none is taken twice).
             let insert = try db.cachedStatement(
-                sql: "INSERT INTO messages (room_id, author_id, body, client_id, created_at) VALUES (?, ?, ?, ?, ?)")
+                sql: """
+                    INSERT INTO messages (room_id, author_id, body, client_id, created_at, seq)
+                    VALUES (?1, ?2, ?3, ?4, ?5, (SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE room_id = ?1))
+                    """)
+            // Who posts has read what came before.
+            let marker = try db.cachedStatement(sql: Self.moveMarker)
             let lookup = try db.cachedStatement(sql: "SELECT * FROM messages WHERE room_id = ? AND author_id = ? AND client_id = ?")
             return try messages.map { message in
                 if let clientID = message.clientID,
@@ -19,6 +25,8 @@ extension SQLiteStorage {
                 try insert.execute(arguments: [message.roomID.rawValue, message.authorID.rawValue, message.body, message.clientID, created])
                 let id = db.lastInsertedRowID
                 if let parent = message.replyTo { try Self.recordReply(id, to: parent.rawValue, at: created, db) }
+                try marker.execute(arguments: [message.authorID.rawValue, message.roomID.rawValue, id, created])
+                if !message.mentions.isEmpty { try Self.storeMentions(message.mentions, of: id, in: message.roomID.rawValue, db) }
                 return AppendedMessage(
                     message: Message(
                         id: MessageID(id), roomID: message.roomID, authorID: message.authorID, body: message.body,
@@ -69,6 +77,7 @@ extension SQLiteStorage {
             else { throw StorageError.notFound("no message with id \(id)") }
             let message = Message(row: row)
             try Self.countOffReply(id.rawValue, db)
+            try db.run("DELETE FROM message_mentions WHERE message_id = ?", [id.rawValue])
             try Self.record(audit, in: message.roomID, db)
             return message
         }

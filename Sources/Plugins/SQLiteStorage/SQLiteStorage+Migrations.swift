@@ -258,6 +258,34 @@ extension SQLiteStorage {
                     );
                     """)
         }
+        // Per-room message ordinals, read markers and mentions (UnreadStore). Members start with
+        // everything already posted read.
+        migrator.registerMigration("v11_unread") { db in
+            try db.execute(sql: "ALTER TABLE messages ADD COLUMN seq INTEGER")
+            try db.execute(sql: SQLiteStorage.numberMessages)
+            try db.execute(
+                sql: """
+                    CREATE UNIQUE INDEX messages_by_seq ON messages(room_id, seq);
+                    CREATE INDEX messages_deleted ON messages(room_id, id) WHERE deleted_at IS NOT NULL;
+                    CREATE TABLE read_markers (
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                        message_id INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (user_id, room_id)
+                    ) WITHOUT ROWID;
+                    INSERT INTO read_markers (user_id, room_id, message_id, updated_at)
+                    SELECT mb.user_id, mb.room_id, last.id, last.created_at FROM memberships mb
+                    JOIN (SELECT room_id, max(id) AS id, max(created_at) AS created_at FROM messages GROUP BY room_id) last ON last.room_id = mb.room_id;
+                    CREATE TABLE message_mentions (
+                        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                        user_id INTEGER NOT NULL,
+                        room_id INTEGER NOT NULL,
+                        PRIMARY KEY (message_id, user_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX message_mentions_by_user ON message_mentions(room_id, user_id, message_id);
+                    """)
+        }
         return migrator
     }
 

@@ -3,6 +3,20 @@ import Foundation
 import GRDB
 
 extension SQLiteStorage: StorageTransfer {
+    /// Every table this storage moves, and checks empty before an import.
+    static let transferTables =
+        TransferTable.all + [
+            TransferTable.serverAudit, .voiceBans, .reactions, .messageReplies, .messageThreads, .directConversations, .userBlocks,
+            .directMessagePolicies, .readMarkers, .messageMentions,
+        ]
+
+    /// Gives each message without one its ordinal in its room, in id order.
+    static let numberMessages = """
+        UPDATE messages SET seq = numbered.n
+        FROM (SELECT id, row_number() OVER (PARTITION BY room_id ORDER BY id) AS n FROM messages) AS numbered
+        WHERE numbered.id = messages.id AND messages.seq IS NULL
+        """
+
     public func withTransferSnapshot<T: Sendable>(_ body: @Sendable (any TransferReader) async throws -> T) async throws -> T {
         // A snapshot is a read transaction kept open: one consistent view, however many reads it takes.
         let snapshot: DatabaseSnapshot
@@ -31,14 +45,18 @@ extension SQLiteStorage: StorageTransfer {
         do {
             try await queue.writeWithoutTransaction { db in
                 try db.execute(sql: "BEGIN IMMEDIATE")
-                for table in TransferTable.all + [TransferTable.serverAudit, TransferTable.voiceBans, TransferTable.reactions, TransferTable.messageReplies, TransferTable.messageThreads, TransferTable.directConversations, TransferTable.userBlocks, TransferTable.directMessagePolicies] where try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.name)") ?? 0 > 0 {
+                for table in Self.transferTables where try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.name)") ?? 0 > 0 {
                     try db.execute(sql: "ROLLBACK")
                     throw StorageError.conflict("the SQLite database \(path) already holds data (table \(table.name)); migrate into an empty one")
                 }
             }
             do {
                 try await body(SQLiteTransferWriter(queue: queue))
-                try await queue.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+                // Messages arrive without their per-room ordinals; they are numbered in id order.
+                try await queue.writeWithoutTransaction { db in
+                    try db.execute(sql: SQLiteStorage.numberMessages)
+                    try db.execute(sql: "COMMIT")
+                }
             } catch {
                 try? await queue.writeWithoutTransaction { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
                 throw error
