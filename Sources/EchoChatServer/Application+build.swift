@@ -103,7 +103,9 @@ func buildServer(
             storage: plugins.storage, metrics: metrics, readiness: readiness, servesMetrics: server.metricsListen == nil, logger: logger
         ).endpoints)
     let dms = DirectMessageService(storage: plugins.storage, bus: bus, logger: logger, maxMembers: server.dmMaxMembers)
-    let messageRoutes = MessagesController(messages: messages, reactions: ReactionService(storage: plugins.storage, bus: bus), dms: dms, guards: guards)
+    let messageRoutes = MessagesController(
+        messages: messages, reactions: ReactionService(storage: plugins.storage, bus: bus), dms: dms, reads: ReadMarkers(storage: plugins.storage, bus: bus),
+        guards: guards)
     router.addRoutes(AuthController(accounts: accounts, sessions: sessions, dms: dms, guards: guards, trustedProxies: Set(server.trustedProxies)).endpoints)
     router.addRoutes(RoomsController(rooms: rooms, guards: guards, voice: voice.moderation).endpoints)
     router.addRoutes(MembersController(rooms: rooms, guards: guards, voice: voice.moderation).endpoints)

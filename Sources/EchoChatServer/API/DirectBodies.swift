@@ -88,3 +88,48 @@ struct MeBody: Encodable {
     let user: UserBody
     let dmPolicy: DirectMessagePolicy?
 }
+
+/// `POST …/read`
+struct ReadRequest: Decodable {
+    let messageId: Int64
+}
+
+/// A reader's marker and counts in one room or conversation: the answer to `POST …/read`.
+struct ReadStateBody: Encodable, Sendable {
+    let room: Room
+    let messageId: Int64
+    let unreadCount: Int
+    let mentionCount: Int
+
+    init(room: Room, messageID: MessageID, counts: UnreadCount) {
+        self.room = room
+        messageId = messageID.rawValue
+        unreadCount = counts.unread
+        mentionCount = counts.mentions
+    }
+
+    enum CodingKeys: String, CodingKey { case room, dm, messageId, unreadCount, mentionCount }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeConversation(of: room, room: .room, dm: .dm)
+        try container.encode(messageId, forKey: .messageId)
+        try container.encode(unreadCount, forKey: .unreadCount)
+        try container.encode(mentionCount, forKey: .mentionCount)
+    }
+}
+
+/// `read.updated`: the reader's marker moved (on this or another tab or device).
+struct ReadUpdatedFrame: Encodable {
+    let state: ReadStateBody
+
+    init(_ state: ReadStateBody) { self.state = state }
+
+    enum CodingKeys: String, CodingKey { case type }
+
+    func encode(to encoder: any Encoder) throws {
+        try state.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode("read.updated", forKey: .type)
+    }
+}

@@ -56,23 +56,52 @@ struct MessageBody: Encodable, Sendable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(editedAt, forKey: .editedAt)
         try container.encodeIfPresent(reactions, forKey: .reactions)
-        if let thread {
+        if let thread, thread.hasThreads {
             try container.encode(thread.replyTo, forKey: .replyTo)  // null, not absent, for a message that replies to none
             try container.encode(thread.replyCount, forKey: .replyCount)
             try container.encode(thread.lastReplyAt, forKey: .lastReplyAt)
         }
+        if let mentions = thread?.mentions {
+            try container.encode(mentions.usernames, forKey: .mentions)
+            try container.encode(mentions.room, forKey: .mentionsRoom)
+        }
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, room, dm, author, body, clientId, createdAt, editedAt, reactions, replyTo, replyCount, lastReplyAt
+        case id, room, dm, author, body, clientId, createdAt, editedAt, reactions, replyTo, replyCount, lastReplyAt, mentions, mentionsRoom
     }
 }
 
-/// A message's place in threads, as the API shows it.
+/// What the storage knows of a message beyond it, as the API shows it: its place in threads
+/// (with a storage that keeps them) and whom it mentions (with one that keeps mentions).
 struct MessageThreadBody: Sendable {
     var replyTo: QuoteBody?
     var replyCount: Int
     var lastReplyAt: Date?
+    /// Whether the reply fields are known (the storage keeps threads).
+    var hasThreads = true
+    var mentions: MentionsBody? = nil
+
+    init(replyTo: QuoteBody?, replyCount: Int, lastReplyAt: Date?) {
+        self.replyTo = replyTo
+        self.replyCount = replyCount
+        self.lastReplyAt = lastReplyAt
+    }
+
+    /// Mentions alone, with a storage that keeps no threads.
+    init(mentions: MentionsBody) {
+        self.init(replyTo: nil, replyCount: 0, lastReplyAt: nil)
+        hasThreads = false
+        self.mentions = mentions
+    }
+}
+
+/// `mentions: [username…]` and `mentions_room`.
+struct MentionsBody: Sendable, Equatable {
+    let usernames: [String]
+    let room: Bool
+
+    static let none = MentionsBody(usernames: [], room: false)
 }
 
 /// `reply_to`: `{id, author, excerpt}` of the message replied to, or `{id, deleted: true}` once it is gone.

@@ -26,6 +26,8 @@ struct RoomBody: Encodable, Sendable {
     let myRole: String?
     /// Seats held in the room's voice channel (joined and joining); only in the room list.
     var inVoice: Int? = nil
+    /// The member's unread messages and mentions; only in the room list, for rooms they belong to.
+    var unread: UnreadCount? = nil
 
     init(_ room: Room, role: RoomRole?, inVoice: Int? = nil) {
         name = room.name
@@ -50,10 +52,12 @@ struct RoomBody: Encodable, Sendable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(myRole, forKey: .myRole)  // null, not absent, for non-members
         try container.encodeIfPresent(inVoice, forKey: .inVoice)
+        try container.encodeIfPresent(unread?.unread, forKey: .unreadCount)
+        try container.encodeIfPresent(unread?.mentions, forKey: .mentionCount)
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, topic, visibility, readonly, slowmodeSeconds, voice, createdAt, myRole, inVoice
+        case name, topic, visibility, readonly, slowmodeSeconds, voice, createdAt, myRole, inVoice, unreadCount, mentionCount
     }
 }
 

@@ -27,6 +27,7 @@ struct DirectMessagesController {
         inConversation.patch("/api/dms/{dm}/messages/{id}", use: messages.edit)
         inConversation.delete("/api/dms/{dm}/messages/{id}", use: messages.delete)
         inConversation.get("/api/dms/{dm}/messages/{id}/replies", use: messages.replies)
+        inConversation.post("/api/dms/{dm}/read", use: messages.read)
         inConversation.put("/api/dms/{dm}/messages/{id}/reactions/{emoji}", use: messages.react)
         inConversation.delete("/api/dms/{dm}/messages/{id}/reactions/{emoji}", use: messages.unreact)
         return routes
@@ -37,24 +38,25 @@ struct DirectMessagesController {
         let body = try await JSONBody.decode(OpenDirectRequest.self, from: request)
         guard body.users.count <= 256 else { throw EchoError.invalid("users names at most 256 users", code: "invalid_users") }
         let (conversation, created) = try await dms.open(body.users, name: try body.name.map(Self.groupName), by: principal)
-        return JSONBody.response(try await self.body(of: conversation), status: created ? .created : .ok)
+        return JSONBody.response(try await self.body(of: conversation, for: principal.user.id), status: created ? .created : .ok)
     }
 
     @Sendable func list(_ request: Request, context: EchoRequestContext) async throws -> Response {
-        let conversations = try await dms.list(for: try context.requirePrincipal())
-        return JSONBody.response(DirectConversationsBody(dms: try await bodies(of: conversations)))
+        let principal = try context.requirePrincipal()
+        let conversations = try await dms.list(for: principal)
+        return JSONBody.response(DirectConversationsBody(dms: try await bodies(of: conversations, for: principal.user.id)))
     }
 
     @Sendable func show(_ request: Request, context: EchoRequestContext) async throws -> Response {
         let access = try context.requireRoomAccess()
-        return JSONBody.response(try await body(of: try await dms.conversation(access.room.id, for: access.principal)))
+        return JSONBody.response(try await body(of: try await dms.conversation(access.room.id, for: access.principal), for: access.principal.user.id))
     }
 
     @Sendable func addMember(_ request: Request, context: EchoRequestContext) async throws -> Response {
         let access = try context.requireRoomAccess()
         let body = try await JSONBody.decode(DirectMemberRequest.self, from: request)
         _ = try await dms.add(body.username, to: access)
-        return JSONBody.response(try await self.body(of: try await dms.conversation(access.room.id, for: access.principal)))
+        return JSONBody.response(try await self.body(of: try await dms.conversation(access.room.id, for: access.principal), for: access.principal.user.id))
     }
 
     @Sendable func leave(_ request: Request, context: EchoRequestContext) async throws -> Response {
@@ -101,11 +103,12 @@ struct DirectMessagesController {
         return raw.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    private func body(of conversation: DirectConversation) async throws -> DirectConversationBody {
-        try await bodies(of: [conversation])[0]
+    private func body(of conversation: DirectConversation, for viewer: UserID) async throws -> DirectConversationBody {
+        try await bodies(of: [conversation], for: viewer)[0]
     }
 
-    private func bodies(of conversations: [DirectConversation]) async throws -> [DirectConversationBody] {
+    private func bodies(of conversations: [DirectConversation], for viewer: UserID) async throws -> [DirectConversationBody] {
+        let counts = try await messages.reads.counts(of: viewer, in: conversations.map(\.id))
         let ids = Set(conversations.flatMap { $0.memberIDs + ($0.lastMessage.map { [$0.authorID] } ?? []) })
         let users = try await dms.storage.users(ids: ids)
         let authors = Dictionary(users.map { ($0.id, AuthorBody($0)) }, uniquingKeysWith: { first, _ in first })
@@ -113,7 +116,10 @@ struct DirectMessagesController {
             let last = conversation.lastMessage.map { message in
                 MessageBody(message, in: conversation.room, author: authors[message.authorID] ?? MessageService.unknownAuthor)
             }
-            return DirectConversationBody(conversation, users: users, lastMessage: last)
+            var body = DirectConversationBody(conversation, users: users, lastMessage: last)
+            body.unreadCount = counts[conversation.id]?.unread
+            body.mentionCount = counts[conversation.id]?.mentions
+            return body
         }
     }
 }

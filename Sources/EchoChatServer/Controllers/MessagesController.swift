@@ -6,6 +6,7 @@ struct MessagesController {
     let messages: MessageService
     let reactions: ReactionService
     let dms: DirectMessageService
+    let reads: ReadMarkers
     let guards: RouteGuards
 
     var endpoints: RouteCollection<EchoRequestContext> {
@@ -15,6 +16,7 @@ struct MessagesController {
         routes.patch("/api/rooms/{name}/messages/{id}", use: edit)
         routes.delete("/api/rooms/{name}/messages/{id}", use: delete)
         routes.get("/api/rooms/{name}/messages/{id}/replies", use: replies)
+        routes.post("/api/rooms/{name}/read", use: read)
         routes.put("/api/rooms/{name}/messages/{id}/reactions/{emoji}", use: react)
         routes.delete("/api/rooms/{name}/messages/{id}/reactions/{emoji}", use: unreact)
         return routes
@@ -71,6 +73,14 @@ struct MessagesController {
     @Sendable func delete(_ request: Request, context: EchoRequestContext) async throws -> Response {
         try await messages.delete(try context.requireRoomAccess(), id: try context.messageID())
         return Response(status: .noContent)
+    }
+
+    /// `POST …/read {message_id}`: moves the caller's read marker forward.
+    @Sendable func read(_ request: Request, context: EchoRequestContext) async throws -> Response {
+        let access = try context.requireRoomAccess()
+        let body = try await JSONBody.decode(ReadRequest.self, from: request)
+        guard body.messageId > 0 else { throw EchoError.notFound("no such message in this room", code: "message_not_found") }
+        return JSONBody.response(try await reads.markRead(access, upTo: MessageID(body.messageId)))
     }
 
     @Sendable func react(_ request: Request, context: EchoRequestContext) async throws -> Response {

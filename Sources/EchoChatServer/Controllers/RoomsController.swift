@@ -24,11 +24,20 @@ struct RoomsController {
     }
 
     @Sendable func list(_ request: Request, context: EchoRequestContext) async throws -> Response {
-        let listings = try await rooms.list(for: try context.requirePrincipal())
+        let principal = try context.requirePrincipal()
+        let listings = try await rooms.list(for: principal)
         // How many are in each room's voice: one grouped read for the whole list.
         let inVoice = try await (rooms.storage as? any VoiceChannelStore)?.voiceSeatCounts(at: Date()) ?? [:]
+        // Unread counts of the rooms the caller belongs to: one read for the whole list.
+        let member = listings.filter { $0.role != nil }.map(\.room.id)
+        let unread = try await (rooms.storage as? any UnreadStore)?.unreadCounts(of: principal.user.id, in: member) ?? [:]
         return JSONBody.response(
-            RoomsBody(rooms: listings.map { RoomBody($0.room, role: $0.role, inVoice: $0.room.voice.enabled ? inVoice[$0.room.id] ?? 0 : nil) }))
+            RoomsBody(
+                rooms: listings.map { listing in
+                    var body = RoomBody(listing.room, role: listing.role, inVoice: listing.room.voice.enabled ? inVoice[listing.room.id] ?? 0 : nil)
+                    body.unread = unread[listing.room.id]
+                    return body
+                }))
     }
 
     @Sendable func create(_ request: Request, context: EchoRequestContext) async throws -> Response {

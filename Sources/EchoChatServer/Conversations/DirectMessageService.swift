@@ -102,6 +102,7 @@ struct DirectMessageService: Sendable {
             throw EchoError.conflict("too_many_members", "a conversation has at most \(maxMembers) members")
         }
         if added {
+            await ReadMarkers.markAllRead(user.id, in: access.room.id, storage: storage, logger: logger)
             await bus.publish(.member("member.joined", room: access.room, user: user, role: .member, membership: .joined(user.id)))
             if let conversation = try await store.directConversation(id: access.room.id) {
                 await bus.publish(UserEvent(userID: user.id, frame: try await createdFrame(conversation)))

@@ -59,9 +59,13 @@ struct MessageService: Sendable {
             return try EncodedMessage(earlier, room: access.room, author: author, thread: try await Self.threads(for: [earlier], storage: storage)[earlier.id])
         }
         let exempt = RoomPolicy.isExempt(access.subject, from: .slowmode)
-        var post = MessageWriter.Post(
-            message: NewMessage(roomID: access.room.id, authorID: user.id, body: body, clientID: clientID, createdAt: Date(), replyTo: replyTo),
-            room: access.room, author: author, slowmodeSeconds: exempt ? 0 : access.room.slowmodeSeconds)
+        var message = NewMessage(roomID: access.room.id, authorID: user.id, body: body, clientID: clientID, createdAt: Date(), replyTo: replyTo)
+        if storage is any UnreadStore {
+            let (mentions, shown) = try await Mentions.resolve(body, mayMentionRoom: Mentions.mayMentionRoom(access), storage: storage)
+            message.mentions = mentions
+            if thread == nil { thread = MessageThreadBody(mentions: shown) } else { thread?.mentions = shown }
+        }
+        var post = MessageWriter.Post(message: message, room: access.room, author: author, slowmodeSeconds: exempt ? 0 : access.room.slowmodeSeconds)
         post.thread = thread
         let written = try await writer.append(post)
         if let parent, !written.result.isDuplicate { await threadChanged(parent, in: access.room) }
@@ -92,8 +96,23 @@ struct MessageService: Sendable {
         }
     }
 
-    /// What each message quotes and how many replies it has, with a storage that keeps threads.
+    /// What each message quotes and how many replies it has, with a storage that keeps threads,
+    /// and whom it mentions, with a storage that keeps mentions.
     static func threads(for messages: [Message], storage: any Storage) async throws -> [MessageID: MessageThreadBody] {
+        var result = try await replyFacts(for: messages, storage: storage)
+        guard let unread = storage as? any UnreadStore, !messages.isEmpty else { return result }
+        let mentions = try await unread.mentions(in: messages.map(\.id))
+        let users = try await storage.users(ids: Set(mentions.values.flatMap(\.users)))
+        let names = Dictionary(users.map { ($0.id, $0.username) }, uniquingKeysWith: { first, _ in first })
+        for message in messages {
+            let found = mentions[message.id] ?? .none
+            let shown = MentionsBody(usernames: found.users.compactMap { names[$0] }, room: found.room)
+            if result[message.id] == nil { result[message.id] = MessageThreadBody(mentions: shown) } else { result[message.id]?.mentions = shown }
+        }
+        return result
+    }
+
+    private static func replyFacts(for messages: [Message], storage: any Storage) async throws -> [MessageID: MessageThreadBody] {
         guard let store = storage as? any ThreadStore, !messages.isEmpty else { return [:] }
         let info = try await store.threadInfo(for: messages.map(\.id))
         var parents: [MessageID: Message] = [:]
@@ -116,6 +135,10 @@ struct MessageService: Sendable {
         let message = try await existing(id, in: access)
         try access.require(.editMessage(isAuthor: message.authorID == access.principal.user.id))
         let edited = try await storage.editMessage(id, body: try validated(body), at: Date())
+        if let unread = storage as? any UnreadStore {
+            let (mentions, _) = try await Mentions.resolve(edited.body, mayMentionRoom: Mentions.mayMentionRoom(access), storage: storage)
+            try await unread.setMentions(mentions, of: id)
+        }
         let thread = try await Self.threads(for: [edited], storage: storage)[edited.id]
         await bus.publish(.messageUpdated(edited, room: access.room, author: AuthorBody(access.principal.user), thread: thread))
         return edited

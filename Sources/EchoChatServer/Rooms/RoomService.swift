@@ -73,6 +73,7 @@ struct RoomService: Sendable {
         } catch let error as StorageError where error.isConflict {
             throw EchoError.forbidden("banned", "you are banned from this room")  // banned a moment ago
         }
+        await ReadMarkers.markAllRead(access.principal.user.id, in: access.room.id, storage: storage, logger: logger)
         await publishMember("member.joined", access.room, access.principal.user, membership.role, membership: .joined(access.principal.user.id))
         return membership
     }
