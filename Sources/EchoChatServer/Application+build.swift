@@ -66,16 +66,17 @@ func buildServer(
     let plugins = try await LoadedPlugins.start(setup, logger: logger, blocking: ThreadPoolExecutor())
 
     let hub = ConnectionHub(metrics: metrics)
+    let presence = server.presenceEnabled ? PresenceBoard(hub: hub) : nil
     let bus: any EventBus
     var busServices: [any Service] = []
     if let shared = plugins.storage as? any SharedStorage {
         let sharedBus = SharedEventBus(
-            hub: hub, storage: shared, logger: logger, metrics: metrics,
+            hub: hub, presence: presence, storage: shared, logger: logger, metrics: metrics,
             catchUpEvents: { messages in try await MessageService.createdEvents(for: messages, storage: shared) })
         bus = sharedBus
         busServices = [sharedBus]
     } else {
-        bus = LocalEventBus(hub: hub)
+        bus = LocalEventBus(hub: hub, presence: presence)
     }
     let rooms = RoomService(storage: plugins.storage, bus: bus, logger: logger)
     let resolver = AccessResolver(storage: plugins.storage, tokens: tokens)
@@ -91,8 +92,10 @@ func buildServer(
     let reloader = StrategyReloader(
         startup: setup, registry: registry, slot: voice.strategy, activation: voice.activation, shadows: voice.shadows.ledger, storage: plugins.storage,
         audit: audit, logger: logger)
-    let gateway = RealTimeGateway(
+    var gateway = RealTimeGateway(
         resolver: resolver, storage: plugins.storage, hub: hub, logger: logger, metrics: metrics, lastConnectionClosed: { voice.queue.disconnected($0) })
+    gateway.typing = TypingRelay(storage: plugins.storage, bus: bus, hub: hub)
+    gateway.presence = presence
 
     let readiness = ReadinessMonitor(storage: plugins.storage, roomService: voice.roomService, logger: logger)
     let guards = RouteGuards(resolver: resolver)
@@ -108,7 +111,7 @@ func buildServer(
         guards: guards)
     router.addRoutes(AuthController(accounts: accounts, sessions: sessions, dms: dms, guards: guards, trustedProxies: Set(server.trustedProxies)).endpoints)
     router.addRoutes(RoomsController(rooms: rooms, guards: guards, voice: voice.moderation).endpoints)
-    router.addRoutes(MembersController(rooms: rooms, guards: guards, voice: voice.moderation).endpoints)
+    router.addRoutes(MembersController(rooms: rooms, guards: guards, voice: voice.moderation, presence: presence).endpoints)
     router.addRoutes(messageRoutes.endpoints)
     router.addRoutes(DirectMessagesController(dms: dms, messages: messageRoutes, guards: guards).endpoints)
     router.addRoutes(voice.controller(resolver: resolver, guards: guards).endpoints)
@@ -148,6 +151,7 @@ func buildServer(
     // Services stop in reverse order: the LiveKit client last, after everything that calls it.
     // The bus stops after the writer, which publishes what it still writes on the way down.
     var services: [any Service] = busServices
+    if let presence { services.append(PresenceService(board: presence, bus: bus)) }
     services += voice.httpClientShutdown
     services += [
         writer,

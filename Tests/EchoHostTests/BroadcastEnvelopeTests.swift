@@ -1,4 +1,6 @@
+import EchoPluginAPI
 import Foundation
+import NIOCore
 import Testing
 
 @testable import EchoChatServer
@@ -21,6 +23,27 @@ struct BroadcastEnvelopeTests {
         let signalText = signal.text
         let signalNewline = try #require(signalText.firstIndex(of: "\n"))
         #expect(Envelope(header: signalText[..<signalNewline].split(separator: " "), frame: signalText[signalText.index(after: signalNewline)...]) == signal)
+    }
+
+    @Test("conversation fields travel: a message's author, a new conversation's members, a block list, a presence batch")
+    func conversationFields() throws {
+        func reparse(_ envelope: Envelope) throws -> Envelope {
+            let text = envelope.text
+            let newline = try #require(text.firstIndex(of: "\n"))
+            return Envelope(header: text[..<newline].split(separator: " "), frame: text[text.index(after: newline)...])!
+        }
+        var created = Envelope(RoomEvent(roomID: RoomID(9), frame: ByteBuffer(string: "{}"), membership: .joinedAll([UserID(1), UserID(2)]), authorID: UserID(3)), from: "i1")
+        created.sequence = 1
+        let parsed = try reparse(created)
+        #expect(parsed == created && parsed.roomEvent?.membership == .joinedAll([UserID(1), UserID(2)]) && parsed.roomEvent?.authorID == UserID(3))
+        var blocks = Envelope(UserEvent(userID: UserID(4), frame: ByteBuffer(string: "{}"), blocked: []), from: "i1")
+        blocks.sequence = 2
+        #expect(try reparse(blocks).userEvent?.blocked == [], "an empty block list is a list")
+        let batch = PresenceBatch(entries: [.init(user: 5, username: "eve", displayName: "Eve", status: .idle, rooms: [1, 2])], full: true)
+        var presence = try #require(Envelope(batch, from: "i1"))
+        presence.sequence = 3
+        let back = try reparse(presence)
+        #expect(back.presenceBatch == batch && back.roomEvent == nil && back.userEvent == nil, "a presence batch is for boards, not sockets")
     }
 
     @Test("a long event is cut into payloads within the limit, on character boundaries, that join back to it", arguments: [1, 3, 20])

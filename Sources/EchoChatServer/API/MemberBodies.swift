@@ -5,6 +5,8 @@ import Foundation
 struct MemberBody: Encodable, Sendable {
     let user: UserBody
     let role: String
+    /// `online`, `idle` or `offline`, in the member list where presence is on.
+    var presence: String? = nil
 }
 
 struct MembersBody: Encodable {

@@ -4,6 +4,11 @@ import Foundation
 struct ClientFrame: Decodable {
     let type: String
     let token: String?
+    /// `typing`: where.
+    let room: String?
+    let dm: Int64?
+    /// `presence`: `online` or `idle`.
+    let status: String?
 
     /// The frame, or `nil` when it is not a JSON object with a `"type"` (or names a key twice).
     static func parse(_ text: String) -> ClientFrame? {

@@ -45,6 +45,11 @@ extension RoomEvent {
         make(type, room: room, key: "member", payload: MemberBody(user: UserBody(user), role: role.rawValue), membership: membership)
     }
 
+    /// `typing`: `{room | dm, type, user}`; ephemeral, never stored.
+    static func typing(_ user: AuthorBody, room: Room) -> RoomEvent {
+        make("typing", room: room, key: "user", payload: user)
+    }
+
     static func roomUpdated(_ room: Room) -> RoomEvent {
         make("room.updated", room: room, key: "room_info", payload: RoomBody(room, role: nil))
     }

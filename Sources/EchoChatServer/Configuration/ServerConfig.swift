@@ -55,6 +55,8 @@ struct ServerConfig: Sendable {
     var messageMaxLength = 4000
     /// The most members a group direct conversation may have.
     var dmMaxMembers = 10
+    /// Track and send presence (`online`, `idle`, `offline`).
+    var presenceEnabled = true
     /// A real-time connection silent this long is pinged; one silent twice as long is dropped.
     var wsPingIntervalSeconds = 30
 
@@ -139,6 +141,7 @@ struct ServerConfig: Sendable {
         reader.read("message_max_length", into: &config.messageMaxLength) {
             (1...16_000).contains($0) ? nil : "must be between 1 and 16000 (request bodies are limited to 64 KiB)"
         }
+        reader.read("presence_enabled", into: &config.presenceEnabled) { _ in nil }
         reader.read("dm_max_members", into: &config.dmMaxMembers) {
             (2...256).contains($0) ? nil : "must be between 2 and 256"
         }

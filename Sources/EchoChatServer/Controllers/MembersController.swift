@@ -7,6 +7,8 @@ struct MembersController {
     let guards: RouteGuards
     /// Takes people out of voice when they are kicked or banned.
     let voice: VoiceModeration?
+    /// Each member's presence, where presence is on.
+    var presence: PresenceBoard? = nil
 
     var endpoints: RouteCollection<EchoRequestContext> {
         let routes = RouteCollection(context: EchoRequestContext.self).add(middleware: guards.authenticated).add(middleware: guards.inRoom)
@@ -23,7 +25,12 @@ struct MembersController {
 
     @Sendable func members(_ request: Request, context: EchoRequestContext) async throws -> Response {
         let members = try await rooms.members(try context.requireRoomAccess())
-        return JSONBody.response(MembersBody(members: members.map { MemberBody(user: UserBody($0.user), role: $0.membership.role.rawValue) }))
+        let presence = self.presence?.status(of: members.map(\.user.id)) ?? [:]
+        return JSONBody.response(
+            MembersBody(
+                members: members.map {
+                    MemberBody(user: UserBody($0.user), role: $0.membership.role.rawValue, presence: self.presence == nil ? nil : (presence[$0.user.id] ?? .offline).rawValue)
+                }))
     }
 
     @Sendable func setRole(_ request: Request, context: EchoRequestContext) async throws -> Response {

@@ -22,6 +22,9 @@ struct RealTimeGateway: Sendable {
     let hub: ConnectionHub
     let logger: Logger
     let metrics: HostMetrics
+    /// Typing indicators and presence; `nil` where `presence_enabled` is off (typing still goes).
+    var typing: TypingRelay? = nil
+    var presence: PresenceBoard? = nil
     /// Told when a user's last connection on this instance closes (the voice queue's grace starts).
     var lastConnectionClosed: @Sendable (UserID) -> Void = { _ in }
     var outboxCapacity = 1024
@@ -118,6 +121,8 @@ struct RealTimeGateway: Sendable {
         outbox.send(.text(ReadyFrame(user: UserBody(principal.user), rooms: rooms.count).frameText))
         let blocked = try await (storage as? any DirectMessageStore)?.blockedUsers(by: principal.user.id) ?? []
         hub.activate(id, rooms: rooms, blocked: Set(blocked.map(\.blockedID)))
+        presence?.connected(principal.user, connection: id)
+        defer { presence?.disconnected(principal.user.id, connection: id) }
         var failure: (any Error)?
         await withDiscardingTaskGroup { group in
             group.addTask(operation: {
@@ -177,6 +182,16 @@ struct RealTimeGateway: Sendable {
             }
             hub.renew(connection, expiresAt: renewed.accessTokenExpiresAt)
             outbox.send(.text(FixedFrames.authOK))
+        case "typing":
+            if let typing, let refusal = await typing.typing(principal.user, connection: connection, room: frame.room, dm: frame.dm) {
+                outbox.send(.text(refusal.frameText))
+            }
+        case "presence":
+            guard let status = frame.status, status == "online" || status == "idle" else {
+                outbox.send(.text(ErrorFrame(code: "invalid_frame", message: "presence status is \"online\" or \"idle\"").frameText))
+                return
+            }
+            presence?.activity(principal.user.id, connection: connection, idle: status == "idle")
         default:
             outbox.send(.text(ErrorFrame(code: "unknown_type", message: "unknown frame type").frameText))
         }

@@ -126,6 +126,32 @@ final class ConnectionHub: Sendable {
         Self.send(.text(event.frame), to: outboxes)
     }
 
+    /// The rooms and conversations the user's connections here receive.
+    func rooms(of user: UserID) -> Set<RoomID> {
+        state.withLock { state in
+            (state.byUser[user] ?? []).reduce(into: Set<RoomID>()) { rooms, id in rooms.formUnion(state.connections[id]?.rooms ?? []) }
+        }
+    }
+
+    /// Whether the connection receives the room's events.
+    func receives(_ connection: Int, room: RoomID) -> Bool {
+        state.withLock { $0.connections[connection]?.rooms.contains(room) ?? false }
+    }
+
+    /// Hands one frame to every connection receiving any of `rooms` (once each), but not to
+    /// `user`'s own: a presence change reaches those who share a room with them.
+    func deliver(_ frame: ByteBuffer, toMembersOf rooms: Set<RoomID>, except user: UserID) {
+        let outboxes: [Outbox] = state.withLock { state in
+            var ids = Set<Int>()
+            for room in rooms { ids.formUnion(state.byRoom[room] ?? []) }
+            return ids.compactMap { id in
+                guard let connection = state.connections[id], connection.userID != user else { return nil }
+                return connection.outbox
+            }
+        }
+        Self.send(.text(frame), to: outboxes)
+    }
+
     /// Whether the user has a real-time connection on this instance.
     func isConnected(_ userID: UserID) -> Bool {
         state.withLock { $0.byUser[userID] != nil }

@@ -54,13 +54,17 @@ protocol EventBus: Sendable {
     func publish(_ event: RoomEvent) async
     func publish(_ signal: SessionSignal) async
     func publish(_ event: UserEvent) async
+    /// This instance's presence changes, for every instance's board.
+    func publish(_ batch: PresenceBatch) async
 }
 
 /// The bus of a single instance: delivers straight to its connection hub.
 struct LocalEventBus: EventBus {
     let hub: ConnectionHub
+    var presence: PresenceBoard? = nil
 
     func publish(_ event: RoomEvent) async { hub.deliver(event) }
     func publish(_ signal: SessionSignal) async { hub.end(signal) }
     func publish(_ event: UserEvent) async { hub.deliver(event) }
+    func publish(_ batch: PresenceBatch) async { presence?.apply(batch, from: "local") }
 }

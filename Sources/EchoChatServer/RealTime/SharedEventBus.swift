@@ -17,6 +17,7 @@ import Synchronization
 ///   recovered; sockets re-check their sessions every 30 s regardless.
 final class SharedEventBus: EventBus, Service {
     private let hub: ConnectionHub
+    private let presence: PresenceBoard?
     private let storage: any SharedStorage
     private let logger: Logger
     private let metrics: HostMetrics
@@ -34,10 +35,11 @@ final class SharedEventBus: EventBus, Service {
     static let shutdownDrain: Duration = .seconds(5)
 
     init(
-        hub: ConnectionHub, storage: any SharedStorage, logger: Logger, metrics: HostMetrics,
+        hub: ConnectionHub, presence: PresenceBoard? = nil, storage: any SharedStorage, logger: Logger, metrics: HostMetrics,
         catchUpEvents: @escaping @Sendable ([Message]) async throws -> [RoomEvent]
     ) {
         self.hub = hub
+        self.presence = presence
         self.storage = storage
         self.logger = logger
         self.metrics = metrics
@@ -62,6 +64,12 @@ final class SharedEventBus: EventBus, Service {
     func publish(_ event: UserEvent) async {
         hub.deliver(event)
         send(Envelope(event, from: instance))
+    }
+
+    func publish(_ batch: PresenceBatch) async {
+        presence?.apply(batch, from: instance)
+        guard let envelope = Envelope(batch, from: instance) else { return }
+        send(envelope)
     }
 
     private func send(_ envelope: Envelope) {
@@ -158,6 +166,7 @@ final class SharedEventBus: EventBus, Service {
         if let signal = envelope.signal { hub.end(signal) }
         if let event = envelope.roomEvent { hub.deliver(event) }
         if let event = envelope.userEvent { hub.deliver(event) }
+        if let batch = envelope.presenceBatch { presence?.apply(batch, from: envelope.instance) }
     }
 
     /// The newest stored message when reception first starts: catching up starts from there.

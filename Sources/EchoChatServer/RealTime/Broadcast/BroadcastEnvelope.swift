@@ -26,6 +26,9 @@ struct Envelope: Sendable, Equatable {
     var joinedAll: [Int64]?
     /// A user's whole block list, with their own event (`b=`, comma-separated, possibly empty).
     var blocked: [Int64]?
+    /// Whether the frame is a presence batch (`P=1`); it names no room and no user, so a release
+    /// that does not know the field delivers it to nobody.
+    var isPresence = false
 
     init(instance: String, room: Int64? = nil, frame: String? = nil) {
         self.instance = instance
@@ -52,10 +55,11 @@ struct Envelope: Sendable, Equatable {
             case "a": author = Int64(value)
             case "J": joinedAll = Self.ids(value)
             case "b": blocked = Self.ids(value)
+            case "P": isPresence = value == "1"
             default: break  // a field from a newer release
             }
         }
-        if room != nil || recipient != nil { self.frame = String(frame) }
+        if room != nil || recipient != nil || isPresence { self.frame = String(frame) }
     }
 
     /// The header line and the frame.
@@ -72,6 +76,7 @@ struct Envelope: Sendable, Equatable {
         if let author { header += " a=\(author)" }
         if let joinedAll { header += " J=" + joinedAll.map(String.init).joined(separator: ",") }
         if let blocked { header += " b=" + blocked.map(String.init).joined(separator: ",") }
+        if isPresence { header += " P=1" }
         return header + "\n" + (frame ?? "")
     }
 
@@ -137,6 +142,21 @@ extension Envelope {
         self.init(instance: instance, frame: String(buffer: event.frame))
         recipient = event.userID.rawValue
         blocked = event.blocked.map { $0.map(\.rawValue).sorted() }
+    }
+
+    /// A presence batch as it leaves this instance (`nil` if it cannot be encoded).
+    init?(_ batch: PresenceBatch, from instance: String) {
+        guard let data = try? WireJSON.encoder.encode(batch) else { return nil }
+        self.init(instance: instance, frame: String(decoding: data, as: UTF8.self))
+        isPresence = true
+    }
+
+    /// The presence batch another instance sent, if this is one.
+    var presenceBatch: PresenceBatch? {
+        guard isPresence, room == nil, recipient == nil, let frame else { return nil }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try? decoder.decode(PresenceBatch.self, from: Data(frame.utf8))
     }
 
     /// The user's own event another instance sent, if this is one.

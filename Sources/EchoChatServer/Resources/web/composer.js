@@ -1,9 +1,9 @@
 // The message box: Enter sends, Shift+Enter starts a new line, Escape drops a reply in the making
 // (replies.js keeps what it replies to); a failed send keeps the text and the reply.
 
-import { roomPath } from "./api.js";
 import { api, state } from "./state.js";
 import { $, autosize, describe, randomID, toast } from "./dom.js";
+import { viewPath, viewTitle } from "./conversation.js";
 import { renderRoomHeader } from "./room-header.js";
 import { insertMessages, isNearBottom, scrollToLatest } from "./messages.js";
 import { cancelReply, replyTarget, restoreReply } from "./replies.js";
@@ -40,7 +40,7 @@ async function sendMessage() {
   const body = { body: text, client_id: clientID };
   if (target) body.reply_to = target.id;
   try {
-    const message = await sendWithRetry(view.room.name, body);
+    const message = await sendWithRetry(viewPath(view, "/messages"), body);
     if (state.current === view) {
       insertMessages(view, [message]);
       if (stick) scrollToLatest();
@@ -49,9 +49,10 @@ async function sendMessage() {
   } catch (error) {
     const gone = target && error.code === "message_not_found";
     const note = gone ? "The message you replied to was deleted: send again to post this without the reply."
-      : error.status === 429 ? `Slow down: try again in ${error.retryAfter ?? "a few"} s.` : describe(error);
+      : error.status === 429 ? `Slow down: try again in ${error.retryAfter ?? "a few"} s.`
+      : error.code === "dm_refused" ? "This conversation takes no new messages: a block or a disabled account keeps them out." : describe(error);
     if (state.current !== view) {
-      toast(`Not sent to ${view.room.name}: ${note}`);
+      toast(`Not sent to ${viewTitle(view)}: ${note}`);
       return;
     }
     if (!input.value) input.value = text;  // nothing typed is lost
@@ -61,11 +62,12 @@ async function sendMessage() {
   }
 }
 
-/// Posts a message; a network failure is retried with the same client_id, so the server keeps one copy.
-export async function sendWithRetry(roomName, body) {
+/// Posts a message to `path` (a conversation's …/messages); a network failure is retried with the
+/// same client_id, so the server keeps one copy.
+export async function sendWithRetry(path, body) {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await api.post(roomPath(roomName, "/messages"), body);
+      return await api.post(path, body);
     } catch (error) {
       // A storage without threads answers 503 not_supported to a reply: no use trying again.
       if (error.status !== 0 && error.status !== 503 || error.code === "not_supported" || attempt >= 3) throw error;

@@ -1,10 +1,14 @@
-// The open room's member list, and inviting someone to it.
+// The open conversation's member list, with a Message button beside each person that starts (or
+// opens) a direct conversation with them; inviting someone to a room, or adding someone to a group
+// conversation.
 
 import { roomPath } from "./api.js";
 import { RANK, api, state } from "./state.js";
-import { $, describe, handle, memberBadges, showsHandle, toast } from "./dom.js";
+import { $, describe, handle, memberBadges, personText, showsHandle, toast } from "./dom.js";
+import { isDM } from "./conversation.js";
 import { memberActions, openMemberDialog } from "./member-dialog.js";
 import { refreshAuthorBadges } from "./messages.js";
+import { addToGroup, messagePerson } from "./dms.js";
 
 export function setUpInvites() {
   $("invite-form").addEventListener("submit", (event) => {
@@ -14,6 +18,10 @@ export function setUpInvites() {
 }
 
 export async function loadMembers(view) {
+  if (isDM(view)) {
+    view.members = new Map((view.dm.members ?? []).map((user) => [user.username, { user, role: "member" }]));
+    return renderMembers(view);
+  }
   if (!view.room.my_role && view.room.visibility !== "public") return renderMembers(view);
   try {
     const { members } = await api.get(roomPath(view.room.name, "/members"));
@@ -28,6 +36,8 @@ export async function loadMembers(view) {
 
 export function renderMembers(view) {
   const members = [...view.members.values()].sort((a, b) => RANK[b.role] - RANK[a.role] || a.user.username.localeCompare(b.user.username));
+  // In a one-to-one conversation, Message would open the conversation already open.
+  const offersMessage = !(isDM(view) && view.dm.kind === "direct");
   $("member-count").textContent = String(members.length);
   $("member-list").replaceChildren(...members.map((member) => {
     const item = document.createElement("li");
@@ -45,17 +55,34 @@ export function renderMembers(view) {
     button.disabled = !canAct;
     if (canAct) button.addEventListener("click", () => openMemberDialog(member));
     item.append(button);
+    if (offersMessage && member.user.username !== state.me?.username) item.append(messageButton(member.user));
     return item;
   }));
   refreshAuthorBadges(view);
 }
 
+function messageButton(user) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "small member-message";
+  button.dataset.username = user.username;
+  button.textContent = "Message";
+  button.setAttribute("aria-label", `Send a direct message to ${personText(user)}`);
+  button.addEventListener("click", () => messagePerson(user));
+  return button;
+}
+
 async function invite() {
   const input = $("invite-username");
-  const username = input.value.trim();
-  if (!username || !state.current) return;
+  const username = input.value.trim().replace(/^@/, "");
+  const view = state.current;
+  if (!username || !view) return;
+  if (isDM(view)) {
+    if (await addToGroup(view, username)) input.value = "";
+    return;
+  }
   try {
-    await api.post(roomPath(state.current.room.name, "/invites"), { username });
+    await api.post(roomPath(view.room.name, "/invites"), { username });
     input.value = "";
     toast(`Invited ${username}.`);
   } catch (error) {

@@ -1,13 +1,17 @@
-// The open room's messages: the newest page, scroll-back, editing and deleting, and keeping the
-// view at the bottom while new ones arrive. Their reactions are reactions.js's; their quotes, the
-// Reply action and the "N replies" link are replies.js's, and the thread panel is thread.js's.
+// The open conversation's messages (a room's or a direct conversation's): the newest page,
+// scroll-back, editing and deleting, and keeping the view at the bottom while new ones arrive.
+// Their reactions are reactions.js's; their quotes, the Reply action and the "N replies" link are
+// replies.js's, and the thread panel is thread.js's; mentions are drawn by mentions.js, and the
+// "New messages" line and the read marker are unread.js's.
 
-import { roomPath } from "./api.js";
-import { RANK, api, canPost, myRank, state } from "./state.js";
+import { api, state } from "./state.js";
 import { $, actionButton, announce, autosize, describe, formatTime, handle, memberBadges, showsHandle, toast } from "./dom.js";
+import { isMember, mayModerate, mayPost, messagePath, viewPath } from "./conversation.js";
+import { mentionsMe, renderBody } from "./mentions.js";
+import { markFirstUnread, placeUnreadDivider, scheduleMarkRead } from "./unread.js";
 import { addReactionButton, reactionRow } from "./reactions.js";
 import { followDeletion, followEdits, renderQuote, renderThreadSummary, replyButton } from "./replies.js";
-import { threadMessage, threadRemoved } from "./thread.js";
+import { threadMessage, threadRemoved } from "./thread-live.js";
 
 const PAGE_SIZE = 50;
 /// Whether the reader was at the newest message when last they scrolled: then a reflow (a turned
@@ -30,7 +34,7 @@ export function setUpMessages() {
 
 export async function loadLatest(view) {
   try {
-    const page = await api.get(`${roomPath(view.room.name, "/messages")}?limit=${PAGE_SIZE}`);
+    const page = await api.get(`${viewPath(view, "/messages")}?limit=${PAGE_SIZE}`);
     if (state.current !== view) return;
     // Merged, not replaced: live messages that arrived while the page was on its way stay.
     insertMessages(view, page.messages);
@@ -48,6 +52,16 @@ export async function loadLatest(view) {
   scrollToLatest();
   view.ready = true;
   renderHistoryEdge(view);
+  revealFirstUnread(placeUnreadDivider(view, $("message-list")));
+  scheduleMarkRead();
+}
+
+/// Scrolls up to the first unread message when the newest page does not show it.
+function revealFirstUnread(item) {
+  if (!item || item.getBoundingClientRect().top >= $("messages").getBoundingClientRect().top) return;
+  item.scrollIntoView({ block: "start" });
+  pinned = isNearBottom();
+  $("jump-latest").hidden = pinned;
 }
 
 async function loadOlder() {
@@ -58,7 +72,7 @@ async function loadOlder() {
   const fromBottom = box.scrollHeight - box.scrollTop;
   const wasAtTop = box.scrollTop < 200;
   try {
-    const page = await api.get(`${roomPath(view.room.name, "/messages")}?before=${view.oldest}&limit=${PAGE_SIZE}`);
+    const page = await api.get(`${viewPath(view, "/messages")}?before=${view.oldest}&limit=${PAGE_SIZE}`);
     if (state.current !== view) return;
     insertMessages(view, page.messages);
     view.hasMore = page.next_before != null;
@@ -75,7 +89,7 @@ async function loadOlder() {
 
 function renderHistoryEdge(view) {
   $("load-older").hidden = !view.hasMore;
-  $("history-start").hidden = view.hasMore || !view.room.my_role && view.messages.size === 0;
+  $("history-start").hidden = view.hasMore || !isMember(view) && view.messages.size === 0;
 }
 
 /// Puts messages in id order, replacing any already shown. A message without `reactions` (from an
@@ -184,22 +198,24 @@ function messageItem(message, view) {
   item.dataset.id = String(message.id);
   const mine = message.author.username === state.me?.username;
   if (mine) item.classList.add("mine");
+  if (mentionsMe(message)) item.classList.add("mentions-me");
   const body = document.createElement("p");
   body.className = "message-body";
-  body.textContent = message.body;
+  renderBody(body, message);
   item.append(messageMeta(message, view), body, reactionRow(message, view));
+  if (message.id === view.firstUnread) markFirstUnread(item);
   renderQuote(item, message, view);
   renderThreadSummary(item, message, view);
 
   const who = authorName(message);
   const when = formatTime(message.created_at);
-  const rank = myRank(view.room.my_role);
+  const member = isMember(view);
   const actions = document.createElement("div");
   actions.className = "message-actions";
-  if (view.room.my_role) actions.append(addReactionButton(message, `Add a reaction to the message by ${who} from ${when}`));
-  if (canPost(view.room)) actions.append(replyButton(message, `Reply to the message by ${who} from ${when}`));
-  if (mine && view.room.my_role) actions.append(actionButton("Edit", `Edit your message from ${when}`, () => editMessage(message, item)));
-  if ((mine && view.room.my_role) || rank >= RANK.moderator) {
+  if (member) actions.append(addReactionButton(message, `Add a reaction to the message by ${who} from ${when}`));
+  if (mayPost(view)) actions.append(replyButton(message, `Reply to the message by ${who} from ${when}`));
+  if (mine && member) actions.append(actionButton("Edit", `Edit your message from ${when}`, () => editMessage(message, item)));
+  if ((mine && member) || mayModerate(view)) {
     actions.append(actionButton("Delete", `Delete the message by ${who} from ${when}`, () => deleteMessage(message)));
   }
   if (actions.childElementCount) item.append(actions);
@@ -226,7 +242,7 @@ function editMessage(message, item) {
       const text = editor.value;
       if (!text.trim() || text === message.body) return finish();
       try {
-        const updated = await api.patch(roomPath(message.room, `/messages/${message.id}`), { body: text });
+        const updated = await api.patch(messagePath(message), { body: text });
         if (state.current === view) insertMessages(view, [updated]);
       } catch (error) {
         toast(describe(error));
@@ -240,7 +256,7 @@ async function deleteMessage(message) {
   if (!confirm("Delete this message?")) return;
   const view = state.current;
   try {
-    await api.delete(roomPath(message.room, `/messages/${message.id}`));
+    await api.delete(messagePath(message));
     if (view && state.current === view) removeMessage(view, message.id);
   } catch (error) {
     toast(describe(error));

@@ -3,9 +3,9 @@
 // reaction.removed events. Only history pages carry a message's reactions; the events keep them
 // current from there.
 
-import { roomPath } from "./api.js";
 import { api, state } from "./state.js";
 import { $, announce, describe, toast } from "./dom.js";
+import { isMember, viewPath } from "./conversation.js";
 
 /// What the picker offers. Other emoji (added by other clients) still show as chips.
 export const COMMON_EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀", "🔥", "✅", "👎", "🚀"];
@@ -40,7 +40,7 @@ export function addReactionButton(message, label) {
   return button;
 }
 
-/// A `reaction.added` or `reaction.removed` in the open room.
+/// A `reaction.added` or `reaction.removed` in the open conversation.
 export function applyReactionEvent(view, frame) {
   const message = view.messages.get(frame.message_id);
   if (!message) return;
@@ -55,7 +55,7 @@ function renderReactions(view, message) {
 }
 
 function renderChips(row, message, view) {
-  const member = Boolean(view.room.my_role);
+  const member = isMember(view);
   const reactions = message.reactions ?? [];
   const stale = new Map([...row.children].map((chip) => [chip.dataset.emoji, chip]));
   let previous = null;
@@ -107,7 +107,7 @@ async function toggleReaction(id, emoji) {
   const key = `${id} ${emoji}`;
   if (!message || pending.has(key)) return;
   const on = !isMine(message, emoji);
-  const path = roomPath(view.room.name, `/messages/${id}/reactions/${encodeURIComponent(emoji)}`);
+  const path = viewPath(view, `/messages/${id}/reactions/${encodeURIComponent(emoji)}`);
   pending.add(key);
   try {
     await (on ? api.put(path) : api.delete(path));

@@ -1,8 +1,10 @@
-// Opening a room from the address (#/room/NAME), joining and leaving it.
+// Opening a conversation from the address (#/room/NAME for a room, #/dm/ID for a direct
+// conversation, which dms.js opens), what every opening shares, and joining and leaving a room.
 
 import { roomPath } from "./api.js";
 import { api, services, state } from "./state.js";
 import { $, announce, describe, safeDecode, toast } from "./dom.js";
+import { dmKey, isDM, isMember, newView, roomKey } from "./conversation.js";
 import { closeDrawer } from "./layout.js";
 import { loadRooms, renderRoomList } from "./room-list.js";
 import { renderRoomHeader } from "./room-header.js";
@@ -10,50 +12,53 @@ import { loadLatest } from "./messages.js";
 import { loadMembers } from "./members.js";
 import { cancelReply } from "./replies.js";
 import { closeThread } from "./thread.js";
+import { countsOf } from "./unread.js";
+import { leaveGroup, openDM } from "./dms.js";
 
 export function setUpRooms() {
   window.addEventListener("hashchange", routeFromHash);
   $("room-join").addEventListener("click", () => joinCurrentRoom());
-  $("room-leave").addEventListener("click", () => leaveCurrentRoom());
+  $("room-leave").addEventListener("click", () => {
+    if (isDM(state.current)) leaveGroup(state.current);
+    else leaveCurrentRoom();
+  });
 }
 
 export function routeFromHash() {
   // In-page links (the skip link) are not routes.
   if (location.hash && !location.hash.startsWith("#/")) return;
-  const match = location.hash.match(/^#\/room\/(.+)$/);
-  const name = match ? safeDecode(match[1]) : null;
-  if (name && name !== state.current?.room.name) openRoom(name);
-  if (!name && state.current) closeRoom();
+  const room = location.hash.match(/^#\/room\/(.+)$/);
+  const dm = location.hash.match(/^#\/dm\/(\d+)$/);
+  const name = room ? safeDecode(room[1]) : null;
+  const key = room ? roomKey(name) : dm ? dmKey(dm[1]) : null;
+  if (key && key !== state.current?.key) {
+    if (room) openRoom(name);
+    else openDM(Number(dm[1]));
+  }
+  if (!key && state.current) closeConversation();
   closeDrawer("sidebar", "menu-toggle");
   closeDrawer("room-panel", "details-toggle");
 }
 
-function closeRoom() {
+function closeConversation() {
   closeThread();
   cancelReply();
   state.current = null;
   $("room").hidden = true;
   $("no-room").hidden = false;
   $("room-panel").hidden = true;
+  document.title = "EchoChat";
   services.voice.show(null);
   renderRoomList();
 }
 
-async function openRoom(name) {
-  const view = {
-    room: state.rooms.get(name) ?? { name, topic: "", visibility: "public", readonly: false, slowmode_seconds: 0, voice: { enabled: false }, my_role: null },
-    messages: new Map(),
-    oldest: null,
-    hasMore: true,
-    loadingOlder: false,
-    /// Set once the newest page is shown: scroll-back waits for it.
-    ready: false,
-    members: new Map(),
-  };
+/// Makes `view` the open conversation with an empty message list: what opening a room and a
+/// direct conversation share. Remembers how many were unread, for the "New messages" line.
+export function showConversation(view) {
   closeThread();
   cancelReply();
+  if (isMember(view)) view.unreadAtOpen = countsOf(view.key).unread;
   state.current = view;
-  state.unread.delete(name);
   $("message-list").replaceChildren();
   $("history-start").hidden = true;
   $("load-older").hidden = true;
@@ -62,6 +67,12 @@ async function openRoom(name) {
   $("room-panel").hidden = false;
   renderRoomHeader();
   renderRoomList();
+}
+
+async function openRoom(name) {
+  const known = state.rooms.get(name) ?? { name, topic: "", visibility: "public", readonly: false, slowmode_seconds: 0, voice: { enabled: false }, my_role: null };
+  const view = newView({ room: known });
+  showConversation(view);
   try {
     const room = await api.get(roomPath(name));
     if (state.current !== view) return;
@@ -83,7 +94,7 @@ async function openRoom(name) {
 
 async function joinCurrentRoom() {
   const view = state.current;
-  if (!view) return;
+  if (!view || isDM(view)) return;
   try {
     const { membership } = await api.post(roomPath(view.room.name, "/join"));
     view.room = { ...view.room, my_role: membership.role };

@@ -1,5 +1,5 @@
-// What the client holds while it runs: the API, the rooms it knows, the open room, and the live
-// connection and voice panel that app.js sets up once.
+// What the client holds while it runs: the API, the rooms and direct conversations it knows, the
+// open conversation, and the live connection and voice panel that app.js sets up once.
 
 import { Api } from "./api.js";
 
@@ -9,9 +9,12 @@ export const api = new Api();
 export const state = {
   config: null,
   rooms: new Map(),       // name → room (with my_role)
-  unread: new Map(),      // name → count
+  dms: new Map(),         // id → direct conversation (GET /api/dms, dm.created), with `activity` for the order
+  unread: new Map(),      // conversation key (conversation.js) → { unread, mentions }
   inVoice: new Map(),     // name → seats held in its voice channel (GET /api/rooms, then voice.roster)
-  current: null,          // the open room's view state
+  blocked: new Map(),     // username → user I block (GET /api/me/blocks, blocks.updated)
+  dmPolicy: null,         // whom I take new direct conversations from (GET /api/me)
+  current: null,          // the open conversation's view state (conversation.js newView)
   search: "",
 };
 /// `realtime` (RealTime) and `voice` (VoicePanel): null until app.js has set them up.

@@ -1,12 +1,13 @@
 // The thread panel: a message and its replies, oldest first and paged ("Load more replies"), with a
 // box of its own that posts replies to that message. Beside the chat on wide screens, over it on
-// phones; Escape or Close shuts it. message.created, .updated and .deleted keep it current.
+// phones; Escape or Close shuts it. Sending from its box, and the message.created, .updated and
+// .deleted that keep it current, are thread-live.js's.
 
-import { roomPath } from "./api.js";
-import { api, canPost, state } from "./state.js";
-import { $, announce, autosize, describe, randomID, toast } from "./dom.js";
-import { insertMessages, isNearBottom, messageMeta, scrollToLatest } from "./messages.js";
-import { sendWithRetry } from "./composer.js";
+import { api, state } from "./state.js";
+import { $, announce, autosize, describe, toast } from "./dom.js";
+import { isMember, mayPost, viewPath } from "./conversation.js";
+import { messageMeta } from "./messages.js";
+import { renderBody } from "./mentions.js";
 import { fillQuote, repliesText } from "./replies.js";
 
 const PAGE_SIZE = 50;
@@ -16,19 +17,12 @@ const narrow = window.matchMedia("(max-width: 900px)");
 /// `parent` is the message when known; otherwise `quote` ({id, author, excerpt} or {id, deleted}) stands in.
 let thread = null;
 
+/// The open thread (for thread-live.js), or null.
+export function openedThread() {
+  return thread;
+}
+
 export function setUpThread() {
-  const input = $("thread-input");
-  input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      $("thread-composer").requestSubmit();
-    }
-  });
-  input.addEventListener("input", () => autosize(input));
-  $("thread-composer").addEventListener("submit", (event) => {
-    event.preventDefault();
-    sendReply();
-  });
   $("thread-close").addEventListener("click", () => closeThread(true));
   $("thread-more").addEventListener("click", () => loadReplies());
   $("thread-panel").addEventListener("keydown", (event) => {
@@ -86,7 +80,7 @@ export function closeThread(returnFocus = false) {
   target.focus({ preventScroll: true });
 }
 
-function focusPanel() {
+export function focusPanel() {
   const input = $("thread-input");
   (input.disabled ? $("thread-close") : input).focus({ preventScroll: true });
 }
@@ -114,7 +108,7 @@ async function loadReplies() {
   renderPaging();
   const after = current.nextAfter == null ? "" : `after=${current.nextAfter}&`;
   try {
-    const page = await api.get(`${roomPath(current.view.room.name, `/messages/${current.id}/replies`)}?${after}limit=${PAGE_SIZE}`);
+    const page = await api.get(`${viewPath(current.view, `/messages/${current.id}/replies`)}?${after}limit=${PAGE_SIZE}`);
     if (thread !== current) return;
     const first = !current.loaded;
     current.loaded = true;
@@ -150,7 +144,7 @@ export function reloadThread(view) {
 }
 
 /// Puts replies in id order, replacing any already shown.
-function addReplies(messages) {
+export function addReplies(messages) {
   const list = $("thread-replies");
   for (const message of messages) {
     const existing = thread.replies.has(message.id);
@@ -176,18 +170,18 @@ function replyItem(message) {
   if (message.author.username === state.me?.username) item.classList.add("mine");
   const body = document.createElement("p");
   body.className = "message-body";
-  body.textContent = message.body;
+  renderBody(body, message);
   item.append(messageMeta(message, thread.view), body);
   return item;
 }
 
-function renderParent() {
+export function renderParent() {
   const box = $("thread-parent");
   const { parent, quote } = thread;
   if (parent) {
     const body = document.createElement("p");
     body.className = "message-body";
-    body.textContent = parent.body;
+    renderBody(body, parent);
     box.replaceChildren(messageMeta(parent, thread.view), body);
     box.setAttribute("aria-label", "The message replied to");
     return;
@@ -201,7 +195,7 @@ function renderParent() {
   box.setAttribute("aria-label", thread.deleted ? "The message replied to was deleted" : "The message replied to");
 }
 
-function renderCount() {
+export function renderCount() {
   const count = thread.parent?.reply_count ?? thread.replies.size;
   $("thread-count").textContent = repliesText(count);
   $("thread-empty").hidden = !thread.loaded || thread.replies.size > 0;
@@ -216,104 +210,21 @@ function renderPaging() {
 /// Whether I may reply here; called with the room header, which says so for the message box.
 export function renderThreadComposer() {
   if (!thread) return;
-  const room = thread.view.room;
-  const allowed = canPost(room) && !thread.deleted;
+  const { view } = thread;
+  const allowed = mayPost(view) && !thread.deleted;
   $("thread-input").disabled = !allowed;
   $("thread-composer").querySelector("button[type=submit]").disabled = !allowed;
   let note = "";
   if (thread.deleted) note = "The original message was deleted: the thread takes no more replies.";
-  else if (!room.my_role && !state.me?.is_admin) note = "Join the room to reply.";
+  else if (!isMember(view) && !state.me?.is_admin) note = "Join the room to reply.";
   else if (!allowed) note = "This room is read-only.";
   $("thread-note").textContent = note;
 }
 
-function markParentDeleted() {
+export function markParentDeleted() {
   thread.parent = null;
   thread.deleted = true;
   renderParent();
   renderCount();
   renderThreadComposer();
-}
-
-// MARK: Replying
-
-async function sendReply() {
-  const current = thread;
-  const input = $("thread-input");
-  const text = input.value;
-  if (!current || !text.trim()) return;
-  input.value = "";
-  autosize(input);
-  try {
-    const message = await sendWithRetry(current.view.room.name, { body: text, client_id: randomID(), reply_to: current.id });
-    if (thread === current) {
-      addReplies([message]);
-      $("thread-note").textContent = "";
-      $("thread-scroll").scrollTop = $("thread-scroll").scrollHeight;
-    }
-    if (state.current === current.view) {
-      const stick = isNearBottom();
-      insertMessages(current.view, [message]);
-      if (stick) scrollToLatest();
-    }
-  } catch (error) {
-    const note = error.code === "message_not_found" ? "The original message was deleted: the thread takes no more replies."
-      : error.status === 429 ? `Slow down: try again in ${error.retryAfter ?? "a few"} s.` : describe(error);
-    if (thread !== current) {
-      toast(`Reply not sent: ${note}`);
-      return;
-    }
-    if (!input.value) input.value = text;  // nothing typed is lost
-    autosize(input);
-    if (error.code === "message_not_found") markParentDeleted();
-    $("thread-note").textContent = note;
-  }
-}
-
-// MARK: Live
-
-/// A `message.created` in the open room: a reply to the open thread joins it.
-export function threadMessageCreated(view, message) {
-  if (!thread || thread.view !== view || message.reply_to?.id !== thread.id) return;
-  const box = $("thread-scroll");
-  const stick = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
-  addReplies([message]);
-  if (stick) box.scrollTop = box.scrollHeight;
-}
-
-/// A `message.updated` in the open room: the parent (its text, its reply count) or a reply.
-export function threadMessageUpdated(view, message) {
-  if (!thread || thread.view !== view) return;
-  if (message.id === thread.id) {
-    thread.parent = { ...thread.parent, ...message };
-    thread.quote = null;
-    thread.deleted = false;
-    renderParent();
-    renderCount();
-  } else if (thread.replies.has(message.id)) {
-    addReplies([{ ...thread.replies.get(message.id), ...message }]);
-  }
-}
-
-/// A message of the open thread, if it is one (for what a deletion takes with it).
-export function threadMessage(view, id) {
-  if (!thread || thread.view !== view) return undefined;
-  return id === thread.id ? thread.parent ?? undefined : thread.replies.get(id);
-}
-
-/// A deleted message: a reply leaves the thread (one fewer); the parent shows as deleted.
-export function threadRemoved(view, id) {
-  if (!thread || thread.view !== view) return;
-  if (id === thread.id) {
-    if (!thread.deleted) markParentDeleted();
-    return;
-  }
-  if (!thread.replies.delete(id)) return;
-  const item = $("thread-replies").querySelector(`[data-id="${id}"]`);
-  const hadFocus = item?.contains(document.activeElement);
-  item?.remove();
-  // The server sends no new count when a reply goes: it is counted down here.
-  if (thread.parent?.reply_count > 0) thread.parent = { ...thread.parent, reply_count: thread.parent.reply_count - 1 };
-  renderCount();
-  if (hadFocus) focusPanel();
 }
