@@ -23,13 +23,15 @@ struct EchoBench: AsyncParsableCommand {
     @Option(help: "Run on storage.postgres at this empty database (postgres://…) instead of SQLite.") var postgresURL: String?
     @Option(help: "Idle WebSocket connections to open after the load, to measure memory per connection.") var idleConnections = 0
     @Option(help: "Path to echochat (default: beside this binary).") var server: String?
-    @Option(help: "What to measure: chat (messages over HTTP and WebSockets), tokens (LiveKit token minting against /health), logins (LDAP and local logins against /health) or unread (the room list with unread counts).")
+    @Option(help: "What to measure: chat (messages over HTTP and WebSockets), tokens (LiveKit token minting against /health), logins (LDAP and local logins against /health), unread (the room list with unread counts) or presence (server CPU for presence at community scale).")
     var scenario = "chat"
     @Option(help: "For logins: a JSON file holding the auth.ldap config object.") var ldapConfig: String?
     @Option(help: "For logins: directory users ldapuser0… (and as many local users).") var ldapUsers = 200
     @Option(help: "Users requesting tokens in the tokens scenario.") var tokenUsers = 200
     @Option(help: "For tokens: a .wasm strategy module (capacity's twin, say) deciding instead of the native capacity strategy.")
     var strategyModule: String?
+    @Option(help: "For presence: connected users, in rooms of 100.") var presenceUsers = 1000
+    @Option(help: "For presence: seconds between each user's idle/online switches.") var presencePeriod = 10.0
     @Option(help: "For unread: rooms the reader belongs to.") var unreadRooms = 200
     @Option(help: "For unread: messages posted in one of them.") var unreadMessages = 10_000
     @Flag(help: "For tokens: every request decides a seat against the room's other seats (the user leaves and rejoins through signed webhooks around it), instead of renewing the user's seat.")
@@ -41,7 +43,8 @@ struct EchoBench: AsyncParsableCommand {
         if scenario == "tokens" { return try await measureTokens(executable: executable) }
         if scenario == "logins" { return try await measureLogins(executable: executable) }
         if scenario == "unread" { return try await measureUnread(executable: executable) }
-        guard scenario == "chat" else { throw ValidationError("--scenario is chat, tokens, logins or unread") }
+        if scenario == "presence" { return try await measurePresence(executable: executable) }
+        guard scenario == "chat" else { throw ValidationError("--scenario is chat, tokens, logins, unread or presence") }
         let server = try BenchServer(executable: executable, synchronous: synchronous, postgresURL: postgresURL)
         print("echochat at 127.0.0.1:\(server.port); setting up \(senders) senders and \(listeners) listeners…")
         defer { server.stop() }

@@ -98,6 +98,7 @@ function renderBlockList() {
     item.append(actionButton("Unblock", `Unblock ${personText(user)}`, async () => {
       try {
         await setBlocked(user.username, false);
+        $("block-username").focus();  // the button went with its line
         toast(`You no longer block ${user.username}.`);
       } catch (error) {
         $("account-error").textContent = describe(error);

@@ -2,10 +2,13 @@
 // permission; the client only hides what would be refused.
 //
 // This module starts the client and puts the parts together; each part lives in its own module:
-// auth.js (signing in), room-list.js (the sidebar), rooms.js (opening, joining, leaving),
-// room-header.js, messages.js (with reactions.js, and replies.js with thread.js, the thread panel),
-// composer.js, members.js, member-dialog.js, room-dialog.js, live.js (live events), voice.js (with
-// voice-roster.js and voice-moderation.js), layout.js (drawers, theme); state.js and dom.js are shared.
+// auth.js (signing in), room-list.js and dm-list.js (the sidebar), rooms.js (opening a conversation,
+// joining and leaving rooms), dms.js (direct conversations), room-header.js, messages.js (with
+// reactions.js, mentions.js, and replies.js with thread.js and thread-live.js, the thread panel),
+// composer.js, unread.js (counts, badges, read markers), members.js, member-dialog.js,
+// room-dialog.js, account.js (direct message policy, blocks), live.js (live events), voice.js (with
+// voice-roster.js and voice-moderation.js), layout.js (drawers, theme); state.js, conversation.js
+// (a room or a direct conversation, alike) and dom.js are shared.
 
 import { RealTime } from "./realtime.js";
 import { VoicePanel } from "./voice.js";
@@ -14,11 +17,16 @@ import { $, announce, describe, toast } from "./dom.js";
 import { applyTheme, setUpLayout } from "./layout.js";
 import { setUpAuthForms, showAuth } from "./auth.js";
 import { loadRooms, setInVoice, setUpRoomSearch } from "./room-list.js";
+import { loadDMs } from "./dm-list.js";
 import { routeFromHash, setUpRooms } from "./rooms.js";
+import { setUpDMs } from "./dms.js";
 import { setUpMessages } from "./messages.js";
 import { setUpComposer } from "./composer.js";
 import { setUpReplies } from "./replies.js";
 import { setUpThread } from "./thread.js";
+import { setUpThreadComposer } from "./thread-live.js";
+import { setUpReadMarkers } from "./unread.js";
+import { loadBlocks, setUpAccount } from "./account.js";
 import { setUpInvites } from "./members.js";
 import { setUpMemberDialog } from "./member-dialog.js";
 import { openRoomDialog, setUpRoomDialog } from "./room-dialog.js";
@@ -88,11 +96,15 @@ function setUpApp() {
   $("new-room").addEventListener("click", () => openRoomDialog(null));
   setUpLayout();
   setUpRooms();
-  $("room-settings").addEventListener("click", () => openRoomDialog(state.current?.room));
+  $("room-settings").addEventListener("click", () => { if (state.current?.room) openRoomDialog(state.current.room); });
+  setUpDMs();
   setUpMessages();
   setUpComposer();
   setUpReplies();
   setUpThread();
+  setUpThreadComposer();
+  setUpReadMarkers();
+  setUpAccount();
   setUpInvites();
   setUpRoomDialog();
   setUpMemberDialog();
@@ -104,13 +116,14 @@ async function showApp() {
   showMe(api.user);
   services.realtime.start();
   try {
-    const { user } = await api.get("/api/me");
+    const { user, dm_policy: policy } = await api.get("/api/me");
     showMe(user);
+    state.dmPolicy = policy ?? null;
   } catch (error) {
     if (!api.signedIn) return;
     toast(describe(error));
   }
-  await loadRooms();
+  await Promise.all([loadRooms(), loadDMs(), loadBlocks()]);
   routeFromHash();
 }
 

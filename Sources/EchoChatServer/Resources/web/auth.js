@@ -84,12 +84,15 @@ export function showAuth(notice = "") {
   services.voice?.leave();
   state.current = null;
   state.rooms.clear();
+  state.dms.clear();
   state.unread.clear();
+  state.blocked.clear();
+  state.dmPolicy = null;
   state.inVoice.clear();
   state.me = null;
   // Nothing of the last user stays behind for the next one.
   history.replaceState(null, "", location.pathname + location.search);
-  for (const id of ["message-list", "member-list", "my-rooms", "public-rooms", "voice-participants", "voice-occupancy"]) $(id).replaceChildren();
+  for (const id of ["message-list", "member-list", "my-rooms", "public-rooms", "dm-list", "block-list", "voice-participants", "voice-occupancy"]) $(id).replaceChildren();
   for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
   $("room").hidden = true;
   $("no-room").hidden = false;

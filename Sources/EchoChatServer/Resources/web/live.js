@@ -1,16 +1,23 @@
-// What the live connection reports (messages, reactions, members, room settings, voice rosters,
-// queues, offered seats and moves), and catching up on what was missed while it was down.
+// What the live connection reports (messages, reactions and members of rooms and direct
+// conversations, new conversations, read markers moved in other tabs, blocks, room settings, voice
+// rosters, queues, offered seats and moves), and catching up on what was missed while it was down.
 
 import { roomPath } from "./api.js";
 import { api, services, state } from "./state.js";
 import { $, announce, describe, toast } from "./dom.js";
+import { isDM, isHere, isMine, keyOf, viewPath, viewTitle } from "./conversation.js";
 import { loadRooms, renderRoomList, setInVoice } from "./room-list.js";
+import { loadDMs, noteDMActivity, rememberDM } from "./dm-list.js";
+import { dmCreated, dmMemberEvent } from "./dms.js";
+import { applyBlocks, loadBlocks } from "./account.js";
+import { countMessage, scheduleMarkRead, takeCounts } from "./unread.js";
 import { seatsIn } from "./voice-roster.js";
 import { renderRoomHeader } from "./room-header.js";
 import { insertMessages, isNearBottom, loadLatest, removeMessage, rerenderMessages, scrollToLatest } from "./messages.js";
 import { loadMembers, renderMembers } from "./members.js";
 import { applyReactionEvent } from "./reactions.js";
-import { reloadThread, threadMessageCreated, threadMessageUpdated } from "./thread.js";
+import { reloadThread } from "./thread.js";
+import { threadMessageCreated, threadMessageUpdated } from "./thread-live.js";
 
 /// Rooms that sent a `voice.roster`: their `voice.occupancy` (kept for older clients) is passed over.
 const rosterRooms = new Set();
@@ -18,19 +25,24 @@ const rosterRooms = new Set();
 export function handleEvent(frame) {
   const voice = services.voice;
   const view = state.current;
-  const here = view && frame.room === view.room.name;
+  const here = isHere(view, frame);
   switch (frame.type) {
     case "message.created": {
+      const { message } = frame;
+      // A conversation not known yet (its dm.created is on its way): the list comes with its counts.
+      if (frame.dm != null && !noteDMActivity(frame.dm, message)) loadDMs();
       if (here) {
         const stick = isNearBottom();
-        insertMessages(view, [frame.message]);
-        if (stick || frame.message.author.username === state.me?.username) scrollToLatest();
+        insertMessages(view, [message]);
+        if (stick || isMine(message)) scrollToLatest();
         else $("jump-latest").hidden = false;
-        threadMessageCreated(view, frame.message);
-      } else if (frame.message.author.username !== state.me?.username) {
-        state.unread.set(frame.room, (state.unread.get(frame.room) ?? 0) + 1);
-        renderRoomList();
+        threadMessageCreated(view, message);
+        if (!view.ready && !isMine(message)) view.othersSinceOpen += 1;
+        scheduleMarkRead();
+      } else if (frame.dm != null ? state.dms.has(Number(frame.dm)) : state.rooms.get(frame.room)?.my_role) {
+        countMessage(keyOf(frame), message);
       }
+      if (!here || frame.dm != null) renderRoomList();
       break;
     }
     case "message.updated":
@@ -48,6 +60,10 @@ export function handleEvent(frame) {
     case "member.joined":
     case "member.role_changed":
     case "member.left": {
+      if (frame.dm != null) {
+        dmMemberEvent(frame);
+        break;
+      }
       const { member } = frame;
       const isMe = member.user.username === state.me?.username;
       if (here) {
@@ -91,6 +107,18 @@ export function handleEvent(frame) {
       renderRoomList();
       break;
     }
+    case "dm.created":
+      dmCreated(frame);
+      break;
+    case "read.updated":
+      // My marker moved in another tab (or from another device).
+      takeCounts(keyOf(frame), frame);
+      if (here) view.readUpTo = Math.max(view.readUpTo, Number(frame.message_id) || 0);
+      renderRoomList();
+      break;
+    case "blocks.updated":
+      applyBlocks(frame.blocked ?? []);
+      break;
     case "voice.roster":
       rosterRooms.add(frame.room);
       setInVoice(frame.room, seatsIn(frame.subrooms));
@@ -116,28 +144,12 @@ export function handleEvent(frame) {
   }
 }
 
-/// After a dropped connection: the rooms, the open room's settings, members and voice, and the
-/// messages it missed, including edits and deletions within the newest page.
+/// After a dropped connection: the lists and blocks, the open conversation's settings, members and
+/// voice, and the messages it missed, including edits and deletions within the newest page.
 export async function catchUp() {
-  await loadRooms();
+  await Promise.all([loadRooms(), loadDMs(), loadBlocks()]);
   const view = state.current;
-  if (!view) return;
-  let room;
-  try {
-    room = await api.get(roomPath(view.room.name));
-  } catch (error) {
-    if (state.current !== view) return;
-    if (error.status === 404) {
-      toast(`${view.room.name} is gone.`);
-      location.hash = "";
-    }
-    return;
-  }
-  if (state.current !== view) return;
-  view.room = room;
-  renderRoomHeader();
-  services.voice.show(room, room.my_role);
-  loadMembers(view);
+  if (!view || !(await refreshConversation(view))) return;
   if (view.messages.size === 0) return loadLatest(view);
   const newest = Math.max(...view.messages.keys());
   const stick = isNearBottom();
@@ -149,7 +161,7 @@ export async function catchUp() {
     const query = before == null ? "?limit=100" : `?before=${before}&limit=100`;
     let page;
     try {
-      page = await api.get(roomPath(view.room.name, "/messages") + query);
+      page = await api.get(viewPath(view, "/messages") + query);
     } catch (error) {
       toast(describe(error));
       return;
@@ -178,4 +190,32 @@ export async function catchUp() {
   if (missed) announce(`${missed} new messages while you were away`);
   if (stick) scrollToLatest();
   reloadThread(view);
+  scheduleMarkRead();
+}
+
+/// The open conversation as the server has it now: a room's settings and voice, a direct
+/// conversation's members. False when it is gone (or another was opened meanwhile).
+async function refreshConversation(view) {
+  try {
+    if (isDM(view)) {
+      const dm = await api.get(viewPath(view));
+      if (state.current !== view) return false;
+      view.dm = rememberDM(dm, { recent: false });
+    } else {
+      const room = await api.get(roomPath(view.room.name));
+      if (state.current !== view) return false;
+      view.room = room;
+      services.voice.show(room, room.my_role);
+    }
+  } catch (error) {
+    if (state.current !== view) return false;
+    if (error.status === 404) {
+      toast(`${viewTitle(view)} is gone.`);
+      location.hash = "";
+    }
+    return false;
+  }
+  renderRoomHeader();
+  loadMembers(view);
+  return true;
 }

@@ -35,7 +35,7 @@ export function setUpRoomDialog() {
       state.rooms.set(room.name, room);
       dialog.close();
       renderRoomList();
-      if (existing && state.current?.room.name === room.name) {
+      if (existing && state.current?.room?.name === room.name) {
         state.current.room = room;
         renderRoomHeader();
         services.voice.show(room, room.my_role);

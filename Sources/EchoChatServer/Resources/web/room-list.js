@@ -1,8 +1,11 @@
-// The sidebar: the rooms I am in and the public ones, with unread counts, how many are in voice,
-// and a search.
+// The sidebar: the rooms I am in and the public ones, with unread and mention counts, how many are
+// in voice, and a search that also sifts the direct messages below them (dm-list.js).
 
 import { api, state } from "./state.js";
 import { $, badge, describe, toast } from "./dom.js";
+import { roomKey } from "./conversation.js";
+import { takeCounts, unreadBadges } from "./unread.js";
+import { renderDMList } from "./dm-list.js";
 
 export function setUpRoomSearch() {
   let searchTimer = null;
@@ -20,6 +23,8 @@ export async function loadRooms() {
     const { rooms } = await api.get("/api/rooms");
     state.rooms = new Map(rooms.map((room) => [room.name, room]));
     state.inVoice = new Map(rooms.map((room) => [room.name, Number(room.in_voice) || 0]));
+    for (const key of [...state.unread.keys()]) if (key.startsWith("room:")) state.unread.delete(key);
+    for (const room of rooms) if (room.my_role) takeCounts(roomKey(room.name), room);
   } catch (error) {
     toast(describe(error));
   }
@@ -33,6 +38,7 @@ export function setInVoice(name, count) {
   renderRoomList();
 }
 
+/// Draws the sidebar's lists again: the rooms, and the direct messages under them.
 export function renderRoomList() {
   const matches = (room) => !state.search || room.name.toLowerCase().includes(state.search) || room.topic.toLowerCase().includes(state.search);
   const rooms = [...state.rooms.values()].filter(matches).sort((a, b) => a.name.localeCompare(b.name));
@@ -44,6 +50,7 @@ export function renderRoomList() {
   $("public-rooms-heading").hidden = others.length === 0;
   $("no-rooms").hidden = rooms.length > 0;
   $("no-rooms").textContent = state.search ? "No rooms match." : "No rooms yet: create the first one.";
+  renderDMList();
 }
 
 function roomItem(room) {
@@ -63,16 +70,8 @@ function roomItem(room) {
     voice.dataset.count = String(inVoice);
     link.append(" ", voice);
   }
-  const unread = state.unread.get(room.name) ?? 0;
-  if (unread > 0) {
-    const count = badge(unread > 99 ? "99+" : String(unread), "unread");
-    count.setAttribute("aria-hidden", "true");
-    const spoken = document.createElement("span");
-    spoken.className = "visually-hidden";
-    spoken.textContent = `, ${unread} unread`;
-    link.append(count, spoken);
-  }
-  if (state.current?.room.name === room.name) link.setAttribute("aria-current", "page");
+  if (room.my_role) link.append(...unreadBadges(roomKey(room.name)));
+  if (state.current?.key === roomKey(room.name)) link.setAttribute("aria-current", "page");
   item.append(link);
   return item;
 }
