@@ -34,7 +34,7 @@ export function setUpThread() {
   narrow.addEventListener("change", syncCover);
 }
 
-/// Opens the thread of message `id` of the open room. `opener` gets the focus back on closing;
+/// Opens the thread of message `id` of the open conversation. `opener` gets the focus back on closing;
 /// `quote` stands in for a parent that is not loaded.
 export function openThread(view, id, { opener = null, quote = null } = {}) {
   if (thread?.view === view && thread.id === id) {

@@ -5,7 +5,7 @@
 // message of a conversation opened with some.
 
 import { api, state } from "./state.js";
-import { badge } from "./dom.js";
+import { announce, badge } from "./dom.js";
 import { isMember, isMine, viewPath } from "./conversation.js";
 import { mentionsMe } from "./mentions.js";
 
@@ -103,7 +103,9 @@ export function placeUnreadDivider(view, list) {
   if (fromOthers.length === 0) return null;
   view.firstUnread = fromOthers[Math.min(unread, fromOthers.length) - 1];
   const item = list.querySelector(`[data-id="${view.firstUnread}"]`);
-  if (item) markFirstUnread(item);
+  if (!item) return null;
+  markFirstUnread(item);
+  announce(`${unread} new ${unread === 1 ? "message" : "messages"}`);
   return item;
 }
 
