@@ -73,6 +73,12 @@ extension StorageConformance {
         try expect(try await storage.readMarkers(of: carol.id, in: [lobby.id]) == [lobby.id: m2], "still at two")
         try expect(try await storage.markRead(m4, by: carol.id, in: lobby.id, at: t0), "to the end")
         try expect(try await counts(carol) == UnreadCount(unread: 0, mentions: 0), "all read")
+        // The messages of a blocked author are left out when asked.
+        _ = try await post(storage, "hello @carol", by: bob, in: lobby, mentions: MessageMentions(users: [carol.id]))
+        _ = try await post(storage, "and from me", by: alice, in: lobby)
+        let hidingBob = try await storage.unreadCounts(of: carol.id, in: [lobby.id], excludingAuthors: [bob.id])[lobby.id]
+        try expect(hidingBob == UnreadCount(unread: 1, mentions: 0), "bob's message left out: \(String(describing: hidingBob))")
+        try expect(try await counts(carol) == UnreadCount(unread: 2, mentions: 1), "and counted when not")
         let other = try await storage.createRoom(room("Other"), owner: alice.id)
         do {
             _ = try await storage.markRead(m1, by: carol.id, in: other.id, at: t0)

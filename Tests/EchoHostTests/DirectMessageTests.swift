@@ -160,6 +160,7 @@ struct DirectMessageTests {
             #expect(seenByBob?["body"] as? String == "from carol", "bob's socket skips alice: \(String(describing: seenByBob))")
             let bobHistory = try await client.get("/api/rooms/Lobby/messages", token: tokens["bob"])
             #expect((bobHistory["messages"] as? [[String: Any]])?.map { $0["body"] as? String } == ["from carol"], "\(bobHistory.text)")
+            #expect(try await UnreadTests.counts(client, "Lobby", tokens["bob"]) == (1, 0), "nor counted as unread for him")
             let carolHistory = try await client.get("/api/rooms/Lobby/messages", token: tokens["carol"])
             #expect((carolHistory["messages"] as? [[String: Any]])?.count == 2, "\(carolHistory.text)")
 

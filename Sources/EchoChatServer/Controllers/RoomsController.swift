@@ -30,7 +30,7 @@ struct RoomsController {
         let inVoice = try await (rooms.storage as? any VoiceChannelStore)?.voiceSeatCounts(at: Date()) ?? [:]
         // Unread counts of the rooms the caller belongs to: one read for the whole list.
         let member = listings.filter { $0.role != nil }.map(\.room.id)
-        let unread = try await (rooms.storage as? any UnreadStore)?.unreadCounts(of: principal.user.id, in: member) ?? [:]
+        let unread = try await ReadMarkers(storage: rooms.storage, bus: rooms.bus).counts(of: principal.user.id, in: member)
         return JSONBody.response(
             RoomsBody(
                 rooms: listings.map { listing in

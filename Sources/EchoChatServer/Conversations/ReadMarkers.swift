@@ -33,16 +33,18 @@ struct ReadMarkers: Sendable {
             throw EchoError.notFound("no such message in this room", code: "message_not_found")
         }
         let marker = try await store.readMarkers(of: user, in: [access.room.id])[access.room.id] ?? messageID
-        let counts = try await store.unreadCounts(of: user, in: [access.room.id])[access.room.id] ?? UnreadCount(unread: 0, mentions: 0)
+        let counts = try await self.counts(of: user, in: [access.room.id])[access.room.id] ?? UnreadCount(unread: 0, mentions: 0)
         let state = ReadStateBody(room: access.room, messageID: marker, counts: counts)
         if moved { await bus.publish(UserEvent(userID: user, frame: try WireJSON.buffer(ReadUpdatedFrame(state)))) }
         return state
     }
 
-    /// The user's counts in `rooms`; empty with a storage that keeps no markers.
+    /// The user's counts in `rooms`, without the messages of users they block (which they never
+    /// see); empty with a storage that keeps no markers.
     func counts(of userID: UserID, in rooms: [RoomID]) async throws -> [RoomID: UnreadCount] {
         guard let store = storage as? any UnreadStore, !rooms.isEmpty else { return [:] }
-        return try await store.unreadCounts(of: userID, in: rooms)
+        let blocked = try await (storage as? any DirectMessageStore)?.blockedUsers(by: userID).map(\.blockedID) ?? []
+        return try await store.unreadCounts(of: userID, in: rooms, excludingAuthors: Set(blocked))
     }
 
     /// A new member has read what was posted before they came.

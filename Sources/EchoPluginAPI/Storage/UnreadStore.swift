@@ -60,14 +60,22 @@ public protocol UnreadStore: Storage {
     /// The user's markers in `rooms`; a room without one is left out.
     func readMarkers(of userID: UserID, in rooms: [RoomID]) async throws -> [RoomID: MessageID]
 
-    /// The user's unread counts in each of `rooms`.
-    func unreadCounts(of userID: UserID, in rooms: [RoomID]) async throws -> [RoomID: UnreadCount]
+    /// The user's unread counts in each of `rooms`, leaving out the messages of
+    /// `excludingAuthors` (the users they block, whose messages they never see).
+    func unreadCounts(of userID: UserID, in rooms: [RoomID], excludingAuthors: Set<UserID>) async throws -> [RoomID: UnreadCount]
 
     /// The mentions of each of `messages` that mentions anyone.
     func mentions(in messages: [MessageID]) async throws -> [MessageID: MessageMentions]
 
     /// Replaces a message's mentions (after an edit).
     func setMentions(_ mentions: MessageMentions, of message: MessageID) async throws
+}
+
+extension UnreadStore {
+    /// The user's unread counts in each of `rooms`, every author counted.
+    public func unreadCounts(of userID: UserID, in rooms: [RoomID]) async throws -> [RoomID: UnreadCount] {
+        try await unreadCounts(of: userID, in: rooms, excludingAuthors: [])
+    }
 }
 
 extension TransferTable {

@@ -36,17 +36,23 @@ extension PostgresStorage: UnreadStore {
         return markers
     }
 
-    public func unreadCounts(of userID: UserID, in rooms: [RoomID]) async throws -> [RoomID: UnreadCount] {
+    public func unreadCounts(of userID: UserID, in rooms: [RoomID], excludingAuthors: Set<UserID>) async throws -> [RoomID: UnreadCount] {
         guard !rooms.isEmpty else { return [:] }
         let user = userID.rawValue
+        // The excluded authors' messages after the marker are read through their index only.
+        let excluded = excludingAuthors.map(\.rawValue).sorted()
         var counts: [RoomID: UnreadCount] = [:]
         for row in try await rows(
             """
             SELECT c.room_id, c.newest - c.marker_seq AS after,
                 CASE WHEN c.newest > c.marker_seq THEN (SELECT count(*) FROM messages d
-                    WHERE d.room_id = c.room_id AND d.deleted_at IS NOT NULL AND d.id > c.marker_id) ELSE 0 END AS gone,
+                    WHERE d.room_id = c.room_id AND d.deleted_at IS NOT NULL AND d.id > c.marker_id)
+                    + (SELECT count(*) FROM messages h WHERE h.room_id = c.room_id AND h.author_id = ANY(\(excluded)::bigint[])
+                        AND h.id > c.marker_id AND h.deleted_at IS NULL) ELSE 0 END AS gone,
                 CASE WHEN c.newest > c.marker_seq THEN (SELECT count(DISTINCT x.message_id) FROM message_mentions x
-                    WHERE x.room_id = c.room_id AND x.user_id IN (\(user), 0) AND x.message_id > c.marker_id) ELSE 0 END AS mentions
+                    JOIN messages m ON m.id = x.message_id
+                    WHERE x.room_id = c.room_id AND x.user_id IN (\(user), 0) AND x.message_id > c.marker_id
+                        AND NOT (m.author_id = ANY(\(excluded)::bigint[]))) ELSE 0 END AS mentions
             FROM (
                 SELECT r.room_id, COALESCE(s.last_seq, 0) AS newest, COALESCE(mk.message_id, 0) AS marker_id, COALESCE(mm.seq, 0) AS marker_seq
                 FROM unnest(\(rooms.map(\.rawValue))::bigint[]) AS r(room_id)

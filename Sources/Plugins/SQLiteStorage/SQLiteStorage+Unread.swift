@@ -35,8 +35,9 @@ extension SQLiteStorage: UnreadStore {
         }
     }
 
-    public func unreadCounts(of userID: UserID, in rooms: [RoomID]) async throws -> [RoomID: UnreadCount] {
+    public func unreadCounts(of userID: UserID, in rooms: [RoomID], excludingAuthors: Set<UserID>) async throws -> [RoomID: UnreadCount] {
         guard !rooms.isEmpty else { return [:] }
+        let excluded = excludingAuthors.map(\.rawValue).sorted()
         return try await read { db in
             let marker = try db.cachedStatement(
                 sql: "SELECT r.message_id, m.seq FROM read_markers r JOIN messages m ON m.id = r.message_id WHERE r.user_id = ? AND r.room_id = ?")
@@ -53,9 +54,23 @@ extension SQLiteStorage: UnreadStore {
                     counts[room] = UnreadCount(unread: 0, mentions: 0)
                     continue
                 }
-                let gone = try Int.fetchOne(deleted, arguments: [room.rawValue, markerID]) ?? 0
-                let mentions = try Int.fetchOne(mentioned, arguments: [room.rawValue, userID.rawValue, markerID]) ?? 0
-                counts[room] = UnreadCount(unread: max(0, Int(newest - markerSeq) - gone), mentions: mentions)
+                var gone = try Int.fetchOne(deleted, arguments: [room.rawValue, markerID]) ?? 0
+                var mentions = try Int.fetchOne(mentioned, arguments: [room.rawValue, userID.rawValue, markerID]) ?? 0
+                if !excluded.isEmpty {
+                    // Only the excluded authors' own messages after the marker are read, through their index.
+                    let marks = Array(repeating: "?", count: excluded.count).joined(separator: ",")
+                    let hidden = StatementArguments([room.rawValue, markerID] + excluded)
+                    gone += try Int.fetchOne(
+                        db, sql: "SELECT count(*) FROM messages WHERE room_id = ? AND id > ? AND deleted_at IS NULL AND author_id IN (\(marks))",
+                        arguments: hidden) ?? 0
+                    mentions -= try Int.fetchOne(
+                        db,
+                        sql: """
+                            SELECT count(DISTINCT x.message_id) FROM message_mentions x JOIN messages m ON m.id = x.message_id
+                            WHERE x.room_id = ? AND x.message_id > ? AND x.user_id IN (?, 0) AND m.author_id IN (\(marks))
+                            """, arguments: StatementArguments([room.rawValue, markerID, userID.rawValue] + excluded)) ?? 0
+                }
+                counts[room] = UnreadCount(unread: max(0, Int(newest - markerSeq) - gone), mentions: max(0, mentions))
             }
             return counts
         }

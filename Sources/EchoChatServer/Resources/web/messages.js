@@ -1,16 +1,19 @@
 // The open conversation's messages (a room's or a direct conversation's): the newest page,
-// scroll-back, editing and deleting, and keeping the view at the bottom while new ones arrive.
-// Their reactions are reactions.js's; their quotes, the Reply action and the "N replies" link are
-// replies.js's, and the thread panel is thread.js's; mentions are drawn by mentions.js, and the
-// "New messages" line and the read marker are unread.js's.
+// scroll-back, live changes, and keeping the view at the bottom while new ones arrive. How they are
+// grouped by author and day is message-group.js's, their toolbar (editing and deleting among its
+// actions) message-actions.js's. Their reactions are reactions.js's; their quotes, the Reply action
+// and the "N replies" link are replies.js's, and the thread panel is thread.js's; mentions are drawn
+// by mentions.js, and the "New messages" line and the read marker are unread.js's.
 
 import { api, state } from "./state.js";
-import { $, actionButton, announce, autosize, describe, formatTime, handle, memberBadges, showsHandle, toast } from "./dom.js";
-import { isMember, mayModerate, mayPost, messagePath, viewPath } from "./conversation.js";
+import { $, announce, describe, formatTime, handle, memberBadges, showsHandle, toast } from "./dom.js";
+import { isMember, viewPath } from "./conversation.js";
 import { mentionsMe, renderBody } from "./mentions.js";
 import { markFirstUnread, placeUnreadDivider, scheduleMarkRead } from "./unread.js";
-import { addReactionButton, reactionRow } from "./reactions.js";
-import { followDeletion, followEdits, renderQuote, renderThreadSummary, replyButton } from "./replies.js";
+import { reactionRow } from "./reactions.js";
+import { followDeletion, followEdits, renderQuote, renderThreadSummary } from "./replies.js";
+import { avatar, marginTime, regroup } from "./message-group.js";
+import { messageToolbar } from "./message-actions.js";
 import { threadMessage, threadRemoved } from "./thread-live.js";
 
 const PAGE_SIZE = 50;
@@ -52,7 +55,9 @@ export async function loadLatest(view) {
   scrollToLatest();
   view.ready = true;
   renderHistoryEdge(view);
-  revealFirstUnread(placeUnreadDivider(view, $("message-list")));
+  const firstUnread = placeUnreadDivider(view, $("message-list"));
+  regroup(view, [firstUnread]);  // the first unread message shows its author
+  revealFirstUnread(firstUnread);
   scheduleMarkRead();
 }
 
@@ -102,6 +107,7 @@ export function insertMessages(view, messages, { rebuild = false } = {}) {
   const bulk = messages.length > 1;
   if (bulk) $("messages").setAttribute("aria-busy", "true");
   const edited = [];
+  const drawn = [];
   for (const incoming of messages) {
     const existing = view.messages.get(incoming.id);
     const message = withKnown(incoming, existing);
@@ -114,6 +120,7 @@ export function insertMessages(view, messages, { rebuild = false } = {}) {
       continue;
     }
     const item = messageItem(message, view);
+    drawn.push(item);
     if (shown) {
       shown.replaceWith(item);
       continue;
@@ -121,6 +128,8 @@ export function insertMessages(view, messages, { rebuild = false } = {}) {
     const after = [...list.children].find((child) => Number(child.dataset.id) > message.id);
     list.insertBefore(item, after ?? null);
   }
+  // Who starts a group, and where a day starts, around what changed.
+  regroup(view, drawn);
   // Replies loaded here quote the new text.
   if (edited.length) followEdits(view, edited);
   if (bulk) $("messages").removeAttribute("aria-busy");
@@ -161,8 +170,9 @@ function authorBadges(message, view) {
   return member ? memberBadges(member) : [];
 }
 
-/// The author line: name, @username where it differs, room badges, time and "(edited)".
-export function messageMeta(message, view) {
+/// The author line: name, @username where it differs, room badges, time, and "(edited)". In the
+/// message list (`inList`) the day line above says the date and "(edited)" follows the text.
+export function messageMeta(message, view, { inList = false } = {}) {
   const header = document.createElement("div");
   header.className = "message-meta";
   const author = document.createElement("strong");
@@ -176,91 +186,46 @@ export function messageMeta(message, view) {
   badges.append(...authorBadges(message, view));
   const time = document.createElement("time");
   time.dateTime = message.created_at;
-  time.textContent = formatTime(message.created_at);
+  time.textContent = inList ? new Date(message.created_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : formatTime(message.created_at);
   time.title = new Date(message.created_at).toLocaleString();
   header.append(badges, " ", time);
-  if (message.edited_at) {
-    const edited = document.createElement("span");
-    edited.className = "muted edited";
-    edited.textContent = "(edited)";
-    header.append(" ", edited);
-  }
+  if (message.edited_at && !inList) header.append(" ", editedMark());
   return header;
+}
+
+function editedMark() {
+  const mark = document.createElement("span");
+  mark.className = "muted edited";
+  mark.textContent = "(edited)";
+  return mark;
 }
 
 function authorName(message) {
   return message.author.display_name || message.author.username;
 }
 
+/// One message's item: its toolbar, the avatar and author line of a group's first message (for
+/// the others, the author line is only for screen readers, and the time shows in the margin), the
+/// text, "(edited)", reactions, and the quote and thread link replies.js adds.
 function messageItem(message, view) {
   const item = document.createElement("li");
   item.className = "message";
   item.dataset.id = String(message.id);
-  const mine = message.author.username === state.me?.username;
-  if (mine) item.classList.add("mine");
+  item.dataset.author = message.author.username;
+  if (message.author.username === state.me?.username) item.classList.add("mine");
   if (mentionsMe(message)) item.classList.add("mentions-me");
+  const toolbar = messageToolbar(message, view, item);
+  if (toolbar) item.append(toolbar);
   const body = document.createElement("p");
   body.className = "message-body";
   renderBody(body, message);
-  item.append(messageMeta(message, view), body, reactionRow(message, view));
+  item.append(avatar(message.author), messageMeta(message, view, { inList: true }), marginTime(message), body);
+  if (message.edited_at) item.append(" ", editedMark());
+  item.append(reactionRow(message, view));
   if (message.id === view.firstUnread) markFirstUnread(item);
   renderQuote(item, message, view);
   renderThreadSummary(item, message, view);
-
-  const who = authorName(message);
-  const when = formatTime(message.created_at);
-  const member = isMember(view);
-  const actions = document.createElement("div");
-  actions.className = "message-actions";
-  if (member) actions.append(addReactionButton(message, `Add a reaction to the message by ${who} from ${when}`));
-  if (mayPost(view)) actions.append(replyButton(message, `Reply to the message by ${who} from ${when}`));
-  if (mine && member) actions.append(actionButton("Edit", `Edit your message from ${when}`, () => editMessage(message, item)));
-  if ((mine && member) || mayModerate(view)) {
-    actions.append(actionButton("Delete", `Delete the message by ${who} from ${when}`, () => deleteMessage(message)));
-  }
-  if (actions.childElementCount) item.append(actions);
   return item;
-}
-
-function editMessage(message, item) {
-  const view = state.current;
-  const body = item.querySelector(".message-body");
-  const editor = document.createElement("textarea");
-  editor.className = "edit-box";
-  editor.value = message.body;
-  editor.setAttribute("aria-label", "Edit message; Enter saves, Escape cancels");
-  body.replaceWith(editor);
-  autosize(editor);
-  editor.focus();
-  const finish = () => editor.replaceWith(body);
-  editor.addEventListener("keydown", async (event) => {
-    if (event.key === "Escape") {
-      event.stopPropagation();
-      finish();
-    } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      const text = editor.value;
-      if (!text.trim() || text === message.body) return finish();
-      try {
-        const updated = await api.patch(messagePath(message), { body: text });
-        if (state.current === view) insertMessages(view, [updated]);
-      } catch (error) {
-        toast(describe(error));
-        finish();
-      }
-    }
-  });
-}
-
-async function deleteMessage(message) {
-  if (!confirm("Delete this message?")) return;
-  const view = state.current;
-  try {
-    await api.delete(messagePath(message));
-    if (view && state.current === view) removeMessage(view, message.id);
-  } catch (error) {
-    toast(describe(error));
-  }
 }
 
 /// Takes a deleted message away, with what hangs on it: the quotes of its replies say it was
@@ -269,7 +234,10 @@ async function deleteMessage(message) {
 export function removeMessage(view, id) {
   const known = view.messages.get(id) ?? threadMessage(view, id);
   view.messages.delete(id);
-  $("message-list").querySelector(`[data-id="${id}"]`)?.remove();
+  const shown = $("message-list").querySelector(`[data-id="${id}"]`);
+  const next = shown?.nextElementSibling;
+  shown?.remove();
+  regroup(view, [next]);
   followDeletion(view, id);
   const parent = known?.reply_to ? view.messages.get(known.reply_to.id) : null;
   if (parent?.reply_count > 0) insertMessages(view, [{ ...parent, reply_count: parent.reply_count - 1 }]);

@@ -32,6 +32,13 @@ export class RealTime {
     this.setState("offline");
   }
 
+  /// Sends a frame (typing, presence) when the connection is up; whether it went.
+  send(frame) {
+    if (this.socket?.readyState !== WebSocket.OPEN || this.state !== "online") return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
   /// Gives a connection that is up the new access token, so it stays open past the old one's expiry.
   renew(token) {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ type: "auth", token }));

@@ -88,7 +88,8 @@ export function renderQuote(item, message, view) {
       const current = view.messages.get(Number(item.dataset.id));
       if (state.current === view && current?.reply_to) showOriginal(view, current.reply_to, quote);
     });
-    item.querySelector(":scope > .message-meta").after(quote);
+    // Just above the text (or the box editing it), under the author line.
+    item.querySelector(":scope > .message-body, :scope > .edit-box").before(quote);
   }
   fillQuote(quote, message.reply_to);
 }

@@ -120,5 +120,8 @@ export function markFirstUnread(item) {
   text.textContent = "New messages";
   line.append(text);
   item.classList.add("first-unread");
-  item.prepend(line);
+  // Under the day's line when the message has one (message-group.js).
+  const day = item.querySelector(":scope > .day-divider");
+  if (day) day.after(line);
+  else item.prepend(line);
 }
