@@ -10,8 +10,11 @@ live by the other. Alice mentions @bob in a room Bob is not looking at: his room
 mention badge beside the unread count; when he opens the room, "New messages" stands above the
 first unread message and the mention is highlighted. A group conversation is started from the New
 dialog, Dave is added to it and Alice leaves it, Bob seeing each change live. Bob then changes whom
-he takes direct messages from in the Account dialog. Screenshots go to --artifacts. Exit 0 when
-every check held.
+he takes direct messages from in the Account dialog. While Alice types, Bob sees "… is typing…"
+under the messages until it expires or her message arrives. Bob's quick messages read as one group
+under one header, with the day's line above, and the toolbar of a message works from the keyboard.
+Bob sees Alice's presence beside her name: online, idle once her tab is hidden, offline once her
+browser is closed. Screenshots go to --artifacts. Exit 0 when every check held.
 """
 
 import argparse
@@ -26,6 +29,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -180,8 +184,17 @@ class Person:
         return self.driver.find_element(
             By.XPATH, f"//ol[@id='message-list']/li[.//p[@class='message-body' and normalize-space()='{text}']]")
 
+    def hover(self, element):
+        """Puts the pointer over an element: a message shows its toolbar while the pointer is on it."""
+        ActionChains(self.driver).move_to_element(element).perform()
+        return element
+
     def message_button(self, text, label):
-        return self.message_item(text).find_element(By.XPATH, f".//div[@class='message-actions']/button[text()='{label}']")
+        """A button of the toolbar of the message with this text ("Reply", "Edit", …), the pointer on the message."""
+        item = self.hover(self.message_item(text))
+        button = item.find_element(By.XPATH, f".//div[contains(@class,'message-actions')]/button[@data-action='{label.lower()}']")
+        self.wait(button.is_displayed, f"the {label} button over the message")
+        return button
 
     def quote_of(self, text):
         return self.js(
@@ -226,6 +239,55 @@ class Person:
               spoken: link.querySelector('.visually-hidden')?.textContent ?? null,
             };
             """, link_css)
+
+    def record_frames(self):
+        """From now on, keeps what the page sends over its WebSocket (the typing and presence frames)."""
+        self.js(
+            """
+            if (!window.__sentFrames) {
+              window.__sentFrames = [];
+              const send = WebSocket.prototype.send;
+              WebSocket.prototype.send = function (data) {
+                try { window.__sentFrames.push(JSON.parse(data)); } catch {}
+                return send.call(this, data);
+              };
+            }
+            window.__sentFrames.length = 0;
+            """)
+
+    def sent(self, kind):
+        return self.js("return (window.__sentFrames ?? []).filter((frame) => frame.type === arguments[0])", kind)
+
+    def presence(self, css):
+        """The presence dot inside the element `css`: its state and its spoken word, or None."""
+        return self.js(
+            """
+            const dot = document.querySelector(arguments[0])?.querySelector('.presence-dot');
+            return dot ? dot.dataset.presence + ' ' + dot.getAttribute('aria-label') : null;
+            """, css)
+
+    def group_layout(self):
+        """Each message of the list: its text, whether it starts a group, whether its header and avatar
+        are seen, what a screen reader hears as its author, and the day's line above it."""
+        return self.js(
+            """
+            return [...document.querySelectorAll('#message-list > li')].map((li) => {
+              const avatar = li.querySelector(':scope > .avatar');
+              return {
+                text: li.querySelector(':scope > .message-body')?.textContent ?? null,
+                start: li.classList.contains('group-start'),
+                header: li.querySelector(':scope > .message-meta').getBoundingClientRect().height > 2,
+                spoken: li.querySelector(':scope > .message-meta .author').textContent,
+                avatar: avatar && avatar.getClientRects().length ? avatar.textContent : null,
+                day: li.querySelector(':scope > .day-divider')?.textContent ?? null,
+              };
+            });
+            """)
+
+    def console_problems(self):
+        self.collect_console()
+        return [entry["message"] for entry in self.console
+                if entry["level"] == "SEVERE" and ("Content Security Policy" in entry["message"] or "Uncaught" in entry["message"])]
 
     def toast(self):
         return self.text("#toast") if self.visible("#toast") else ""
@@ -335,7 +397,7 @@ def run(args):
         print("reply: bob replied in the conversation, alice saw the quote and '1 reply' live and answered in the thread ('2 replies' for bob)")
 
         # Reaction: bob reacts to alice's message from the picker; alice sees it live.
-        bob.message_item(private).find_element(By.CSS_SELECTOR, "button.add-reaction").click()
+        bob.message_button(private, "React").click()
         bob.wait(lambda: bob.finds("#message-list .reaction-picker"), "the reaction picker")
         bob.find('#message-list .reaction-picker button[aria-label="React with 🎉"]').click()
         bob.wait(lambda: bob.reactions_of(private) == [("🎉 1", True)], "bob's 🎉 on alice's message")
@@ -380,6 +442,86 @@ def run(args):
                  "bob's read marker in Team Room to reach the server")
         bob.screenshot("06-unread-divider-bob")
         print(f"unread divider: 'New messages' above the first of 3 unread in {TEAM} (after {welcome!r}); the mention highlighted; read on the server")
+
+        # Typing: alice types in Team Room, where bob is too; he sees the line under the messages.
+        typing_line = "Alice Example (@alice) is typing…"
+        alice.record_frames()
+        box = alice.find("#composer-input")
+        box.send_keys("   ")
+        box.send_keys(Keys.BACKSPACE * 3)
+        # Over 2 s since her last message (and its typing frame): the next key may send another.
+        time.sleep(2.1)
+        check(alice.sent("typing") == [], f"no typing frame for a blank box: {alice.sent('typing')}")
+        check(bob.text("#typing") == "", f"nothing typing for bob yet: {bob.text('#typing')!r}")
+        draft = "Writing up the release summary now"
+        box.send_keys(draft)
+        bob.wait(lambda: bob.text("#typing") == typing_line, "alice's typing line for bob")
+        seen = time.monotonic()
+        check(bob.find("#typing").get_attribute("aria-live") == "polite", "the typing line is a polite live region")
+        check(alice.text("#typing") == "", f"alice does not see herself typing: {alice.text('#typing')!r}")
+        frames = alice.sent("typing")
+        check(frames == [{"type": "typing", "room": TEAM}], f"one typing frame for a burst of keys: {frames}")
+        bob.wait(lambda: bob.text("#typing") == "", "the typing line to expire", timeout=12)
+        lasted = time.monotonic() - seen
+        check(3.5 <= lasted <= 7.5, f"the line lasted {lasted:.1f} s, about 5 expected")
+        box.send_keys(", done")
+        bob.wait(lambda: bob.text("#typing") == typing_line, "the line again when alice types on")
+        box.send_keys(Keys.ENTER)
+        bob.wait(lambda: bob.has_message(draft + ", done"), "alice's message for bob")
+        check(bob.text("#typing") == "", f"the line gone as her message arrived: {bob.text('#typing')!r}")
+        check(len(alice.sent("typing")) == 2, f"two frames in all: {alice.sent('typing')}")
+        print(f"typing: bob saw {typing_line!r} under Team Room's messages while alice typed (one frame per burst, none for a blank box); it expired after {lasted:.1f} s and went at once when her message arrived")
+
+        # Grouping: three quick messages from bob in Side Room read as one group with one header.
+        bob.open_room(SIDE)
+        quick = ["Three quick notes:", "the build is green,", "and the docs are merged."]
+        for text in quick:
+            bob.say(text)
+            bob.wait(lambda: bob.has_message(text), "bob's quick message")
+        layout = bob.group_layout()
+        check([item["text"] for item in layout] == quick, f"the messages: {layout}")
+        check([item["start"] for item in layout] == [True, False, False], f"one group: {layout}")
+        check([item["header"] for item in layout] == [True, False, False], f"one header seen: {layout}")
+        check([item["avatar"] for item in layout] == ["BE", None, None], f"one avatar: {layout}")
+        check([item["spoken"] for item in layout] == ["Bob Example"] * 3, f"each message still names its author to a screen reader: {layout}")
+        check([item["day"] for item in layout] == ["Today", None, None], f"the day's line above the first: {layout}")
+        second = bob.hover(bob.message_item(quick[1]))
+        check(second.find_element(By.CSS_SELECTOR, ".margin-time").is_displayed(), "the time in the margin of a later message on hover")
+        # The toolbar from the keyboard: out of sight until the focus comes into the message.
+        ActionChains(bob.driver).move_to_element(bob.find("#room-title")).perform()
+        last = bob.message_item(quick[2])
+        react = last.find_element(By.CSS_SELECTOR, ".message-actions button[data-action='react']")
+        check(not react.is_displayed(), "the toolbar hidden while neither the pointer nor the focus is on the message")
+        bob.js("arguments[0].focus()", react)
+        check(react.is_displayed(), "the toolbar shown once the focus is in it")
+        labels = bob.js("return [...arguments[0].querySelectorAll('.message-actions button')].map((b) => [b.dataset.action, b.getAttribute('aria-label')])", last)
+        prefixes = ["Add a reaction to the message by Bob Example from ", "Reply to the message by Bob Example from ",
+                    "Edit your message from ", "Delete the message by Bob Example from "]
+        check([action for action, _ in labels] == ["react", "reply", "edit", "delete"]
+              and all(label.startswith(prefix) for (_, label), prefix in zip(labels, prefixes)), f"the toolbar's buttons and labels: {labels}")
+        bob.driver.switch_to.active_element.send_keys(Keys.TAB)
+        bob.driver.switch_to.active_element.send_keys(Keys.TAB)
+        check(bob.js("return document.activeElement.dataset.action") == "edit", "Tab reaches the Edit button")
+        check(bob.driver.switch_to.active_element.is_displayed(), "the Edit button seen while it has the focus")
+        bob.driver.switch_to.active_element.send_keys(Keys.ENTER)
+        editor = bob.wait(lambda: bob.finds("#message-list textarea.edit-box"), "the edit box")[0]
+        check(bob.js("return document.activeElement.classList.contains('edit-box')"), "the focus in the edit box")
+        editor.send_keys(Keys.CONTROL, "a")
+        editor.send_keys("and the docs are merged, finally.")
+        editor.send_keys(Keys.ENTER)
+        bob.wait(lambda: bob.has_message("and the docs are merged, finally."), "bob's edit")
+        check("(edited)" in bob.message_item("and the docs are merged, finally.").text, "the edit is marked")
+        check(bob.js("return document.activeElement.dataset.action") == "edit", "the focus back on the Edit button after saving")
+        check([item["start"] for item in bob.group_layout()] == [True, False, False], "still one group after the edit")
+        # Deleting the group's first message: the next one takes the header and the day's line.
+        bob.message_button(quick[0], "Delete").click()
+        bob.driver.switch_to.alert.accept()
+        bob.wait(lambda: not bob.has_message(quick[0]), "the deletion")
+        layout = bob.group_layout()
+        check([(item["start"], item["header"], item["avatar"], item["day"]) for item in layout] == [(True, True, "BE", "Today"), (False, False, None, None)],
+              f"the group after its first message went: {layout}")
+        bob.screenshot("06b-grouping-bob")
+        print("grouping: bob's three quick messages showed one header and avatar under the 'Today' line; Tab reached the toolbar's Edit button and the edit kept the group; deleting the first moved the header to the next")
 
         # Group: alice starts one with bob from the New dialog, adds dave, and leaves; bob sees it all live.
         alice.find("#new-dm").click()
@@ -446,18 +588,62 @@ def run(args):
         bob.find("#account-close").click()
         print("block: bob blocked dave from the member dialog; dave's message left his view and the Account dialog lists him")
 
-        # The sidebar on a phone.
+        # Presence: alice online in Team Room's member list and beside their conversation; idle once
+        # her tab is hidden, online again when it is back; offline once her browser is closed.
+        alice_row = '#member-list button.member[data-username="alice"]'
+        bob.wait(lambda: bob.presence(alice_row) == "online online", "alice online in bob's member list")
+        check(bob.find(alice_row).get_attribute("aria-label").endswith(", owner, online"), f"her row's label: {bob.find(alice_row).get_attribute('aria-label')!r}")
+        bob.wait(lambda: bob.presence(dm_link) == "online online", "alice online beside bob's conversation with her")
+        check(bob.presence('#member-list button.member[data-username="carol"]') == "offline offline", "carol, never connected, offline")
+        alice.record_frames()
+        alice.js(
+            """
+            Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+            Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+            document.dispatchEvent(new Event('visibilitychange'));
+            document.dispatchEvent(new Event('visibilitychange'));
+            """)
+        bob.wait(lambda: bob.presence(alice_row) == "idle idle", "alice idle once her tab is hidden", timeout=10)
+        check(bob.presence(dm_link) == "idle idle", "idle beside the conversation too")
+        check(bob.find(alice_row).get_attribute("aria-label").endswith(", idle"), "her row's label says idle")
+        bob.screenshot("10-presence-idle-bob")
+        alice.js(
+            """
+            delete document.visibilityState;
+            delete document.hidden;
+            document.dispatchEvent(new Event('visibilitychange'));
+            """)
+        bob.wait(lambda: bob.presence(alice_row) == "online online", "alice online again with her tab back", timeout=10)
+        frames = alice.sent("presence")
+        check(frames == [{"type": "presence", "status": "idle"}, {"type": "presence", "status": "online"}], f"only the changes sent: {frames}")
+        problems = alice.console_problems()
+        check(not problems, f"alice's browser reported: {problems}")
+        people.remove(alice)
+        alice.quit()
+        closed = time.monotonic()
+        bob.wait(lambda: bob.presence(alice_row) == "offline offline", "alice offline once her browser closed", timeout=15)
+        gone = time.monotonic() - closed
+        check(gone <= 10, f"offline after {gone:.1f} s")
+        check(bob.presence(dm_link) == "offline offline", "offline beside the conversation too")
+        print(f"presence: bob saw alice online in the member list and beside their conversation, idle when her tab was hidden (only the changes sent), online again, and offline {gone:.1f} s after her browser closed")
+
+        # The sidebar on a phone, and a tap on a message to show its toolbar.
         bob.driver.set_window_size(390, 844)
         time.sleep(0.3)
+        tapped = later[0]
+        bob.message_item(tapped).find_element(By.CSS_SELECTOR, ".message-body").click()
+        bob.wait(lambda: "show-actions" in bob.message_item(tapped).get_attribute("class"), "a tap to show the toolbar on a phone")
+        check(bob.message_item(tapped).find_element(By.CSS_SELECTOR, "button[data-action='reply']").is_displayed(), "the toolbar's buttons within reach")
+        bob.screenshot("09a-phone-toolbar-bob")
+        bob.find("#room-title").click()
+        bob.wait(lambda: "show-actions" not in bob.message_item(tapped).get_attribute("class"), "a tap elsewhere to hide it")
         bob.find("#menu-toggle").click()
         bob.wait(lambda: bob.find("#sidebar").rect["x"] >= 0, "the drawer to open")
         time.sleep(0.3)
         bob.screenshot("09-phone-sidebar-bob")
 
         for person in people:
-            person.collect_console()
-            problems = [entry["message"] for entry in person.console
-                        if entry["level"] == "SEVERE" and ("Content Security Policy" in entry["message"] or "Uncaught" in entry["message"])]
+            problems = person.console_problems()
             check(not problems, f"{person.name}'s browser reported: {problems}")
         print(f"screenshots in {args.artifacts}")
     finally:

@@ -27,6 +27,7 @@ from livekit import api as livekit_api
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -196,18 +197,27 @@ class Person:
         return text in self.message_texts()
 
     def author_of(self, text):
-        """The author line of the message with this text: name, the @username beside it, badges."""
+        """The author line seen above the message with this text: name, the @username beside it,
+        badges. A message that continues its author's group shows it at the group's head."""
         return self.js(
             """
             const item = [...document.querySelectorAll('#message-list > li')]
               .find((li) => li.querySelector('.message-body')?.textContent === arguments[0]);
             if (!item) return null;
-            const author = item.querySelector('.message-meta .author');
+            const wrong = (error) => ({ name: null, handle: null, badges: [], error });
+            let head = item;
+            while (head.classList.contains('continued')) {
+              head = head.previousElementSibling;
+              if (!head || head.dataset.author !== item.dataset.author) return wrong('a continued message under someone else');
+            }
+            const meta = head.querySelector(':scope > .message-meta');
+            if (!head.classList.contains('group-start') || meta.getBoundingClientRect().height <= 2) return wrong('no header seen');
+            const author = meta.querySelector('.author');
             const next = author.nextElementSibling;
             return {
               name: author.textContent,
               handle: next && next.classList.contains('handle') ? next.textContent : null,
-              badges: [...item.querySelectorAll('.author-badges .badge')].map((badge) => badge.textContent),
+              badges: [...meta.querySelectorAll('.author-badges .badge')].map((badge) => badge.textContent),
             };
             """, text)
 
@@ -284,8 +294,13 @@ class Person:
         self.wait(lambda: self.text("#room-title") == name, f"{name} to open")
 
     def message_button(self, text, label):
-        return self.driver.find_element(
-            By.XPATH, f"//li[contains(@class,'message')][.//p[@class='message-body' and text()='{text}']]//button[text()='{label}']")
+        """A button of the message's toolbar ("Reply", "Edit", "Delete"), with the pointer over the
+        message: the toolbar shows while it is there (or the focus is in the message)."""
+        item = self.message_item(text)
+        ActionChains(self.driver).move_to_element(item).perform()
+        button = item.find_element(By.XPATH, f".//div[contains(@class,'message-actions')]/button[@data-action='{label.lower()}']")
+        self.wait(button.is_displayed, f"the {label} button over the message")
+        return button
 
     def open_member(self, username):
         self.find(f'#member-list button.member[data-username="{username}"]').click()
@@ -357,6 +372,11 @@ def run(args):
         check(texts == [f"history {n:03d}" for n in range(1, HISTORY + 1)], f"scroll-back shows every message once, in order ({len(texts)} shown)")
         ids = bob.message_ids()
         check(ids == sorted(set(ids)), "message ids in the list increase and never repeat")
+        # Alice's 120 posts within a few minutes read as one group, its header on the oldest, across
+        # the pages loaded one before the other (unless the day changed meanwhile).
+        starts = bob.js("return [...document.querySelectorAll('#message-list > li.group-start')].map((li) => li.querySelector('.message-body').textContent)")
+        days = bob.js("return [...document.querySelectorAll('#message-list .day-divider')].map((line) => line.textContent)")
+        check(starts == ["history 001"] and days == ["Today"] or len(days) > 1, f"one group under one day's line: {starts}, {days}")
         bob.screenshot("04-scroll-back")
         print(f"scroll-back: {len(texts)} history messages, in order")
 

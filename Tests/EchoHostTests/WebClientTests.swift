@@ -110,7 +110,7 @@ struct WebClientTests {
     }
 
     @Test(
-        "headless Chromium: a conversation from the member list, a reply and a reaction in it seen live, a mention badge, the unread divider, groups, dm_policy and blocks",
+        "headless Chromium: a conversation from the member list, a reply and a reaction in it seen live, a mention badge, the unread divider, typing, grouped messages with a keyboard toolbar, groups, dm_policy, blocks and presence",
         .timeLimit(.minutes(5)))
     func conversationsBrowser() async throws {
         let python = try LiveKitInterop.python()
@@ -124,7 +124,7 @@ struct WebClientTests {
                 ],
                 in: root.path, executable: python, timeout: .seconds(240))
             #expect(status == 0, "\(output)")
-            for step in ["dm: alice started conversation", "reply: bob replied in the conversation", "reaction: bob's", "mention: alice's @bob", "unread divider: 'New messages'", "group:", "settings:", "block:"] {
+            for step in ["dm: alice started conversation", "reply: bob replied in the conversation", "reaction: bob's", "mention: alice's @bob", "unread divider: 'New messages'", "typing: bob saw", "grouping: bob's three quick messages", "group:", "settings:", "block:", "presence: bob saw alice online"] {
                 #expect(output.contains(step), "missing \(step.debugDescription) in:\n\(output)")
             }
             #expect(output.contains("conversations: every check passed"), "\(output)")

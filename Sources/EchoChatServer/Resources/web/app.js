@@ -6,9 +6,11 @@
 // joining and leaving rooms), dms.js (direct conversations), room-header.js, messages.js (with
 // reactions.js, mentions.js, and replies.js with thread.js and thread-live.js, the thread panel),
 // composer.js, unread.js (counts, badges, read markers), members.js, member-dialog.js,
-// room-dialog.js, account.js (direct message policy, blocks), live.js (live events), voice.js (with
-// voice-roster.js and voice-moderation.js), layout.js (drawers, theme); state.js, conversation.js
-// (a room or a direct conversation, alike) and dom.js are shared.
+// room-dialog.js, account.js (direct message policy, blocks), live.js (live events), typing.js
+// ("… is typing"), presence.js (mine, and others' dots), voice.js (with voice-roster.js and
+// voice-moderation.js), layout.js (drawers, theme); messages.js draws with message-group.js (groups,
+// day lines, avatars) and message-actions.js (the toolbar, editing, deleting); state.js,
+// conversation.js (a room or a direct conversation, alike) and dom.js are shared.
 
 import { RealTime } from "./realtime.js";
 import { VoicePanel } from "./voice.js";
@@ -31,6 +33,8 @@ import { setUpInvites } from "./members.js";
 import { setUpMemberDialog } from "./member-dialog.js";
 import { openRoomDialog, setUpRoomDialog } from "./room-dialog.js";
 import { catchUp, handleEvent } from "./live.js";
+import { setUpTyping } from "./typing.js";
+import { presenceReady, setUpPresence } from "./presence.js";
 
 // MARK: Start-up
 
@@ -60,7 +64,10 @@ async function boot() {
 function setUpApp() {
   const realtime = new RealTime(api, {
     onEvent: handleEvent,
-    onReady: (isReconnect) => { if (isReconnect) catchUp(); },
+    onReady: (isReconnect) => {
+      presenceReady();
+      if (isReconnect) catchUp();
+    },
     onStateChange: showConnection,
   });
   services.realtime = realtime;
@@ -108,6 +115,8 @@ function setUpApp() {
   setUpInvites();
   setUpRoomDialog();
   setUpMemberDialog();
+  setUpTyping();
+  setUpPresence();
 }
 
 async function showApp() {

@@ -2,6 +2,7 @@
 
 import { api, services, state } from "./state.js";
 import { $, busy, describe } from "./dom.js";
+import { clearTyping } from "./typing.js";
 
 /// `onSignedIn` opens the app once the session is stored.
 export function setUpAuthForms(onSignedIn) {
@@ -89,6 +90,8 @@ export function showAuth(notice = "") {
   state.blocked.clear();
   state.dmPolicy = null;
   state.inVoice.clear();
+  state.presence.clear();
+  clearTyping();
   state.me = null;
   // Nothing of the last user stays behind for the next one.
   history.replaceState(null, "", location.pathname + location.search);

@@ -1,11 +1,12 @@
 // The sidebar's direct messages: my conversations, the most recently active first, each named by
-// the other person (or the group's name) with its unread and mention badges. GET /api/dms fills
-// it; dm.created and each conversation's messages keep it current.
+// the other person (with their presence dot, once known) or the group's name, with its unread and
+// mention badges. GET /api/dms fills it; dm.created and each conversation's messages keep it current.
 
 import { api, state } from "./state.js";
 import { $, badge, describe, handle, showsHandle, toast } from "./dom.js";
 import { dmKey, dmTitle, othersIn } from "./conversation.js";
 import { takeCounts, unreadBadges } from "./unread.js";
+import { presenceDot } from "./presence.js";
 
 /// The order of activity: a conversation with a higher number was active more recently.
 let lastActivity = 0;
@@ -70,6 +71,9 @@ function dmItem(dm) {
   name.className = "room-name";
   const other = dm.kind === "direct" ? othersIn(dm)[0] : null;
   if (other) {
+    // Their presence, once a member list or a frame has told it.
+    const dot = presenceDot(other.username);
+    if (dot) link.append(dot);
     // A display name is never shown alone: the @username goes beside it.
     name.textContent = other.display_name || other.username;
     if (showsHandle(other)) name.append(" ", handle(other));

@@ -1,13 +1,14 @@
 // What the live connection reports (messages, reactions and members of rooms and direct
-// conversations, new conversations, read markers moved in other tabs, blocks, room settings, voice
-// rosters, queues, offered seats and moves), and catching up on what was missed while it was down.
+// conversations, who is typing, presence, new conversations, read markers moved in other tabs,
+// blocks, room settings, voice rosters, queues, offered seats and moves), and catching up on what
+// was missed while it was down.
 
 import { roomPath } from "./api.js";
 import { api, services, state } from "./state.js";
 import { $, announce, describe, toast } from "./dom.js";
 import { isDM, isHere, isMine, keyOf, viewPath, viewTitle } from "./conversation.js";
 import { loadRooms, renderRoomList, setInVoice } from "./room-list.js";
-import { loadDMs, noteDMActivity, rememberDM } from "./dm-list.js";
+import { loadDMs, noteDMActivity, rememberDM, renderDMList } from "./dm-list.js";
 import { dmCreated, dmMemberEvent } from "./dms.js";
 import { applyBlocks, loadBlocks } from "./account.js";
 import { countMessage, scheduleMarkRead, takeCounts } from "./unread.js";
@@ -18,6 +19,8 @@ import { loadMembers, renderMembers } from "./members.js";
 import { applyReactionEvent } from "./reactions.js";
 import { reloadThread } from "./thread.js";
 import { threadMessageCreated, threadMessageUpdated } from "./thread-live.js";
+import { stoppedTyping, typingEvent } from "./typing.js";
+import { setPresence } from "./presence.js";
 
 /// Rooms that sent a `voice.roster`: their `voice.occupancy` (kept for older clients) is passed over.
 const rosterRooms = new Set();
@@ -29,6 +32,8 @@ export function handleEvent(frame) {
   switch (frame.type) {
     case "message.created": {
       const { message } = frame;
+      // Their message is what they were typing.
+      stoppedTyping(keyOf(frame), message.author.username);
       // A conversation not known yet (its dm.created is on its way): the list comes with its counts.
       if (frame.dm != null && !noteDMActivity(frame.dm, message)) loadDMs();
       if (here) {
@@ -110,6 +115,17 @@ export function handleEvent(frame) {
     case "dm.created":
       dmCreated(frame);
       break;
+    case "typing":
+      typingEvent(frame);
+      break;
+    case "presence": {
+      const username = frame.user?.username;
+      // Known already: the dots change in place. New: the lists that show it are drawn again.
+      if (!setPresence(username, frame.status)) break;
+      renderDMList();
+      if (view?.members.has(username)) renderMembers(view);
+      break;
+    }
     case "read.updated":
       // My marker moved in another tab (or from another device).
       takeCounts(keyOf(frame), frame);

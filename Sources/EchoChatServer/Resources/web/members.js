@@ -1,6 +1,6 @@
-// The open conversation's member list, with a Message button beside each person that starts (or
-// opens) a direct conversation with them; inviting someone to a room, or adding someone to a group
-// conversation.
+// The open conversation's member list, with each person's presence dot (presence.js) and a Message
+// button beside each person that starts (or opens) a direct conversation with them; inviting
+// someone to a room, or adding someone to a group conversation.
 
 import { roomPath } from "./api.js";
 import { RANK, api, state } from "./state.js";
@@ -9,6 +9,8 @@ import { isDM } from "./conversation.js";
 import { memberActions, openMemberDialog } from "./member-dialog.js";
 import { refreshAuthorBadges } from "./messages.js";
 import { addToGroup, messagePerson } from "./dms.js";
+import { presenceDot, presenceWords, setPresence } from "./presence.js";
+import { renderDMList } from "./dm-list.js";
 
 export function setUpInvites() {
   $("invite-form").addEventListener("submit", (event) => {
@@ -27,6 +29,9 @@ export async function loadMembers(view) {
     const { members } = await api.get(roomPath(view.room.name, "/members"));
     if (state.current !== view) return;
     view.members = new Map(members.map((member) => [member.user.username, member]));
+    // With presence on, each member carries theirs: one-to-one conversations in the sidebar may now show a dot.
+    const learned = members.filter((member) => member.presence && setPresence(member.user.username, member.presence));
+    if (learned.length) renderDMList();
   } catch (error) {
     if (state.current !== view) return;
     if (error.status !== 403 && error.status !== 404) toast(describe(error));
@@ -47,10 +52,13 @@ export function renderMembers(view) {
     button.dataset.username = member.user.username;
     const name = document.createElement("span");
     name.textContent = member.user.display_name || member.user.username;
+    const dot = presenceDot(member.user.username);
+    if (dot) button.append(dot);
     button.append(name);
     if (showsHandle(member.user)) button.append(" ", handle(member.user));
     button.append(...memberBadges(member));
-    button.setAttribute("aria-label", `${member.user.display_name} (@${member.user.username}), ${member.role}`);
+    button.dataset.label = `${member.user.display_name} (@${member.user.username}), ${member.role}`;
+    button.setAttribute("aria-label", button.dataset.label + presenceWords(member.user.username));
     const canAct = memberActions(member).any;
     button.disabled = !canAct;
     if (canAct) button.addEventListener("click", () => openMemberDialog(member));

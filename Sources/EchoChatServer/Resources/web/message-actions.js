@@ -119,11 +119,8 @@ function editMessage(message, item) {
       if (!text.trim() || text === message.body) return finish();
       try {
         const updated = await api.patch(messagePath(message), { body: text });
-        if (state.current !== view) return;
-        const hadFocus = editor === document.activeElement;
-        insertMessages(view, [updated]);
-        // The message is drawn anew: the focus goes to its Edit button again.
-        if (hadFocus) document.querySelector(`#message-list > li[data-id="${updated.id}"] .message-actions [data-action="edit"]`)?.focus({ preventScroll: true });
+        // Drawn anew (here or by its event): the focus goes to its Edit button again.
+        if (state.current === view) insertMessages(view, [updated]);
       } catch (error) {
         toast(describe(error));
         finish();

@@ -111,7 +111,7 @@ export function marginTime(message) {
   time.className = "margin-time";
   time.setAttribute("aria-hidden", "true");
   time.dateTime = message.created_at;
-  time.textContent = new Date(message.created_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  time.textContent = new Date(message.created_at).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
   time.title = new Date(message.created_at).toLocaleString();
   return time;
 }

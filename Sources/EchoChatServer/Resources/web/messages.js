@@ -122,7 +122,9 @@ export function insertMessages(view, messages, { rebuild = false } = {}) {
     const item = messageItem(message, view);
     drawn.push(item);
     if (shown) {
+      const focused = shown.contains(document.activeElement) ? document.activeElement : null;
       shown.replaceWith(item);
+      if (focused) keepFocus(item, focused);
       continue;
     }
     const after = [...list.children].find((child) => Number(child.dataset.id) > message.id);
@@ -133,6 +135,14 @@ export function insertMessages(view, messages, { rebuild = false } = {}) {
   // Replies loaded here quote the new text.
   if (edited.length) followEdits(view, edited);
   if (bulk) $("messages").removeAttribute("aria-busy");
+}
+
+/// The focus was in a message drawn anew: it goes to the same action of its toolbar (the Edit
+/// button from the box that edited it), else to the toolbar's first button.
+function keepFocus(item, focused) {
+  const action = focused.classList.contains("edit-box") ? "edit" : focused.dataset.action;
+  const target = (action && item.querySelector(`.message-actions [data-action="${action}"]`)) ?? item.querySelector(".message-actions button");
+  target?.focus({ preventScroll: true });
 }
 
 function withKnown(incoming, existing) {
@@ -236,8 +246,11 @@ export function removeMessage(view, id) {
   view.messages.delete(id);
   const shown = $("message-list").querySelector(`[data-id="${id}"]`);
   const next = shown?.nextElementSibling;
+  const hadFocus = shown?.contains(document.activeElement);
   shown?.remove();
   regroup(view, [next]);
+  // Deleted from its toolbar: the keyboard carries on from the next message (or the message box).
+  if (hadFocus) (next?.querySelector(".message-actions button") ?? $("composer-input")).focus({ preventScroll: true });
   followDeletion(view, id);
   const parent = known?.reply_to ? view.messages.get(known.reply_to.id) : null;
   if (parent?.reply_count > 0) insertMessages(view, [{ ...parent, reply_count: parent.reply_count - 1 }]);

@@ -14,6 +14,7 @@ import { cancelReply } from "./replies.js";
 import { closeThread } from "./thread.js";
 import { countsOf } from "./unread.js";
 import { leaveGroup, openDM } from "./dms.js";
+import { renderTyping } from "./typing.js";
 
 export function setUpRooms() {
   window.addEventListener("hashchange", routeFromHash);
@@ -50,6 +51,7 @@ function closeConversation() {
   document.title = "EchoChat";
   services.voice.show(null);
   renderRoomList();
+  renderTyping();
 }
 
 /// Makes `view` the open conversation with an empty message list: what opening a room and a
@@ -67,6 +69,7 @@ export function showConversation(view) {
   $("room-panel").hidden = false;
   renderRoomHeader();
   renderRoomList();
+  renderTyping();
 }
 
 async function openRoom(name) {

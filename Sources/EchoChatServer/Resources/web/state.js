@@ -13,6 +13,7 @@ export const state = {
   unread: new Map(),      // conversation key (conversation.js) → { unread, mentions }
   inVoice: new Map(),     // name → seats held in its voice channel (GET /api/rooms, then voice.roster)
   blocked: new Map(),     // username → user I block (GET /api/me/blocks, blocks.updated)
+  presence: new Map(),    // username → "online" | "idle" | "offline", where known (member lists, presence frames)
   dmPolicy: null,         // whom I take new direct conversations from (GET /api/me)
   current: null,          // the open conversation's view state (conversation.js newView)
   search: "",
