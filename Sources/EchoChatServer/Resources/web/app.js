@@ -7,10 +7,11 @@
 // reactions.js, mentions.js, and replies.js with thread.js and thread-live.js, the thread panel),
 // composer.js, unread.js (counts, badges, read markers), members.js, member-dialog.js,
 // room-dialog.js, account.js (direct message policy, blocks), live.js (live events), typing.js
-// ("… is typing"), presence.js (mine, and others' dots), voice.js (with voice-roster.js and
-// voice-moderation.js), layout.js (drawers, theme); messages.js draws with message-group.js (groups,
-// day lines, avatars) and message-actions.js (the toolbar, editing, deleting); state.js,
-// conversation.js (a room or a direct conversation, alike) and dom.js are shared.
+// ("… is typing"), presence.js (mine, and others' dots), voice.js (with voice-queue.js,
+// voice-media.js, voice-view.js, voice-roster.js and voice-moderation.js), layout.js (drawers,
+// theme); messages.js draws with message-group.js (groups, day lines, avatars) and
+// message-actions.js (the toolbar, editing, deleting); state.js, conversation.js (a room or a
+// direct conversation, alike) and dom.js are shared.
 
 import { RealTime } from "./realtime.js";
 import { VoicePanel } from "./voice.js";

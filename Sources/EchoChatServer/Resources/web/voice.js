@@ -1,34 +1,17 @@
-// The voice panel: a LiveKit token from EchoChat, then LiveKit's own JS client, loaded on first use
-// from the URL the server names (GET /api/config). Every request for a seat may queue: a full room
-// answers with a place in the queue, and the seat offered later (`voice.seat_offered`) is taken
-// the same way as one given at once. A moderator's move (`voice.moved`) reconnects to the new
-// sub-room. Who is in voice is shown before joining (voice-roster.js), with a moderator's tools
-// (voice-moderation.js).
+// The voice panel and its connection: a LiveKit token from EchoChat, then LiveKit's own JS client
+// (voice-media.js). Every request for a seat may queue: a full room answers with a place in the
+// queue, and the seat offered later is taken the same way as one given at once; a moderator's move
+// reconnects to the new sub-room (voice-queue.js). Who is in voice is shown before joining
+// (voice-roster.js), with a moderator's tools (voice-moderation.js); voice-view.js draws it all.
 
 import { roomPath } from "./api.js";
-import { describe, personText } from "./dom.js";
-import { RANK, myRank, state } from "./state.js";
-import { renderRoster, seatsIn } from "./voice-roster.js";
+import { describe } from "./dom.js";
+import { RANK, myRank } from "./state.js";
+import { seatsIn } from "./voice-roster.js";
 import { VoiceModeration } from "./voice-moderation.js";
-
-let clientLoading = null;
-
-/// Loads LiveKit's UMD build once; it defines window.LivekitClient.
-function loadLivekitClient(url) {
-  if (window.LivekitClient) return Promise.resolve(window.LivekitClient);
-  if (!clientLoading) {
-    clientLoading = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = url;
-      script.async = true;
-      script.crossOrigin = "anonymous";
-      script.onload = () => (window.LivekitClient ? resolve(window.LivekitClient) : reject(new Error("the LiveKit client did not load")));
-      script.onerror = () => { clientLoading = null; reject(new Error(`cannot load the LiveKit client from ${url}`)); };
-      document.head.append(script);
-    });
-  }
-  return clientLoading;
-}
+import { loadLivekitClient, wireRoom } from "./voice-media.js";
+import { leaveQueue, moved, seatOffered, updateQueue } from "./voice-queue.js";
+import { renderPanel, renderPanelRoster } from "./voice-view.js";
 
 /// Why a request for a seat was refused, in words.
 function joinError(error) {
@@ -38,39 +21,6 @@ function joinError(error) {
     case "voice_kicked": return "A moderator removed you from voice; try again later.";
     case "livekit_disabled": return "Voice is not set up on this server.";
     default: return describe(error);
-  }
-}
-
-/// How long after LiveKit dropped us a moderator's move still reconnects (the move's event may
-/// arrive after LiveKit closed the old connection).
-const MOVE_GRACE_MS = 30_000;
-
-/// An offered seat reaches every tab of its user: the tab that asked takes it at once and says
-/// so here; another tab (or one reloaded meanwhile) takes it only if none did within this long.
-const OFFER_CLAIM_KEY = "echochat.voice-offer";
-const OFFER_WAIT_MS = 1_500;
-
-function offerClaimed(offer) {
-  try { return localStorage.getItem(OFFER_CLAIM_KEY) === offer.token.slice(-32); } catch { return false; }
-}
-
-function claimOffer(offer) {
-  try { localStorage.setItem(OFFER_CLAIM_KEY, offer.token.slice(-32)); } catch { /* storage off: one tab anyway */ }
-}
-
-/// Claims the offer for this tab, once among every tab of this origin: under a Web Lock where the
-/// browser has them, so two tabs cannot both see it unclaimed and both connect.
-async function tryClaimOffer(offer) {
-  const claim = () => {
-    if (offerClaimed(offer)) return false;
-    claimOffer(offer);
-    return true;
-  };
-  if (!navigator.locks?.request) return claim();
-  try {
-    return await navigator.locks.request(OFFER_CLAIM_KEY, claim);
-  } catch {
-    return claim();
   }
 }
 
@@ -167,21 +117,9 @@ export class VoicePanel {
     this.updateRoster(roomName, subrooms, null);
   }
 
-  /// `voice.queue`: my place in a room's queue; null when I no longer wait (a seat was offered,
-  /// or the queue was cleared).
+  /// `voice.queue`: my place in a room's queue, or null (voice-queue.js).
   updateQueue(roomName, position) {
-    if (position == null) {
-      if (this.queue?.roomName === roomName) {
-        this.queue = null;
-        this.render();
-      }
-      return;
-    }
-    if (this.session || this.joining || this.declined === roomName) return;
-    const moved = this.queue?.roomName === roomName && this.queue.position !== position;
-    this.queue = { roomName, position };
-    if (moved) this.announce(`You are now number ${position} in the queue for voice in ${roomName}`);
-    this.render();
+    updateQueue(this, roomName, position);
   }
 
   /// Asks for a seat (beside `companions`, usernames) in the room shown; a full room queues.
@@ -230,58 +168,18 @@ export class VoicePanel {
   }
 
   /// Leaves the queue (DELETE …/voice/queue); quiet: on the way out, without a word.
-  async leaveQueue(quiet = false) {
-    const queue = this.queue;
-    if (!queue) return;
-    try {
-      await this.api.delete(roomPath(queue.roomName, "/voice/queue"));
-    } catch (error) {
-      if (!quiet) this.setStatus(`Could not leave the queue: ${describe(error)}`, true);
-      return;
-    }
-    if (this.queue === queue) this.queue = null;
-    this.asked = null;
-    this.declined = queue.roomName;
-    if (!quiet) {
-      this.setStatus("");
-      this.announce(`You left the queue for voice in ${queue.roomName}`);
-    }
-    this.render();
+  leaveQueue(quiet = false) {
+    return leaveQueue(this, quiet);
   }
 
   /// `voice.seat_offered`: a seat is held for me; taken at once, as a seat given without waiting.
-  async seatOffered(offer) {
-    // Offered a seat, I no longer wait in the queue, whichever tab takes it.
-    if (this.queue?.roomName === offer.channel) {
-      this.queue = null;
-      this.render();
-    }
-    if (this.session || this.joining || this.declined === offer.channel) return;
-    if (this.asked !== offer.channel) {
-      await new Promise((resolve) => setTimeout(resolve, OFFER_WAIT_MS));
-      if (this.session || this.joining || this.declined === offer.channel) return;
-    }
-    if (!(await tryClaimOffer(offer))) return;
-    this.asked = null;
-    this.queue = null;
-    this.announce(`A seat is free in ${offer.channel}: joining voice`);
-    await this.connect(offer, offer.channel, (this.joining = {}), { joined: `A seat came free: you joined voice in ${offer.room}` });
+  seatOffered(offer) {
+    return seatOffered(this, offer);
   }
 
   /// `voice.moved`: a moderator moved me; the old connection goes, the new token joins the new sub-room.
-  async moved(move) {
-    const session = this.session?.roomName === move.channel ? this.session : null;
-    const recent = this.dropped?.roomName === move.channel && Date.now() - this.dropped.at < MOVE_GRACE_MS;
-    if (!session && !recent) return;
-    const mic = session ? this.localState().mic : this.dropped.mic;
-    this.dropped = null;
-    const attempt = (this.joining = {});
-    if (session) {
-      this.teardown();  // first: the old room's Disconnected is then not taken for a drop
-      try { await session.livekit.disconnect(); } catch { /* LiveKit closes it anyway */ }
-    }
-    this.announce(`A moderator moved you to ${move.room}`);
-    await this.connect(move, move.channel, attempt, { joined: `A moderator moved you to ${move.room}`, microphone: mic });
+  moved(move) {
+    return moved(this, move);
   }
 
   /// Connects with a seat's `grant` ({url, room, token, subroom}): the end of a join, an offered
@@ -294,7 +192,7 @@ export class VoicePanel {
       if (this.joining !== attempt) return;
       livekit = new client.Room({ adaptiveStream: true, dynacast: true });
       this.session = { livekit, client, roomName, subroomName: grant.room, subroom: grant.subroom };
-      this.wire(livekit, client);
+      wireRoom(this, livekit, client);
       this.setStatus(`Connecting to ${grant.room}…`);
       await livekit.connect(grant.url, grant.token);
       if (this.joining !== attempt) {
@@ -373,47 +271,6 @@ export class VoicePanel {
     };
   }
 
-  wire(livekit, client) {
-    const events = client.RoomEvent ?? {};
-    const on = (name, handler) => { if (name && livekit.on) livekit.on(name, handler); };
-    const rerender = () => this.render();
-    on(events.ParticipantConnected, rerender);
-    on(events.ParticipantDisconnected, rerender);
-    on(events.ActiveSpeakersChanged, rerender);
-    on(events.TrackMuted, rerender);
-    on(events.TrackUnmuted, rerender);
-    on(events.ParticipantPermissionsChanged, rerender);
-    on(events.AudioPlaybackStatusChanged, rerender);
-    on(events.LocalTrackUnpublished, rerender);
-    on(events.TrackSubscribed, (track) => this.attach(track));
-    on(events.TrackUnsubscribed, (track) => { track.detach?.().forEach((element) => element.remove()); rerender(); });
-    on(events.LocalTrackPublished, (publication) => { if (publication.track?.kind === "video") this.attach(publication.track, true); });
-    on(events.LocalTrackUnpublished, (publication) => { publication.track?.detach?.().forEach((element) => element.remove()); this.render(); });
-    on(events.Disconnected, () => {
-      if (this.session?.livekit === livekit) {
-        // A moderator's move closes the old connection too: its event may still come.
-        this.dropped = { roomName: this.session.roomName, at: Date.now(), mic: this.localState().mic };
-        this.teardown();
-        this.setStatus("Voice disconnected.");
-        this.render();
-      }
-    });
-  }
-
-  attach(track, isLocal = false) {
-    const element = track.attach?.();
-    if (!element) return;
-    if (track.kind === "video") {
-      element.setAttribute("aria-label", isLocal ? "Your video" : "Video");
-      element.muted = true;
-      this.el.media.append(element);
-    } else {
-      element.hidden = true;
-      this.el.media.append(element);
-    }
-    this.render();
-  }
-
   teardown() {
     this.el.media.replaceChildren();
     this.session = null;
@@ -425,118 +282,13 @@ export class VoicePanel {
     this.el.status.classList.toggle("error", isError);
   }
 
-  participants() {
-    const livekit = this.session?.livekit;
-    if (!livekit) return [];
-    const people = [];
-    const describe = (participant, isLocal) => ({
-      name: personText({ display_name: participant.name, username: participant.identity }) || "someone",
-      isLocal,
-      speaking: Boolean(participant.isSpeaking),
-      muted: participant.isMicrophoneEnabled === false,
-    });
-    if (livekit.localParticipant) people.push(describe(livekit.localParticipant, true));
-    for (const participant of livekit.remoteParticipants?.values?.() ?? []) people.push(describe(participant, false));
-    return people;
-  }
-
+  /// Draws the panel from what it knows (voice-view.js).
   render() {
-    const room = this.room;
-    const available = this.available;
-    const here = this.session && this.session.roomName === room?.name;
-    const elsewhere = this.session && !here;
-    const queue = this.queue;
-    this.el.join.hidden = Boolean(this.session) || !available || Boolean(queue);
-    this.el.join.title = this.myRole ? "" : "Join the room to use its voice channel";
-    this.el.join.disabled = !this.myRole || Boolean(this.joining);
-    this.el.controls.hidden = !this.session || Boolean(this.joining);
-    const state = this.localState();
-    this.el.mute.setAttribute("aria-pressed", String(Boolean(this.session) && !state.mic));
-    const voice = this.session ? (here ? room.voice : null) : null;
-    const canPublish = this.session?.livekit.localParticipant?.permissions?.canPublish !== false;
-    this.el.mute.disabled = !canPublish;
-    this.el.camera.hidden = !(voice?.allow_video) || !canPublish;
-    this.el.camera.setAttribute("aria-pressed", String(state.camera));
-    this.el.screen.hidden = !(voice?.allow_screen_share) || !canPublish;
-    this.el.screen.setAttribute("aria-pressed", String(state.screen));
-    this.el.audio.hidden = !this.session || this.session.livekit.canPlaybackAudio !== false;
-    // Not a live region: re-rendered on every change of speaker.
-    let where = available ? "Not in voice." : "";
-    if (this.session && !this.joining) {
-      const seat = `${this.session.subroomName} (sub-room ${this.session.subroom})`;
-      where = elsewhere ? `In voice in ${seat}.` : `In voice: ${seat}`;
-    }
-    setText(this.el.where, where);
-    setText(this.el.subroom, this.session ? this.session.subroomName : "");
-
-    // Waiting for a seat: changes of place are announced by updateQueue, not by this text.
-    this.el.queue.hidden = !queue;
-    if (queue) {
-      const place = queue.position ? `You are number ${queue.position} in the queue` : "You are in the queue";
-      setText(this.el.queuePosition, queue.roomName === room?.name ? `${place}.` : `${place} for voice in ${queue.roomName}.`);
-    }
-
-    const people = this.participants();
-    this.el.participants.replaceChildren(...people.map((person) => {
-      const item = document.createElement("li");
-      item.textContent = person.name + (person.isLocal ? " (you)" : "");
-      if (person.speaking) item.classList.add("speaking");
-      if (person.muted) {
-        const badge = document.createElement("span");
-        badge.className = "badge";
-        badge.textContent = "muted";
-        item.append(" ", badge);
-      }
-      return item;
-    }));
-    this.renderRoster();
+    renderPanel(this);
   }
 
-  /// The roster, rebuilt only when something it shows changed (render runs on every speaker
-  /// change); focus stays on the button, or in the moderation box, it was on.
+  /// Draws the roster again if something it shows changed (voice-view.js).
   renderRoster() {
-    const available = this.available;
-    // Nobody in voice: the notice says so, without a list of empty sub-rooms.
-    const subrooms = available && seatsIn(this.roster.subrooms) > 0 ? this.roster.subrooms : [];
-    const rank = myRank(this.myRole);
-    const me = state.me?.username ?? null;
-    const canJoinWith = available && Boolean(this.myRole) && !this.session && !this.joining && !this.queue;
-    const current = this.session && this.session.roomName === this.room?.name ? this.session.subroomName : null;
-    const waiting = available ? Number(this.roster.queue_length) || 0 : 0;
-    setText(this.el.queueLength, waiting === 0 ? "" : waiting === 1 ? "1 person waits for a seat." : `${waiting} people wait for a seat.`);
-    this.el.occupancyEmpty.hidden = !available || subrooms.length > 0;
-    const signature = JSON.stringify([subrooms, current, canJoinWith, rank, me, this.moderation.openFor]);
-    if (signature === this.rosterSignature) return;
-    this.rosterSignature = signature;
-    const active = document.activeElement;
-    const inRoster = this.el.occupancy.contains(active) || this.moderation.el.box.contains(active);
-    const key = inRoster ? active.dataset.key : null;
-    renderRoster(this.el.occupancy, subrooms, {
-      me,
-      currentSubroom: current,
-      canJoinWith,
-      myRank: rank,
-      moderatorOpen: this.moderation.openFor,
-      onJoinWith: (person) => this.joinWith(person),
-      onModerate: (person) => {
-        const opening = this.moderation.openFor !== person.username;
-        this.moderation.open(person, this.roster.subrooms);
-        this.rosterSignature = null;
-        this.renderRoster();
-        if (opening) this.moderation.el.target.focus();
-      },
-      onMuteAll: (subroom) => this.moderation.muteAll(subroom),
-    });
-    this.moderation.sync(subrooms);
-    this.moderation.place(this.el.occupancy);
-    if (inRoster && document.activeElement !== active) {
-      if (active.isConnected && !active.closest("[hidden]")) active.focus({ preventScroll: true });
-      else if (key) this.el.occupancy.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus({ preventScroll: true });
-    }
+    renderPanelRoster(this);
   }
-}
-
-/// Writes text only when it changes (screen readers and layout notice every write).
-function setText(element, text) {
-  if (element.textContent !== text) element.textContent = text;
 }
