@@ -8,8 +8,9 @@ extension EchoBench {
     /// Presence at community scale: `--presence-users` WebSocket users in rooms of 100, each
     /// switching between idle and online every `--presence-period` seconds (staggered). Server CPU
     /// is measured over `--duration` seconds of that, scaled to a minute, first with presence on,
-    /// then on a fresh server with `presence_enabled: false` and the same clients; and, for each,
-    /// over the same time with the clients connected and quiet.
+    /// then on a fresh server with `presence_enabled: false` and the same clients (which, as
+    /// `GET /api/config` tells them, send no presence there); and, for each, over the same time
+    /// with the clients connected and quiet.
     func measurePresence(executable: String) async throws {
         var results: [(String, Double, Double, Int)] = []
         for enabled in [true, false] {
@@ -44,6 +45,9 @@ extension EchoBench {
         try await forEach(Array(0..<users), width: 16) { index in
             if index % 100 != 0 { _ = try await api.call("POST", "/api/rooms/community-\(index / 100)/join", nil, token: tokens[index]) }
         }
+        // A client sends presence only where the server keeps it, as /api/config says.
+        let config = try await api.call("GET", "/api/config", nil)
+        let sends = config["presence_enabled"] as? Bool ?? true
         let toggling = Counter()
         let frames = Counter()
         let connected = Counter()
@@ -60,7 +64,7 @@ extension EchoBench {
                         try? await Task.sleep(for: .milliseconds(Int(period * 1000 * Double(index) / Double(users))))
                         var idle = false
                         while !Task.isCancelled {
-                            if toggling.value > 0 {
+                            if toggling.value > 0 && sends {
                                 idle.toggle()
                                 try? await outbound.write(.text(idle ? #"{"type":"presence","status":"idle"}"# : #"{"type":"presence","status":"online"}"#))
                             }

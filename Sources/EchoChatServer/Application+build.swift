@@ -121,7 +121,7 @@ func buildServer(
             assets: web.assets, openAPI: web.openAPI,
             config: .init(
                 registrationEnabled: plugins.auth.contains { $0.provider.allowsRegistration }, livekitEnabled: voice.isEnabled,
-                livekitClientURL: server.livekitClientURL, version: EchoChatCommand.version),
+                livekitClientURL: server.livekitClientURL, version: EchoChatCommand.version, presenceEnabled: server.presenceEnabled),
             livekitWSURL: voice.isEnabled ? server.livekitWSURL : nil
         ).endpoints)
     router.get(RouterPath(RealTimeGateway.path)) { request, _ -> Response in

@@ -117,9 +117,11 @@ extension StorageConformance {
         try expect(outcomes.filter { $0 }.count == 1, "one of three fits: \(outcomes)")
         let members = try await storage.directConversation(id: group.id)?.memberIDs ?? []
         try expect(members.count == 4 && Array(members.prefix(3)) == users.prefix(3).map(\.id), "joining order: \(members)")
+        // One of the three who raced is still outside: the full group refuses them.
+        guard let outsider = users[3...].first(where: { !members.contains($0.id) }) else { throw ConformanceFailure("someone was left out") }
         do {
-            _ = try await storage.addConversationMember(users[5].id, to: group.id, at: t0, maxMembers: 4)
-            if !members.contains(users[5].id) { throw ConformanceFailure("a full group refuses a member") }
+            _ = try await storage.addConversationMember(outsider.id, to: group.id, at: t0, maxMembers: 4)
+            throw ConformanceFailure("a full group refuses a member")
         } catch let error as StorageError {
             try expect(error.isConflict, "a full group is a conflict, not \(error)")
         }

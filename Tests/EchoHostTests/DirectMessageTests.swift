@@ -138,6 +138,8 @@ struct DirectMessageTests {
 
             // bob blocks alice: no direct messages either way, and her room messages are hidden from him.
             let withBob = try #require(try await Self.open(client, ["bob"], token: tokens["alice"])["id"] as? Int)
+            let earlier = try #require(try await client.post("/api/dms/\(withBob)/messages", ["body": "hey"], token: tokens["bob"])["id"] as? Int)
+            let trio = try #require(try await Self.open(client, ["alice", "bob"], name: "Trio", token: tokens["carol"])["id"] as? Int)
             let bobSocket = TestSocket(port: client.port, query: "access_token=\(tokens["bob"]!)")
             let carolSocket = TestSocket(port: client.port, query: "access_token=\(tokens["carol"]!)")
             _ = await bobSocket.next(type: "ready")
@@ -152,6 +154,9 @@ struct DirectMessageTests {
                 #expect(blocked.status == 403 && blocked.errorCode == "dm_refused", "\(sender): \(blocked.text)")
             }
             #expect(try await Self.open(client, ["bob", "carol"], name: "Trio", token: tokens["alice"]).errorCode == "dm_refused")
+            // Nor through a reaction or an edit in their conversation.
+            #expect(try await client.request(.put, "/api/dms/\(withBob)/messages/\(earlier)/reactions/%F0%9F%91%8D", token: tokens["alice"]).errorCode == "dm_refused")
+            #expect(try await client.request(.patch, "/api/dms/\(withBob)/messages/\(earlier)", json: ["body": "hey!"], token: tokens["bob"]).errorCode == "dm_refused")
             _ = try await client.post("/api/rooms/Lobby/messages", ["body": "from alice"], token: tokens["alice"])
             _ = try await client.post("/api/rooms/Lobby/messages", ["body": "from carol"], token: tokens["carol"])
             let seenByCarol = (await carolSocket.next(type: "message.created"))?["message"] as? [String: Any]
@@ -163,11 +168,27 @@ struct DirectMessageTests {
             #expect(try await UnreadTests.counts(client, "Lobby", tokens["bob"]) == (1, 0), "nor counted as unread for him")
             let carolHistory = try await client.get("/api/rooms/Lobby/messages", token: tokens["carol"])
             #expect((carolHistory["messages"] as? [[String: Any]])?.count == 2, "\(carolHistory.text)")
+            // Her reactions, a quote of her message and her last word in a group stay hidden from him too.
+            let fromCarol = try #require((carolHistory["messages"] as? [[String: Any]])?.first?["id"] as? Int)
+            let fromAlice = try #require((carolHistory["messages"] as? [[String: Any]])?.last?["id"] as? Int)
+            #expect(try await client.request(.put, "/api/rooms/Lobby/messages/\(fromCarol)/reactions/%F0%9F%91%8D", token: tokens["alice"]).status == 204)
+            #expect(await carolSocket.next(type: "reaction.added") != nil)
+            #expect(await bobSocket.next(type: "reaction.added", timeout: .seconds(1)) == nil, "bob's socket skips alice's reaction")
+            _ = try await client.post("/api/rooms/Lobby/messages", ["body": "quoting alice", "reply_to": fromAlice], token: tokens["carol"])
+            let quoted = (try await client.get("/api/rooms/Lobby/messages", token: tokens["bob"])["messages"] as? [[String: Any]])?.first
+            #expect((quoted?["reply_to"] as? [String: Any])?["deleted"] as? Bool == true, "the quote of alice is hidden: \(String(describing: quoted))")
+            _ = try await client.post("/api/dms/\(trio)/messages", ["body": "trio news"], token: tokens["alice"])
+            let bobsTrio = (try await client.get("/api/dms", token: tokens["bob"])["dms"] as? [[String: Any]])?.first { $0["id"] as? Int == trio }
+            #expect(bobsTrio?["last_message"] is NSNull, "alice's last word in the group is not shown: \(String(describing: bobsTrio))")
 
             #expect(try await client.request(.delete, "/api/me/blocks/alice", token: tokens["bob"]).status == 204)
             #expect(try await client.request(.delete, "/api/me/blocks/alice", token: tokens["bob"]).errorCode == "block_not_found")
             #expect(try await client.post("/api/dms/\(withBob)/messages", ["body": "friends again"], token: tokens["alice"]).status == 201)
-            #expect((await bobSocket.next(type: "message.created"))?["dm"] as? Int == withBob, "delivered again")
+            var again: [String: Any]?
+            while let frame = await bobSocket.next(type: "message.created") {
+                if frame["dm"] as? Int == withBob { again = frame; break }
+            }
+            #expect((again?["message"] as? [String: Any])?["body"] as? String == "friends again", "delivered again")
             #expect(try await client.request(.put, "/api/me/blocks/bob", token: tokens["bob"]).errorCode == "invalid_block")
         }
     }

@@ -49,6 +49,7 @@ struct PresenceTests {
     @Test("typing is rate-limited per user and place, refused where the socket does not receive, and presence can be switched off")
     func limitsAndSwitch() async throws {
         try await TestServer.run(config: ["presence_enabled": false]) { client, _ in
+            #expect(try await client.get("/api/config")["presence_enabled"] as? Bool == false, "clients are told to send no presence")
             let tokens = try await RealTimeTests.setUpRoom(client, "Lobby", ["alice", "bob"])
             _ = try await client.post("/api/rooms", ["name": "Private", "visibility": "private"], token: tokens["bob"])
             let bob = TestSocket(port: client.port, query: "access_token=\(tokens["bob"]!)")

@@ -15,6 +15,19 @@ struct ClientFrame: Decodable {
         guard JSONDuplicateKeys.first(in: text.utf8) == nil else { return nil }
         return try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8))
     }
+
+    enum CodingKeys: String, CodingKey { case type, token, room, dm, status }
+
+    /// Fields a frame's type does not use may hold anything, as before they had a meaning: a
+    /// field of the wrong kind reads as absent, and the frame's handler says what it lacks.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        type = try container.decode(String.self, forKey: .type)
+        token = try? container.decodeIfPresent(String.self, forKey: .token)
+        room = try? container.decodeIfPresent(String.self, forKey: .room)
+        dm = try? container.decodeIfPresent(Int64.self, forKey: .dm)
+        status = try? container.decodeIfPresent(String.self, forKey: .status)
+    }
 }
 
 struct ReadyFrame: Encodable {

@@ -61,7 +61,8 @@ extension RoomEvent {
     /// `reaction.added` / `reaction.removed`: `{emoji, message_id, room, type, user}`.
     static func reaction(_ type: String, emoji: String, on message: MessageID, by user: User, room: Room) -> RoomEvent {
         let frame = ReactionFrame(type: type, room: room, messageId: message.rawValue, emoji: emoji, user: AuthorBody(user))
-        return RoomEvent(roomID: room.id, frame: ByteBuffer(bytes: (try? WireJSON.encoder.encode(frame)) ?? Data("{}".utf8)))
+        // Connections of users blocking the reactor skip it.
+        return RoomEvent(roomID: room.id, frame: ByteBuffer(bytes: (try? WireJSON.encoder.encode(frame)) ?? Data("{}".utf8)), authorID: user.id)
     }
 
     static func voiceRoster(_ subrooms: [SubroomBody], queueLength: Int, room: Room) -> RoomEvent {

@@ -24,12 +24,12 @@ struct DirectMessagesController {
         inConversation.post("/api/dms/{dm}/leave", use: leave)
         inConversation.get("/api/dms/{dm}/messages", use: messages.history)
         inConversation.post("/api/dms/{dm}/messages", use: post)
-        inConversation.patch("/api/dms/{dm}/messages/{id}", use: messages.edit)
+        inConversation.patch("/api/dms/{dm}/messages/{id}", use: gated(messages.edit))
         inConversation.delete("/api/dms/{dm}/messages/{id}", use: messages.delete)
         inConversation.get("/api/dms/{dm}/messages/{id}/replies", use: messages.replies)
         inConversation.post("/api/dms/{dm}/read", use: messages.read)
-        inConversation.put("/api/dms/{dm}/messages/{id}/reactions/{emoji}", use: messages.react)
-        inConversation.delete("/api/dms/{dm}/messages/{id}/reactions/{emoji}", use: messages.unreact)
+        inConversation.put("/api/dms/{dm}/messages/{id}/reactions/{emoji}", use: gated(messages.react))
+        inConversation.delete("/api/dms/{dm}/messages/{id}/reactions/{emoji}", use: gated(messages.unreact))
         return routes
     }
 
@@ -68,6 +68,17 @@ struct DirectMessagesController {
     @Sendable func post(_ request: Request, context: EchoRequestContext) async throws -> Response {
         try await dms.requireMayPost(try context.requireRoomAccess())
         return try await messages.post(request, context: context)
+    }
+
+    /// A handler that, like posting, is refused in a one-to-one conversation with a block between its members:
+    /// a blocked person reaches the other through no edit and no reaction either.
+    private func gated(
+        _ handler: @escaping @Sendable (Request, EchoRequestContext) async throws -> Response
+    ) -> @Sendable (Request, EchoRequestContext) async throws -> Response {
+        { [dms] request, context in
+            try await dms.requireMayPost(try context.requireRoomAccess())
+            return try await handler(request, context)
+        }
     }
 
     @Sendable func updateMe(_ request: Request, context: EchoRequestContext) async throws -> Response {
@@ -109,6 +120,13 @@ struct DirectMessagesController {
 
     private func bodies(of conversations: [DirectConversation], for viewer: UserID) async throws -> [DirectConversationBody] {
         let counts = try await messages.reads.counts(of: viewer, in: conversations.map(\.id))
+        let blocked = try await dms.blockedIDs(by: viewer)
+        var conversations = conversations
+        for index in conversations.indices where conversations[index].lastMessage.map({ blocked.contains($0.authorID) }) == true {
+            // The newest message the viewer sees: a blocked author's are not shown to them.
+            let recent = try await dms.storage.messages(in: conversations[index].id, before: nil, limit: 50)
+            conversations[index].lastMessage = recent.first { !blocked.contains($0.authorID) }
+        }
         let ids = Set(conversations.flatMap { $0.memberIDs + ($0.lastMessage.map { [$0.authorID] } ?? []) })
         let users = try await dms.storage.users(ids: ids)
         let authors = Dictionary(users.map { ($0.id, AuthorBody($0)) }, uniquingKeysWith: { first, _ in first })

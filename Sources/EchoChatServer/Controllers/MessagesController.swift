@@ -38,14 +38,18 @@ struct MessagesController {
     }
 
     /// A page's messages as the reader sees them: reactions and threads, without the messages of
-    /// users the reader blocks.
+    /// users the reader blocks, and with a quote of one of theirs shown as if it were deleted.
     private func bodies(of page: MessageService.Page, threads: [MessageID: MessageThreadBody], _ access: RoomAccess) async throws -> [MessageBody] {
         let blocked = try await dms.blockedIDs(by: access.principal.user.id)
         let shown = blocked.isEmpty ? page.messages : page.messages.filter { !blocked.contains($0.authorID) }
+        let hiddenNames = blocked.isEmpty ? [] : Set(try await dms.storage.users(ids: blocked).map(\.username))
         let reacted = try await reactions.reactions(on: shown, viewer: access.principal.user.id)
         return shown.map { message in
             var body = MessageBody(message, in: access.room, author: page.author(of: message), reactions: reacted[message.id] ?? [])
             body.thread = threads[message.id]
+            if let quote = body.thread?.replyTo, let author = quote.author, hiddenNames.contains(author.username) {
+                body.thread?.replyTo = QuoteBody(nil, id: MessageID(quote.id), author: nil)
+            }
             return body
         }
     }

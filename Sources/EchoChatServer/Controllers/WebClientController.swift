@@ -12,10 +12,12 @@ struct WebClientController {
         let livekitEnabled: Bool
         let livekitClientURL: String
         let version: String
+        /// Whether the server keeps presence: clients send no presence frames where it does not.
+        var presenceEnabled = true
 
         enum CodingKeys: String, CodingKey {
             case registrationEnabled = "registration_enabled", livekitEnabled = "livekit_enabled"
-            case livekitClientURL = "livekit_client_url", version
+            case livekitClientURL = "livekit_client_url", version, presenceEnabled = "presence_enabled"
         }
     }
 

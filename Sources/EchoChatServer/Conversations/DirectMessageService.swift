@@ -151,7 +151,10 @@ struct DirectMessageService: Sendable {
     }
 
     func unblock(_ username: String, by principal: Principal) async throws {
-        let user = try await existingUser(username)
+        // A block on an account disabled since can still be lifted.
+        guard let canonical = Usernames.canonical(username), let user = try await storage.user(named: canonical) else {
+            throw EchoError.notFound("no such user: \(username.prefix(64))", code: "user_not_found")
+        }
         guard try await store.unblock(user.id, by: principal.user.id) else {
             throw EchoError.notFound("you do not block that user", code: "block_not_found")
         }

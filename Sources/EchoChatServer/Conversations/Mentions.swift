@@ -9,9 +9,12 @@ enum Mentions {
     /// The most distinct users one message mentions by name; later ones are plain text.
     static let maxUsers = 20
 
-    /// The names mentioned (case-folded, distinct, in order) and whether `@room` is among them.
-    static func parse(_ body: String) -> (names: [String], room: Bool) {
-        var names: [String] = []
+    /// The names mentioned, each as the names it may be (case-folded, in order): a run ending in
+    /// `.`, `-` or `_` is that whole name if someone has it, else the name without the ending
+    /// (`@bob.` at the end of a sentence); and whether `@room` is among them. A run longer than a
+    /// username can be mentions no one.
+    static func parse(_ body: String) -> (names: [[String]], room: Bool) {
+        var names: [[String]] = []
         var room = false
         let scalars = Array(body.unicodeScalars)
         var index = 0
@@ -19,18 +22,20 @@ enum Mentions {
             defer { index += 1 }
             guard scalars[index] == "@", index == 0 || !isNameScalar(scalars[index - 1]) else { continue }
             var end = index + 1
-            while end < scalars.count, isNameScalar(scalars[end]), end - index <= Usernames.maxLength { end += 1 }
-            while end > index + 1, [".", "-", "_"].contains(scalars[end - 1]) { end -= 1 }
-            guard end > index + 1 else { continue }
-            var name = String.UnicodeScalarView()
-            name.append(contentsOf: scalars[(index + 1)..<end])
-            let folded = String(name).lowercased()
-            if folded == "room" {
+            while end < scalars.count, isNameScalar(scalars[end]) { end += 1 }
+            defer { index = end - 1 }
+            guard end - index - 1 <= Usernames.maxLength else { continue }
+            var stripped = end
+            while stripped > index + 1, [".", "-", "_"].contains(scalars[stripped - 1]) { stripped -= 1 }
+            guard stripped > index + 1 else { continue }
+            let full = fold(scalars[(index + 1)..<end])
+            let short = fold(scalars[(index + 1)..<stripped])
+            if short == "room" {
                 room = true
-            } else if let canonical = Usernames.canonical(folded), !names.contains(canonical), names.count < maxUsers {
-                names.append(canonical)
+                continue
             }
-            index = end - 1
+            let candidates = Array(Set([full, short].compactMap(Usernames.canonical))).sorted { $0.count > $1.count }
+            if !candidates.isEmpty, !names.contains(candidates), names.count < maxUsers { names.append(candidates) }
         }
         return (names, room)
     }
@@ -40,11 +45,21 @@ enum Mentions {
     static func resolve(_ body: String, mayMentionRoom: Bool, storage: any Storage) async throws -> (MessageMentions, MentionsBody) {
         let (names, room) = parse(body)
         var users: [User] = []
-        for name in names {
-            if let user = try await storage.user(named: name) { users.append(user) }
+        for candidates in names {
+            for name in candidates {
+                guard let user = try await storage.user(named: name) else { continue }
+                if !users.contains(where: { $0.id == user.id }) { users.append(user) }
+                break
+            }
         }
         let mentionsRoom = room && mayMentionRoom
         return (MessageMentions(users: users.map(\.id), room: mentionsRoom), MentionsBody(usernames: users.map(\.username), room: mentionsRoom))
+    }
+
+    private static func fold(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view).lowercased()
     }
 
     /// Whether the poster may mention everyone: moderators and up in a room, anyone in a direct conversation.

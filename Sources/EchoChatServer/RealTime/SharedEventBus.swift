@@ -166,7 +166,13 @@ final class SharedEventBus: EventBus, Service {
         if let signal = envelope.signal { hub.end(signal) }
         if let event = envelope.roomEvent { hub.deliver(event) }
         if let event = envelope.userEvent { hub.deliver(event) }
-        if let batch = envelope.presenceBatch { presence?.apply(batch, from: envelope.instance) }
+        if envelope.isPresence {
+            if let batch = envelope.presenceBatch {
+                presence?.apply(batch, from: envelope.instance)
+            } else {
+                logger.warning("a presence batch from another instance could not be read", metadata: ["instance": "\(envelope.instance)"])
+            }
+        }
     }
 
     /// The newest stored message when reception first starts: catching up starts from there.

@@ -31,6 +31,7 @@ extension RoomService {
                 guard try await storage.ban(of: user.id, in: room.id) == nil else { continue }
                 do {
                     let membership = try await storage.addMember(Membership(roomID: room.id, userID: user.id, role: role, joinedAt: now))
+                    await ReadMarkers.markAllRead(user.id, in: room.id, storage: storage, logger: logger)
                     await publishMember("member.joined", room, user, membership.role, membership: .joined(user.id))
                 } catch let error as StorageError where error.isConflict {
                     continue  // banned or joined a moment ago

@@ -68,6 +68,17 @@ public struct UserBlock: Hashable, Sendable {
 /// one-to-one conversation, whichever instance asks: ``openDirectConversation(between:and:at:)``
 /// finds it or creates it in one step. Run `StorageConformance.directMessageChecks`.
 ///
+/// ```swift
+/// extension MyStorage: DirectMessageStore {
+///     public func openDirectConversation(between first: UserID, and second: UserID, at date: Date) async throws
+///         -> (conversation: DirectConversation, created: Bool) {
+///         // In one transaction: the pair's row under a unique key, or a new room row named
+///         // RoomKind.direct.newStoredName() with both as members.
+///     }
+///     // …
+/// }
+/// ```
+///
 /// - Note: Added in EchoPluginAPI 1.11.
 public protocol DirectMessageStore: Storage {
     /// The one-to-one conversation of two different users, created (with both as members) when

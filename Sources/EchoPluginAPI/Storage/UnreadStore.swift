@@ -49,6 +49,17 @@ public struct UnreadCount: Hashable, Sendable {
 /// as one of ten (a per-room ordinal of messages makes the count a subtraction). Run
 /// `StorageConformance.unreadChecks`.
 ///
+/// ```swift
+/// extension MyStorage: UnreadStore {
+///     public func unreadCounts(of userID: UserID, in rooms: [RoomID], excludingAuthors: Set<UserID>) async throws
+///         -> [RoomID: UnreadCount] {
+///         // Per room: last ordinal − the marker's ordinal − deleted (and excluded authors')
+///         // messages after the marker, each read through an index.
+///     }
+///     // …
+/// }
+/// ```
+///
 /// - Note: Added in EchoPluginAPI 1.11.
 public protocol UnreadStore: Storage {
     /// Moves the user's marker in the room forward to `messageID`, a message of that room;

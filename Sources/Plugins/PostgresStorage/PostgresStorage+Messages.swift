@@ -24,8 +24,12 @@ extension PostgresStorage {
                     """
                     INSERT INTO room_sequences (room_id, last_seq)
                     SELECT r, COALESCE((SELECT max(seq) FROM messages WHERE room_id = r), 0) FROM unnest(\(rooms)::bigint[]) AS r
+                    WHERE NOT EXISTS (SELECT 1 FROM room_sequences WHERE room_id = r)
                     ON CONFLICT (room_id) DO NOTHING
                     """,
+                    // The rooms rows first, as a room's deletion takes them before it cascades into
+                    // room_sequences: the two can then never wait on each other in a cycle.
+                    "SELECT id FROM rooms WHERE id = ANY(\(rooms)) ORDER BY id FOR KEY SHARE",
                     "SELECT room_id FROM room_sequences WHERE room_id = ANY(\(rooms)) ORDER BY room_id FOR UPDATE",
                 ]
                 let inserts: [PostgresQuery] = messages.map { message in

@@ -48,13 +48,18 @@ extension PostgresStorage: UnreadStore {
                 CASE WHEN c.newest > c.marker_seq THEN (SELECT count(*) FROM messages d
                     WHERE d.room_id = c.room_id AND d.deleted_at IS NOT NULL AND d.id > c.marker_id)
                     + (SELECT count(*) FROM messages h WHERE h.room_id = c.room_id AND h.author_id = ANY(\(excluded)::bigint[])
-                        AND h.id > c.marker_id AND h.deleted_at IS NULL) ELSE 0 END AS gone,
+                        AND h.created_at >= c.marker_time AND h.id > c.marker_id AND h.deleted_at IS NULL) ELSE 0 END AS gone,
                 CASE WHEN c.newest > c.marker_seq THEN (SELECT count(DISTINCT x.message_id) FROM message_mentions x
                     JOIN messages m ON m.id = x.message_id
                     WHERE x.room_id = c.room_id AND x.user_id IN (\(user), 0) AND x.message_id > c.marker_id
                         AND NOT (m.author_id = ANY(\(excluded)::bigint[]))) ELSE 0 END AS mentions
             FROM (
-                SELECT r.room_id, COALESCE(s.last_seq, 0) AS newest, COALESCE(mk.message_id, 0) AS marker_id, COALESCE(mm.seq, 0) AS marker_seq
+                SELECT r.room_id, COALESCE(s.last_seq, 0) AS newest, COALESCE(mk.message_id, 0) AS marker_id,
+                    COALESCE(mm.created_at, 0) AS marker_time,
+                    -- A marker on a message without an ordinal (stored by a release before them)
+                    -- counts from the last numbered message before it.
+                    COALESCE(mm.seq, (SELECT p.seq FROM messages p WHERE p.room_id = r.room_id AND p.id <= mk.message_id
+                        AND p.seq IS NOT NULL ORDER BY p.id DESC LIMIT 1), 0) AS marker_seq
                 FROM unnest(\(rooms.map(\.rawValue))::bigint[]) AS r(room_id)
                 LEFT JOIN room_sequences s ON s.room_id = r.room_id
                 LEFT JOIN read_markers mk ON mk.room_id = r.room_id AND mk.user_id = \(user)

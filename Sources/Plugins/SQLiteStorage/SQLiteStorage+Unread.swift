@@ -39,8 +39,14 @@ extension SQLiteStorage: UnreadStore {
         guard !rooms.isEmpty else { return [:] }
         let excluded = excludingAuthors.map(\.rawValue).sorted()
         return try await read { db in
+            // A marker on a message without an ordinal (stored by a release before them) counts
+            // from the last numbered message before it.
             let marker = try db.cachedStatement(
-                sql: "SELECT r.message_id, m.seq FROM read_markers r JOIN messages m ON m.id = r.message_id WHERE r.user_id = ? AND r.room_id = ?")
+                sql: """
+                    SELECT r.message_id, coalesce(m.seq, (SELECT p.seq FROM messages p WHERE p.room_id = r.room_id AND p.id <= r.message_id
+                        AND p.seq IS NOT NULL ORDER BY p.id DESC LIMIT 1), 0) AS seq, m.created_at
+                    FROM read_markers r JOIN messages m ON m.id = r.message_id WHERE r.user_id = ? AND r.room_id = ?
+                    """)
             let last = try db.cachedStatement(sql: "SELECT max(seq) FROM messages WHERE room_id = ?")
             let deleted = try db.cachedStatement(sql: "SELECT count(*) FROM messages WHERE room_id = ? AND deleted_at IS NOT NULL AND id > ?")
             let mentioned = try db.cachedStatement(
@@ -49,7 +55,7 @@ extension SQLiteStorage: UnreadStore {
             for room in rooms {
                 let newest = try Int64.fetchOne(last, arguments: [room.rawValue]) ?? 0
                 let read = try Row.fetchOne(marker, arguments: [userID.rawValue, room.rawValue])
-                let (markerID, markerSeq): (Int64, Int64) = read.map { ($0[0], $0[1] ?? 0) } ?? (0, 0)
+                let (markerID, markerSeq, markerTime): (Int64, Int64, Int64) = read.map { ($0[0], $0[1] ?? 0, $0[2] ?? 0) } ?? (0, 0, 0)
                 guard newest > markerSeq else {
                     counts[room] = UnreadCount(unread: 0, mentions: 0)
                     continue
@@ -57,12 +63,16 @@ extension SQLiteStorage: UnreadStore {
                 var gone = try Int.fetchOne(deleted, arguments: [room.rawValue, markerID]) ?? 0
                 var mentions = try Int.fetchOne(mentioned, arguments: [room.rawValue, userID.rawValue, markerID]) ?? 0
                 if !excluded.isEmpty {
-                    // Only the excluded authors' own messages after the marker are read, through their index.
+                    // Only the excluded authors' own messages since the marker are read, through
+                    // their (room, author, time) index.
                     let marks = Array(repeating: "?", count: excluded.count).joined(separator: ",")
-                    let hidden = StatementArguments([room.rawValue, markerID] + excluded)
+                    let hidden = StatementArguments([room.rawValue, markerTime, markerID] + excluded)
                     gone += try Int.fetchOne(
-                        db, sql: "SELECT count(*) FROM messages WHERE room_id = ? AND id > ? AND deleted_at IS NULL AND author_id IN (\(marks))",
-                        arguments: hidden) ?? 0
+                        db,
+                        sql: """
+                            SELECT count(*) FROM messages WHERE room_id = ? AND created_at >= ? AND id > ? AND deleted_at IS NULL
+                            AND author_id IN (\(marks))
+                            """, arguments: hidden) ?? 0
                     mentions -= try Int.fetchOne(
                         db,
                         sql: """

@@ -1,27 +1,6 @@
 import EchoPluginAPI
 import Foundation
-import Logging
-import ServiceLifecycle
 import Synchronization
-
-/// Sends this instance's presence changes once a second (all of its users every 30 s) and
-/// forgets instances that went quiet.
-struct PresenceService: Service {
-    let board: PresenceBoard
-    let bus: any EventBus
-    static let tick: Duration = .seconds(1)
-    static let fullEvery = 30
-
-    func run() async throws {
-        var ticks = 0
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: Self.tick)
-            ticks += 1
-            if let batch = board.takeChanges(full: ticks % Self.fullEvery == 0) { await bus.publish(batch) }
-            board.purge()
-        }
-    }
-}
 
 /// Typing indicators: ephemeral `typing` events, never stored, at most one per user and
 /// conversation every ``interval`` (clients show one for ``shownFor`` unless renewed).
@@ -44,17 +23,22 @@ final class TypingRelay: Sendable {
     /// connection receives it and the user has not typed there within ``interval``.
     func typing(_ user: User, connection: Int, room name: String?, dm: Int64?) async -> ErrorFrame? {
         let key: String
-        switch (name, dm) {
-        case (let name?, nil): key = "\(user.id) r \(name.lowercased())"
-        case (nil, let dm?): key = "\(user.id) d \(dm)"
-        default: return ErrorFrame(code: "invalid_frame", message: "typing names a \"room\" or a \"dm\"")
+        switch (name.map(RoomNames.normalized), dm) {
+        case (let name?, nil) where RoomNames.isValid(name): key = "\(user.id) r \(name.lowercased())"
+        case (nil, let dm?) where dm > 0: key = "\(user.id) d \(dm)"
+        default: return ErrorFrame(code: "invalid_frame", message: "typing names a \"room\" (a room name) or a \"dm\" (a conversation id)")
         }
+        // Names are valid room names (80 characters at most), so the map's keys stay small.
         guard admit(key) else { return nil }
         let room: Room?
-        if let dm {
-            room = dm > 0 ? try? await storage.room(id: RoomID(dm)) : nil
-        } else {
-            room = try? await storage.room(named: name ?? "")
+        do {
+            if let dm {
+                room = try await storage.room(id: RoomID(dm))
+            } else {
+                room = try await storage.room(named: RoomNames.normalized(name ?? ""))
+            }
+        } catch {
+            return ErrorFrame(code: "storage_unavailable", message: "typing could not be relayed; try again")
         }
         guard let room, (dm == nil) == (room.kind == .room), hub.receives(connection, room: room.id) else {
             return ErrorFrame(code: "not_member", message: "typing only where you receive the conversation")
@@ -65,11 +49,16 @@ final class TypingRelay: Sendable {
         return nil
     }
 
+    /// The most users and places remembered; beyond it (after forgetting the expired ones) new
+    /// ones are not relayed until some expire.
+    static let capacity = 50_000
+
     private func admit(_ key: String) -> Bool {
         let now = ContinuousClock.now
         return last.withLock { last in
             if let previous = last[key], now - previous < Self.interval { return false }
-            if last.count > 50_000 { last = last.filter { now - $0.value < Self.interval } }
+            if last.count >= Self.capacity { last = last.filter { now - $0.value < Self.interval } }
+            guard last.count < Self.capacity else { return false }
             last[key] = now
             return true
         }
