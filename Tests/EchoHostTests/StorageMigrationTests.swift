@@ -16,7 +16,11 @@ struct StorageMigrationTests {
     static func answers(_ client: HTTPTestClient, _ tokens: [String: String]) async throws -> [String] {
         var answers: [String] = []
         for user in ["alice", "bob", "carol"] {
+            // The room list carries unread and mention counts: markers, mentions and ordinals came along.
             answers.append(try await client.get("/api/rooms", token: tokens[user]).text)
+            answers.append(try await client.get("/api/dms", token: tokens[user]).text)
+            answers.append(try await client.get("/api/me", token: tokens[user]).text)
+            answers.append(try await client.get("/api/me/blocks", token: tokens[user]).text)
         }
         for room in ["Lobby", "Secret"] {
             answers.append(try await client.get("/api/rooms/\(room)", token: tokens["alice"]).text)
@@ -68,13 +72,20 @@ struct StorageMigrationTests {
             var ids: [Int] = []
             for index in 0..<120 {
                 let author = ["alice", "bob", "carol"][index % 3]
+                let mention = index % 10 == 0 ? " @bob" : ""
                 let posted = try await client.post(
-                    "/api/rooms/Lobby/messages", ["body": "message \(index) — \"quoted\" ✓", "client_id": "c\(index)"], token: tokens[author])
+                    "/api/rooms/Lobby/messages", ["body": "message \(index) — \"quoted\" ✓" + mention, "client_id": "c\(index)"], token: tokens[author])
                 ids.append(posted["id"] as? Int ?? -1)
             }
             _ = try await client.post("/api/rooms/Secret/messages", ["body": "just us"], token: tokens["alice"])
             _ = try await client.request(.patch, "/api/rooms/Lobby/messages/\(ids[3])", json: ["body": "edited"], token: tokens["alice"])
             _ = try await client.request(.delete, "/api/rooms/Lobby/messages/\(ids[4])", token: tokens["bob"])
+            // Read markers, a conversation, a block and a policy.
+            _ = try await client.post("/api/rooms/Lobby/read", ["message_id": ids[100]], token: tokens["carol"])
+            let dm = try #require(try await client.post("/api/dms", ["users": ["bob"]], token: tokens["alice"])["id"] as? Int)
+            _ = try await client.post("/api/dms/\(dm)/messages", ["body": "just between us, @bob"], token: tokens["alice"])
+            _ = try await client.request(.put, "/api/me/blocks/dave", token: tokens["bob"])
+            _ = try await client.request(.patch, "/api/me", json: ["dm_policy": "nobody"], token: tokens["carol"])
             // Two entries of the server audit log.
             for doomed in ["Doomed1", "Doomed2"] {
                 _ = try await client.post("/api/rooms", ["name": doomed], token: tokens["alice"])
@@ -102,9 +113,12 @@ struct StorageMigrationTests {
             // A session from before the migration refreshes.
             let refreshed = try await client.post("/api/auth/refresh", ["refresh_token": refreshTokens["carol"]!])
             #expect(refreshed.status == 200, "\(refreshed.text)")
-            // New rows get new ids above the copied ones.
+            // New rows get new ids above the copied ones, and the next ordinal of their room.
+            let unreadBefore = try await UnreadTests.counts(client, "Lobby", tokens["carol"])
             let posted = try await client.post("/api/rooms/Lobby/messages", ["body": "after the move"], token: tokens["alice"])
             #expect(posted.status == 201, "\(posted.text)")
+            let unreadAfter = try await UnreadTests.counts(client, "Lobby", tokens["carol"])
+            #expect(unreadBefore.0 != nil && unreadAfter.0 == unreadBefore.0.map { $0 + 1 }, "\(unreadBefore) → \(unreadAfter)")
             // The server audit log came along, and records new entries after the copied ones.
             let socket = ControlRequest.socketPath(in: setup.server.dataDirectory)
             let granted = try await ThreadPoolExecutor().run { try ControlClient.send(ControlRequest(command: .setAdmin, username: "alice"), to: socket) }
