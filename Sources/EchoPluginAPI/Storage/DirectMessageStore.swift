@@ -38,6 +38,19 @@ public struct DirectConversation: Hashable, Sendable {
 
     /// The conversation's identifier: its room row's.
     public var id: RoomID { room.id }
+
+    /// The order ``DirectMessageStore/directConversations(of:)`` lists conversations in: the one
+    /// with the newest message first, then those without messages, newest first.
+    ///
+    /// - Note: Added in EchoPluginAPI 1.11.
+    public static func byActivity(_ lhs: DirectConversation, _ rhs: DirectConversation) -> Bool {
+        switch (lhs.lastMessage, rhs.lastMessage) {
+        case (let left?, let right?): return left.id > right.id
+        case (.some, nil): return true
+        case (nil, .some): return false
+        case (nil, nil): return (lhs.room.createdAt, lhs.id) > (rhs.room.createdAt, rhs.id)
+        }
+    }
 }
 
 /// One user blocking another.

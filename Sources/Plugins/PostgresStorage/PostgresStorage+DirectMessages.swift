@@ -46,14 +46,7 @@ extension PostgresStorage: DirectMessageStore {
     }
 
     public func directConversations(of userID: UserID) async throws -> [DirectConversation] {
-        try await conversations(where: "r.id IN (SELECT room_id FROM memberships WHERE user_id = \(userID.rawValue))").sorted { lhs, rhs in
-            switch (lhs.lastMessage, rhs.lastMessage) {
-            case (let left?, let right?): return left.id > right.id
-            case (.some, nil): return true
-            case (nil, .some): return false
-            case (nil, nil): return (lhs.room.createdAt, lhs.id) > (rhs.room.createdAt, rhs.id)
-            }
-        }
+        try await conversations(where: "r.id IN (SELECT room_id FROM memberships WHERE user_id = \(userID.rawValue))").sorted(by: DirectConversation.byActivity)
     }
 
     public func addConversationMember(_ userID: UserID, to conversation: RoomID, at date: Date, maxMembers: Int) async throws -> Bool {

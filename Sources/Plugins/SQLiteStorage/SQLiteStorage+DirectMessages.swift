@@ -38,14 +38,7 @@ extension SQLiteStorage: DirectMessageStore {
                 "SELECT d.room_id FROM memberships m JOIN direct_conversations d ON d.room_id = m.room_id WHERE m.user_id = ?", [userID.rawValue]
             ).map { $0["room_id"] }
             let conversations = try ids.compactMap { try Self.fetchConversation($0, db) }
-            return conversations.sorted { lhs, rhs in
-                switch (lhs.lastMessage, rhs.lastMessage) {
-                case (let left?, let right?): return left.id > right.id
-                case (.some, nil): return true
-                case (nil, .some): return false
-                case (nil, nil): return (lhs.room.createdAt, lhs.id) > (rhs.room.createdAt, rhs.id)
-                }
-            }
+            return conversations.sorted(by: DirectConversation.byActivity)
         }
     }
 
